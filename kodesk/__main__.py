@@ -1,0 +1,3 @@
+from kodesk.cli import main
+
+raise SystemExit(main())
