@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +22,6 @@ from typing import Any
 import tomli_w
 
 from kodesk.core.errors import Text
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on 3.10
-    import tomli as tomllib
 
 SCHEMA_VERSION = 1
 

@@ -1,0 +1,474 @@
+"""A faithful, scriptable fake Ollama server: real HTTP on 127.0.0.1, NDJSON streams.
+
+Tests set attributes before (or while) the code under test talks to it:
+
+    fake.models["exaone3.5:2.4b"] = FakeModel("exaone3.5:2.4b")
+    fake.chat_scripts.append(ChatScript(reply="한 문장.", delay=0.05))
+    ...
+    fake.requests            # every request received, with its JSON body
+
+`chat_handler` (request body → ChatScript) lets a test answer by content, e.g. for
+map-reduce. Prompt sizes are counted with `count_tokens` (a rough default), and a
+prompt larger than the effective num_ctx is "truncated" exactly as Ollama does it:
+HTTP 200, a smaller `prompt_eval_count`, and the record's `truncated` flag set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def rough_token_count(text: str) -> int:
+    """Default prompt size estimate: ~1 token per Hangul syllable, ~4 bytes otherwise."""
+    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3")
+    other = len(text.encode("utf-8")) - 3 * hangul
+    return hangul + max(0, other) // 4 + 1
+
+
+@dataclass
+class FakeModel:
+    name: str
+    size: int = 1_600_000_000
+    family: str = "exaone"
+    parameter_size: str = "2.7B"
+    quantization_level: str = "Q4_K_M"
+    digest: str = "a" * 64
+    modified_at: str = "2026-11-01T10:00:00.000000+09:00"
+    template: str = "{{ .Prompt }}"
+    system: str = ""
+    parameters: str = ""
+    license: str = "LICENSE TEXT"
+    context_length: int = 32768
+    architecture: str = "exaone"
+    capabilities: list[str] = field(default_factory=lambda: ["completion"])
+    #: Extra `model_info` keys, e.g. the tokenizer arrays served with verbose=true.
+    verbose_info: dict[str, Any] = field(default_factory=dict)
+
+    def tag(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "model": self.name, "modified_at": self.modified_at,
+            "size": self.size, "digest": self.digest,
+            "details": {"format": "gguf", "family": self.family, "families": [self.family],
+                        "parameter_size": self.parameter_size,
+                        "quantization_level": self.quantization_level},
+        }
+
+    def show(self, verbose: bool) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "general.architecture": self.architecture,
+            f"{self.architecture}.context_length": self.context_length,
+        }
+        for key, value in self.verbose_info.items():
+            info[key] = value if verbose or not isinstance(value, list) else []
+        modelfile = f"FROM {self.name}\nTEMPLATE \"\"\"{self.template}\"\"\"\n"
+        return {
+            "modelfile": modelfile, "parameters": self.parameters, "template": self.template,
+            "system": self.system, "license": self.license,
+            "details": self.tag()["details"], "model_info": info,
+            "capabilities": self.capabilities, "modified_at": self.modified_at,
+        }
+
+
+@dataclass
+class ChatScript:
+    reply: str = "테스트 답변입니다."
+    #: Pieces streamed; default: the reply split into pieces of `piece_size` characters.
+    pieces: list[str] | None = None
+    piece_size: int = 3
+    first_delay: float = 0.0
+    delay: float = 0.0
+    thinking: str = ""
+    done_reason: str = "stop"
+    #: Before streaming: an HTTP error status with {"error": message}.
+    status: int = 200
+    error: str = ""
+    #: After n pieces: an error line / a dropped connection / silence / a garbage line.
+    error_after: int | None = None
+    disconnect_after: int | None = None
+    stall_after: int | None = None
+    stall_seconds: float = 30.0
+    malformed_after: int | None = None
+    load_duration: int = 1_500_000
+
+    def stream_pieces(self) -> list[str]:
+        if self.pieces is not None:
+            return list(self.pieces)
+        n = max(1, self.piece_size)
+        return [self.reply[i:i + n] for i in range(0, len(self.reply), n)] or [""]
+
+
+@dataclass
+class PullScript:
+    total: int = 50_000_000
+    steps: int = 5
+    delay: float = 0.0
+    error_after: int | None = None
+    error: str = "pull model manifest: file does not exist"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: Any
+    #: For chat: the counted prompt size, the num_ctx used and whether it was cut.
+    prompt_tokens: int | None = None
+    num_ctx: int | None = None
+    truncated: bool = False
+
+
+class FakeOllama:
+    def __init__(self) -> None:
+        self.models: dict[str, FakeModel] = {}
+        self.loaded: dict[str, int] = {}
+        self.version = "0.33.1"
+        self.default_num_ctx = 4096
+        self.count_tokens: Callable[[str], int] = rough_token_count
+        self.chat_scripts: deque[ChatScript] = deque()
+        self.chat_handler: Callable[[dict[str, Any]], ChatScript] | None = None
+        self.default_chat = ChatScript()
+        self.pull_script = PullScript()
+        self.pullable: set[str] = set()
+        self.blobs: dict[str, int] = {}
+        self.requests: list[Recorded] = []
+        self.stop_event = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeOllama:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def add_model(self, name: str, **kwargs: Any) -> FakeModel:
+        model = FakeModel(name, **kwargs)
+        self.models[name] = model
+        return model
+
+    def chat_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/api/chat"]
+
+    def next_chat(self, body: dict[str, Any]) -> ChatScript:
+        if self.chat_scripts:
+            return self.chat_scripts.popleft()
+        if self.chat_handler is not None:
+            return self.chat_handler(body)
+        return self.default_chat
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep unless the server stops; False when it stopped."""
+        return not self.stop_event.wait(seconds)
+
+
+def _prompt_text(body: dict[str, Any]) -> str:
+    return "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+
+
+def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Silence the default stderr log."""
+
+        # -- plumbing ---------------------------------------------------------
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                return self._read_chunked()
+            return self.rfile.read(length) if length else b""
+
+        def _read_chunked(self) -> bytes:
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return bytes(data)
+                data += self.rfile.read(size)
+                self.rfile.readline()
+
+        def _json(self, status: int, payload: Any) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, message: str) -> None:
+            self._json(status, {"error": message})
+
+        def _start_stream(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+
+        def _chunk(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def _line(self, payload: Any) -> None:
+            self._chunk(json.dumps(payload, ensure_ascii=False).encode() + b"\n")
+
+        def _end_stream(self) -> None:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        def _record(self, body: Any) -> Recorded:
+            rec = Recorded(self.command, self.path.split("?")[0], body)
+            fake.requests.append(rec)
+            return rec
+
+        # -- routes -----------------------------------------------------------
+        def do_GET(self) -> None:
+            self._record(None)
+            path = self.path.split("?")[0]
+            if path == "/":
+                data = b"Ollama is running"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            elif path == "/api/version":
+                self._json(200, {"version": fake.version})
+            elif path == "/api/tags":
+                self._json(200, {"models": [m.tag() for m in fake.models.values()]})
+            elif path == "/api/ps":
+                self._json(200, {"models": [
+                    {**fake.models[n].tag(), "size_vram": fake.models[n].size,
+                     "expires_at": "2026-11-29T10:05:00+09:00", "context_length": ctx}
+                    for n, ctx in fake.loaded.items() if n in fake.models]})
+            else:
+                self._error(404, "404 page not found")
+
+        def do_HEAD(self) -> None:
+            path = self.path.split("?")[0]
+            self._record(None)
+            if path.startswith("/api/blobs/"):
+                digest = path.rsplit("/", 1)[1]
+                self.send_response(200 if digest in fake.blobs else 404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        def do_DELETE(self) -> None:
+            body = json.loads(self._body() or b"{}")
+            self._record(body)
+            name = body.get("model") or body.get("name", "")
+            if self.path != "/api/delete":
+                self._error(404, "404 page not found")
+            elif name in fake.models:
+                del fake.models[name]
+                fake.loaded.pop(name, None)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self._error(404, f"model '{name}' not found")
+
+        def do_POST(self) -> None:
+            path = self.path.split("?")[0]
+            raw = self._body()
+            if path.startswith("/api/blobs/"):
+                self._record({"bytes": len(raw)})
+                self._blob(path.rsplit("/", 1)[1], raw)
+                return
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                self._record(None)
+                self._error(400, "invalid JSON")
+                return
+            rec = self._record(body)
+            routes: dict[str, Callable[[dict[str, Any], Recorded], None]] = {
+                "/api/chat": self._chat, "/api/show": self._show, "/api/pull": self._pull,
+                "/api/create": self._create, "/api/generate": self._generate,
+            }
+            handler = routes.get(path)
+            if handler is None:
+                self._error(404, "404 page not found")
+            else:
+                handler(body, rec)
+
+        def _blob(self, digest: str, raw: bytes) -> None:
+            actual = "sha256:" + hashlib.sha256(raw).hexdigest()
+            if actual != digest:
+                self._error(400, "digest mismatch, expected \"%s\", got \"%s\"" % (digest, actual))
+                return
+            fake.blobs[digest] = len(raw)
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _show(self, body: dict[str, Any], rec: Recorded) -> None:
+            model = fake.models.get(body.get("model") or body.get("name", ""))
+            if model is None:
+                self._error(404, f"model '{body.get('model')}' not found")
+            else:
+                self._json(200, model.show(bool(body.get("verbose"))))
+
+        def _generate(self, body: dict[str, Any], rec: Recorded) -> None:
+            """Only the load/unload form (`keep_alive` with no prompt) is supported."""
+            name = body.get("model", "")
+            if name not in fake.models:
+                self._error(404, f'model "{name}" not found, try pulling it first')
+                return
+            if body.get("keep_alive") in (0, "0", "0s"):
+                fake.loaded.pop(name, None)
+            self._json(200, {"model": name, "response": "", "done": True,
+                             "done_reason": "unload"})
+
+        def _chat(self, body: dict[str, Any], rec: Recorded) -> None:
+            name = body.get("model", "")
+            if name not in fake.models:
+                self._error(404, f'model "{name}" not found, try pulling it first')
+                return
+            script = fake.next_chat(body)
+            if script.status != 200:
+                self._error(script.status, script.error or "internal error")
+                return
+            options = body.get("options") or {}
+            num_ctx = int(options.get("num_ctx") or fake.default_num_ctx)
+            num_ctx = min(num_ctx, fake.models[name].context_length)
+            prompt_tokens = fake.count_tokens(_prompt_text(body))
+            rec.prompt_tokens, rec.num_ctx = prompt_tokens, num_ctx
+            rec.truncated = prompt_tokens > num_ctx
+            fake.loaded[name] = num_ctx
+            self._start_stream()
+            try:
+                self._stream_chat(name, script, min(prompt_tokens, num_ctx))
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def _stream_chat(self, name: str, script: ChatScript, prompt_eval: int) -> None:
+            if script.first_delay and not fake.sleep(script.first_delay):
+                return
+            base = {"model": name, "created_at": "2026-11-29T09:00:00Z"}
+            if script.thinking:
+                self._line({**base, "message": {"role": "assistant", "content": "",
+                                                "thinking": script.thinking}, "done": False})
+            pieces = script.stream_pieces()
+            for i, piece in enumerate(pieces):
+                if i == script.error_after:
+                    self._line({"error": "model runner has unexpectedly stopped"})
+                    self._end_stream()
+                    return
+                if i == script.disconnect_after:
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if i == script.stall_after:
+                    fake.sleep(script.stall_seconds)
+                    return
+                if i == script.malformed_after:
+                    self._chunk(b"{not json\n")
+                if i and script.delay and not fake.sleep(script.delay):
+                    return
+                self._line({**base, "message": {"role": "assistant", "content": piece},
+                            "done": False})
+            self._line({
+                **base, "message": {"role": "assistant", "content": ""}, "done": True,
+                "done_reason": script.done_reason, "total_duration": 2_000_000_000,
+                "load_duration": script.load_duration, "prompt_eval_count": prompt_eval,
+                "prompt_eval_duration": 300_000_000, "eval_count": len(pieces),
+                "eval_duration": 500_000_000,
+            })
+            self._end_stream()
+
+        def _pull(self, body: dict[str, Any], rec: Recorded) -> None:
+            name = body.get("model") or body.get("name", "")
+            script = fake.pull_script
+            self._start_stream()
+            try:
+                for i, line in enumerate(_pull_lines(script)):
+                    if name not in fake.pullable or i == script.error_after:
+                        self._line({"error": script.error})
+                        self._end_stream()
+                        return
+                    if i and script.delay and not fake.sleep(script.delay):
+                        return
+                    self._line(line)
+                fake.add_model(name)
+                self._end_stream()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def _create(self, body: dict[str, Any], rec: Recorded) -> None:
+            name = body.get("model", "")
+            files = body.get("files") or {}
+            missing = [d for d in files.values() if d not in fake.blobs]
+            if not name:
+                self._error(400, "model name is required")
+                return
+            if missing:
+                self._error(400, f"blob {missing[0]} not found")
+                return
+            base = body.get("from")
+            if base and base not in fake.models and not files:
+                self._error(404, f"model '{base}' not found")
+                return
+            self._start_stream()
+            statuses = ["parsing GGUF"] if files else [f"using existing layer {base}"]
+            if files and not body.get("template"):
+                statuses.append("using autodetected template llama3-instruct")
+            statuses += ["writing manifest", "success"]
+            for status in statuses:
+                self._line({"status": status})
+            parent = fake.models.get(base or "")
+            model = fake.add_model(name)
+            model.template = body.get("template") or (parent.template if parent else "")
+            model.system = body.get("system") or (parent.system if parent else "")
+            params = body.get("parameters") or {}
+            model.parameters = "\n".join(
+                f"{k} {json.dumps(x) if isinstance(x, str) else x}"
+                for k, v in params.items() for x in (v if isinstance(v, list) else [v]))
+            self._end_stream()
+
+    return Handler
+
+
+def _pull_lines(script: PullScript) -> Iterator[dict[str, Any]]:
+    digest = "sha256:" + "b" * 64
+    yield {"status": "pulling manifest"}
+    yield {"status": f"pulling {digest[7:19]}", "digest": digest, "total": script.total}
+    for step in range(1, script.steps + 1):
+        yield {"status": f"pulling {digest[7:19]}", "digest": digest, "total": script.total,
+               "completed": script.total * step // script.steps}
+    yield {"status": "verifying sha256 digest"}
+    yield {"status": "writing manifest"}
+    yield {"status": "success"}
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll `predicate` (for tests that watch the server from another thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
