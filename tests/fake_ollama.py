@@ -123,6 +123,8 @@ class Recorded:
     prompt_tokens: int | None = None
     num_ctx: int | None = None
     truncated: bool = False
+    #: The client went away before the stream ended (a cancelled request).
+    aborted: bool = False
 
 
 class FakeOllama:
@@ -142,7 +144,9 @@ class FakeOllama:
         self.stop_event = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -362,7 +366,7 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             try:
                 self._stream_chat(name, script, min(prompt_tokens, num_ctx))
             except (BrokenPipeError, ConnectionResetError):
-                return
+                rec.aborted = True
 
         def _stream_chat(self, name: str, script: ChatScript, prompt_eval: int) -> None:
             if script.first_delay and not fake.sleep(script.first_delay):
@@ -384,6 +388,7 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                     return
                 if i == script.stall_after:
                     fake.sleep(script.stall_seconds)
+                    self._end_stream()
                     return
                 if i == script.malformed_after:
                     self._chunk(b"{not json\n")

@@ -1,0 +1,51 @@
+"""Desktop test fixtures: a qasync event loop shared by Qt and asyncio, as in the app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+T = TypeVar("T")
+
+
+class AsyncLoop:
+    """Drives the qasync loop from a test: run a coroutine, or run until a condition."""
+
+    def __init__(self, loop: qasync.QEventLoop) -> None:
+        self.loop = loop
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        result: T = self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        return result
+
+    def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        async def poll() -> None:
+            while not predicate():
+                await asyncio.sleep(0.01)
+
+        self.run(poll(), timeout)
+
+    def sleep(self, seconds: float) -> None:
+        self.run(asyncio.sleep(seconds), seconds + 5)
+
+
+@pytest.fixture
+def aloop(qapp: QApplication) -> Iterator[AsyncLoop]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield AsyncLoop(loop)
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(None)
