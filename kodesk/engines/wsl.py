@@ -102,7 +102,9 @@ async def run_command(argv: Sequence[str], limit: float) -> CommandResult:
     except (TimeoutError, asyncio.CancelledError) as exc:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-        await proc.wait()
+        # Drain to EOF so the pipe transports close with the loop still running.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.communicate(), 5)
         if isinstance(exc, asyncio.CancelledError):
             raise
         name = Path(argv[0]).name
