@@ -8,7 +8,7 @@ UI and the CLI never show a raw traceback or an httpx class name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 Language = Literal["ko", "en"]
 
@@ -146,7 +146,7 @@ TimeoutKind = Literal["connect", "first_token", "stall"]
 class EngineTimeout(KodeskError):
     code = "timeout"
 
-    _WHAT = {
+    _WHAT: ClassVar[dict[str, Text]] = {
         "connect": Text(ko="연결 시간이 초과되었습니다", en="Connecting timed out"),
         "first_token": Text(ko="첫 응답을 기다리다 시간이 초과되었습니다",
                             en="Timed out waiting for the first token"),

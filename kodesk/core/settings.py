@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tomli_w
 
@@ -48,9 +48,10 @@ class Setting:
             return f"{self.key}: expected {self.type.__name__}, got {type(value).__name__}"
         if self.choices and value not in self.choices:
             return f"{self.key}: {value!r} is not one of {', '.join(map(repr, self.choices))}"
-        if self.minimum is not None and value < self.minimum:
+        number = cast(float, value)
+        if self.minimum is not None and number < self.minimum:
             return f"{self.key}: {value} is below {self.minimum:g}"
-        if self.maximum is not None and value > self.maximum:
+        if self.maximum is not None and number > self.maximum:
             return f"{self.key}: {value} is above {self.maximum:g}"
         return self.check(value) if self.check else None
 
@@ -92,7 +93,8 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("ollama.endpoint", str, "",
             "Ollama URL; empty means OLLAMA_HOST, then http://127.0.0.1:11434"),
     Setting("ollama.keep_alive", str, "5m",
-            "How long Ollama keeps the model loaded after a request (\"5m\", \"1h\", \"0\", \"-1\")"),
+            "How long Ollama keeps the model loaded after a request "
+            "(\"5m\", \"1h\", \"0\" unloads at once, \"-1\" keeps it)"),
     Setting("ollama.connect_timeout", float, 5.0, "Seconds to wait for a connection",
             minimum=0.5, maximum=120),
     Setting("ollama.first_token_timeout", float, 300.0,

@@ -77,7 +77,7 @@ class OllamaEngine:
         return self.host
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self._client.close()  # type: ignore[no-untyped-call]
         await self._http.aclose()
 
     # -- simple calls ---------------------------------------------------------------
@@ -224,10 +224,13 @@ class OllamaEngine:
         queue: asyncio.Queue[int] = asyncio.Queue()
 
         async def body() -> AsyncIterator[bytes]:
-            with path.open("rb") as fh:
+            fh = await asyncio.to_thread(path.open, "rb")
+            try:
                 while chunk := await asyncio.to_thread(fh.read, chunk_size):
                     yield chunk
                     queue.put_nowait(len(chunk))
+            finally:
+                fh.close()
 
         upload = asyncio.ensure_future(
             self._send(lambda: self._http.post(f"/api/blobs/{digest}", content=body()))

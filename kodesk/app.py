@@ -1,0 +1,107 @@
+"""Composition root of the tray app: QApplication, the qasync loop, and the wiring.
+
+Start-up shows the tray icon first and imports the heavy parts (the Ollama client,
+pydantic, the hotkey library) right after, so the icon appears quickly. Nothing
+polls while idle: Ctrl+C arrives through a wake-up socket, not a timer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from typing import Any
+
+log = logging.getLogger("kodesk")
+
+
+def gui_main() -> None:
+    """Entry point of the windowed launcher (`kodesk-gui`, shortcuts, autostart)."""
+    from kodesk.cli import build_parser
+
+    raise SystemExit(run_app(build_parser().parse_args(sys.argv[1:])))
+
+
+def run_app(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=os.environ.get("KODESK_LOG", "WARNING").upper(),
+                        format="kodesk: %(message)s", stream=sys.stderr)
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from kodesk.core.settings import SettingsStore
+    from kodesk.desktop.i18n import labels_for, pick_language
+    from kodesk.desktop.single_instance import SingleInstance, server_name
+    from kodesk.desktop.tray import Tray, load_icon
+    from kodesk.paths import default_paths
+    from kodesk.resources_path import resource_path
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("kodesk")
+    app.setQuitOnLastWindowClosed(False)
+    paths = default_paths(args.settings)
+    single = SingleInstance(server_name())
+    if not single.claim():
+        print("kodesk is already running; asked it to show itself.", file=sys.stderr)
+        return 0
+    loaded = SettingsStore(paths.settings).load()
+    labels = labels_for(pick_language(loaded.settings.get("ui.language")))
+
+    def icon(name: str) -> QIcon:
+        sizes = {s: str(resource_path(f"icons/{name}-{s}.png")) for s in (16, 24, 32, 48, 64)}
+        return load_icon(str(resource_path(f"icons/{name}.svg")), sizes)
+
+    app.setWindowIcon(icon("kodesk"))
+    shell: dict[str, Any] = {}
+
+    async def list_models() -> list[Any]:
+        return list(await shell["app"].engine.list_models())
+
+    tray = Tray(labels=labels, icon=icon("kodesk"), paused_icon=icon("kodesk-paused"),
+                list_models=list_models)
+    if not tray.icon.isSystemTrayAvailable():
+        log.warning("no system tray is available; hotkeys and `kodesk run` still work")
+    tray.show()
+    log.info("tray shown")
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    quit_event = asyncio.Event()
+    _install_sigint(app, quit_event)
+
+    from kodesk.desktop.shell import Shell
+
+    shell["app"] = Shell(app=app, args=args, paths=paths, loaded=loaded, labels=labels,
+                         tray=tray, single=single, quit_event=quit_event)
+    loop.call_soon(shell["app"].finish_startup)
+    with loop:
+        loop.run_until_complete(quit_event.wait())
+        loop.run_until_complete(shell["app"].shutdown())
+    single.release()
+    return 0
+
+
+def _install_sigint(app: Any, quit_event: asyncio.Event) -> None:
+    """Ctrl+C quits cleanly: the signal wakes Qt through a socket (no polling timer)."""
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(BlockingIOError):
+            reader.recv(64)
+
+    notifier.activated.connect(drain)
+    signal.signal(signal.SIGINT, lambda *_: quit_event.set())
+    signal.signal(signal.SIGTERM, lambda *_: quit_event.set())
+    app._kodesk_sigint = (reader, writer, notifier)  # keep them alive with the app

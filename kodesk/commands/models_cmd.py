@@ -1,0 +1,50 @@
+"""`kodesk models`: the installed models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from kodesk.commands.common import load_settings, run_command, server_options
+from kodesk.engines.factory import ollama_engine
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("models", parents=[server_options()], help="list installed models")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, _ = load_settings(args)
+
+    async def go() -> int:
+        engine = ollama_engine(settings, args.host)
+        try:
+            models = await engine.list_models()
+        finally:
+            await engine.aclose()
+        if args.json:
+            print(json.dumps([asdict(m) for m in models], ensure_ascii=False, indent=2))
+            return 0
+        if not models:
+            print("No models installed. Try: ollama pull exaone3.5:2.4b")
+            return 0
+        width = max(len(m.name) for m in models)
+        for m in models:
+            print(f"{m.name:<{width}}  {m.parameter_size:>6}  {m.quantization_level:<7}  "
+                  f"{human_size(m.size):>8}  {m.modified_at[:10]}")
+        return 0
+
+    return run_command(go)

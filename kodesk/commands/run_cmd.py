@@ -1,0 +1,99 @@
+"""`kodesk run TASK`: run a task on a file or standard input, streaming to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from kodesk.commands.common import (
+    fail,
+    load_settings,
+    read_text_arg,
+    run_command,
+    server_options,
+)
+from kodesk.core.errors import KodeskError
+from kodesk.core.input_text import check_input
+from kodesk.core.runner import (
+    JobDelta,
+    JobFinished,
+    JobRequest,
+    JobReset,
+    JobStatus,
+    JobWarning,
+    TaskRunner,
+)
+from kodesk.core.tasks import TaskError, all_tasks, find_task
+from kodesk.engines.factory import engine_from_settings
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("run", parents=[server_options()],
+                            help="run a task on a file or standard input")
+    parser.add_argument("task", help="summary, translate, tokens or a custom task name")
+    parser.add_argument("--model", "-m", help="model to use (default: from the settings)")
+    parser.add_argument("--file", "-f", help="read the text from this file (default: stdin)")
+    parser.add_argument("--engine", choices=("ollama", "embedded"),
+                        help="engine to use (default: from the settings)")
+    parser.add_argument("--gguf", metavar="FILE", help="GGUF file for the embedded engine")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no status lines on stderr")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, paths = load_settings(args)
+    tasks, _ = all_tasks(settings.get("tasks.custom"))
+    try:
+        task = find_task(tasks, args.task)
+    except TaskError as exc:
+        print(f"kodesk: {exc}", file=sys.stderr)
+        return 2
+    try:
+        text = check_input(read_text_arg(args.file)).text
+    except KodeskError as exc:
+        return fail(exc)
+
+    async def go() -> int:
+        engine = engine_from_settings(settings, paths, kind=args.engine, host=args.host,
+                                      gguf=Path(args.gguf) if args.gguf else None)
+        try:
+            model = args.model or task.model or settings.get("model.default")
+            if not model:
+                models = await engine.list_models()
+                if not models:
+                    print("kodesk: no model is installed", file=sys.stderr)
+                    return 1
+                model = models[0].name
+            overrides = settings.get("models.overrides").get(model, {})
+            request = JobRequest(task=task, text=text, model=model, overrides=overrides,
+                                 keep_alive=settings.get("ollama.keep_alive"))
+            async for event in TaskRunner(engine).run(request):
+                _emit(event, quiet=args.quiet)
+        finally:
+            await engine.aclose()
+        return 0
+
+    return run_command(go)
+
+
+def _emit(event: object, *, quiet: bool) -> None:
+    if isinstance(event, JobDelta):
+        sys.stdout.write(event.text)
+        sys.stdout.flush()
+    elif isinstance(event, JobWarning):
+        print(f"\nkodesk: warning: {event.text.en}", file=sys.stderr)
+    elif isinstance(event, JobReset):
+        sys.stdout.write("\n")
+        if not quiet:
+            print(f"kodesk: {event.reason.en}", file=sys.stderr)
+    elif isinstance(event, JobStatus) and not quiet:
+        print(f"kodesk: {event.text.en}", file=sys.stderr)
+    elif isinstance(event, JobFinished):
+        sys.stdout.write("\n")
+        if not quiet and event.stats is not None:
+            s = event.stats
+            rate = f", {s.tokens_per_second:.1f} tok/s" if s.tokens_per_second else ""
+            print(f"kodesk: {event.model}: {s.prompt_eval_count} tokens in, "
+                  f"{s.eval_count} out{rate}, done: {s.done_reason}", file=sys.stderr)

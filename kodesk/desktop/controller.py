@@ -1,0 +1,214 @@
+"""The job controller: one hotkey press is one job, owned here as one asyncio task.
+
+A new press, Stop or Esc cancels the running job (closing its HTTP stream) before
+the next starts. UI updates from a job that is no longer current are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QPoint, QTimer, Signal
+
+from kodesk.core.engine import Engine
+from kodesk.core.errors import KodeskError, Language, Text
+from kodesk.core.input_text import check_input
+from kodesk.core.runner import (
+    JobDelta,
+    JobFinished,
+    JobRequest,
+    JobReset,
+    JobStatus,
+    JobWarning,
+    TaskRunner,
+)
+from kodesk.core.settings import Settings
+from kodesk.core.tasks import Task, TaskError, find_task
+from kodesk.desktop.answer_window import AnswerWindow
+from kodesk.desktop.clipboard import ClipboardCapture, press_paste_shortcut
+
+NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
+NO_MODEL_HINT = Text(ko="설정 → 모델에서 exaone3.5 같은 한국어 모델을 받으세요.",
+                     en="Pull a Korean model such as exaone3.5 in Settings → Models.")
+
+
+class JobController(QObject):
+    """Runs tasks on captured text and feeds the answer window.
+
+    Signals:
+        busyChanged(bool): a job started (True) or ended (False).
+    """
+
+    busyChanged = Signal(bool)
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Callable[[], Engine],
+        runner: Callable[[Engine], TaskRunner],
+        tasks: Callable[[], list[Task]],
+        capture: ClipboardCapture,
+        window: Callable[[], AnswerWindow],
+        language: Language,
+        press_paste: Callable[[], None] = press_paste_shortcut,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._engine = engine
+        self._runner = runner
+        self._tasks = tasks
+        self._capture = capture
+        self._window_factory = window
+        self._window: AnswerWindow | None = None
+        self._lang = language
+        self._press_paste = press_paste
+        self._job: asyncio.Task[None] | None = None
+        self._last: tuple[str, str] | None = None
+
+    # -- public slots -----------------------------------------------------------------
+    def trigger(self, binding: str) -> None:
+        """A hotkey fired: "main" runs the default task, anything else names a task."""
+        task = self._settings.get("task.default") if binding == "main" else binding
+        self.start(task)
+
+    def start(self, task_name: str, text: str | None = None) -> None:
+        """Cancel any running job and start `task_name` (on `text`, or captured text)."""
+        self.stop()
+        self._job = asyncio.ensure_future(self._run(task_name, text))
+        self.busyChanged.emit(True)
+        self._job.add_done_callback(self._job_done)
+
+    def stop(self) -> None:
+        if self._job is not None and not self._job.done():
+            self._job.cancel()
+
+    def retry(self) -> None:
+        if self._last is not None:
+            self.start(*self._last)
+
+    @property
+    def window(self) -> AnswerWindow | None:
+        return self._window
+
+    @property
+    def job(self) -> asyncio.Task[None] | None:
+        return self._job
+
+    # -- the job ------------------------------------------------------------------------
+    def _ensure_window(self) -> AnswerWindow:
+        if self._window is None:
+            self._window = self._window_factory()
+            self._window.stopRequested.connect(self.stop)
+            self._window.retryRequested.connect(self.retry)
+            self._window.pasteBackRequested.connect(self._paste_back)
+            self._window.moved.connect(self._remember_position)
+        return self._window
+
+    async def _run(self, task_name: str, text: str | None) -> None:
+        window = self._ensure_window()
+        try:
+            task = find_task(self._tasks(), task_name)
+        except TaskError as exc:
+            self._show(window, task_name, "")
+            window.show_error(str(exc))
+            return
+        self._show(window, task.title.get(self._lang), task.model)
+        stopped = False
+        try:
+            if text is None:
+                captured = await self._capture.capture(
+                    self._settings.get("capture.mode"),
+                    self._settings.get("capture.copy_timeout_ms"),
+                )
+                clean = check_input(captured.text, had_other_content=captured.had_other_content)
+            else:
+                clean = check_input(text)
+            self._last = (task_name, clean.text)
+            for note in clean.notes:
+                window.add_warning(note.get(self._lang))
+            engine = self._engine()
+            model = await self._pick_model(engine, task)
+            window.header.setText(f"{task.title.get(self._lang)} · {model}")
+            request = JobRequest(
+                task=task, text=clean.text, model=model,
+                overrides=self._overrides(model),
+                keep_alive=self._keep_alive(),
+            )
+            async for event in self._runner(engine).run(request):
+                self._apply(window, event)
+        except asyncio.CancelledError:
+            stopped = True
+            if self._is_current():
+                window.finish(None, stopped=True)
+            raise
+        except KodeskError as exc:
+            window.show_error(exc.message(self._lang), exc.hint_text(self._lang))
+        finally:
+            if not stopped and window.streaming and self._is_current():
+                window.finish(None)
+
+    def _is_current(self) -> bool:
+        """False in a job that a newer one replaced: it must not touch the window."""
+        return asyncio.current_task() is self._job
+
+    def _apply(self, window: AnswerWindow, event: Any) -> None:
+        if isinstance(event, JobDelta):
+            window.set_status("")
+            window.append(event.text)
+        elif isinstance(event, JobStatus):
+            window.set_status(event.text.get(self._lang))
+        elif isinstance(event, JobWarning):
+            window.add_warning(event.text.get(self._lang))
+        elif isinstance(event, JobReset):
+            window.reset_answer(event.reason.get(self._lang))
+        elif isinstance(event, JobFinished):
+            window.finish(event.stats)
+
+    async def _pick_model(self, engine: Engine, task: Task) -> str:
+        chosen = task.model or self._settings.get("model.default")
+        if chosen:
+            return str(chosen)
+        models = await engine.list_models()
+        if not models:
+            raise KodeskError(NO_MODEL, NO_MODEL_HINT)
+        return models[0].name
+
+    def _overrides(self, model: str) -> dict[str, Any]:
+        overrides: dict[str, Any] = self._settings.get("models.overrides").get(model, {})
+        return {k: v for k, v in overrides.items() if k not in ("keep_alive", "system")}
+
+    def _keep_alive(self) -> str | int:
+        value: str = self._settings.get("ollama.keep_alive")
+        return int(value) if value.lstrip("-").isdigit() else value
+
+    def _show(self, window: AnswerWindow, title: str, model: str) -> None:
+        window.begin(title, model)
+        position = self._settings.get("window.position")
+        if self._settings.get("window.placement") == "remember" and len(position) == 2:
+            window.move(QPoint(*position))
+        else:
+            window.place_near()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _remember_position(self, point: QPoint) -> None:
+        self._settings.set("window.position", [point.x(), point.y()])
+
+    def _paste_back(self, text: str) -> None:
+        window = self._ensure_window()
+        window.hide()
+        # Give the previous window time to regain focus before pasting into it.
+        QTimer.singleShot(150, lambda: self._capture.paste_text(text.strip(), self._press_paste))
+
+    def _job_done(self, job: asyncio.Task[None]) -> None:
+        if job is self._job:
+            self.busyChanged.emit(False)
+        if not job.cancelled():
+            with contextlib.suppress(asyncio.CancelledError):
+                job.exception()

@@ -1,0 +1,93 @@
+"""UI labels in Korean and English, chosen once from the `ui.language` setting."""
+
+from __future__ import annotations
+
+import locale
+import os
+from dataclasses import dataclass
+
+from kodesk.core.errors import Language
+from kodesk.core.types import ChatStats
+
+
+def pick_language(setting: str) -> Language:
+    """`ko`/`en` as set, or from the environment for `auto` (Korean locale → ko)."""
+    if setting in ("ko", "en"):
+        return "ko" if setting == "ko" else "en"
+    for value in (os.environ.get("LC_ALL"), os.environ.get("LANG"), locale.getlocale()[0]):
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "ko"
+
+
+@dataclass(frozen=True)
+class Labels:
+    lang: Language
+    stop: str
+    copy: str
+    retry: str
+    paste_back: str
+    details: str
+    close: str
+    drag_to_move: str
+    starting: str
+    stopped: str
+    copied: str
+    length_warning: str
+    tasks: str
+    models: str
+    models_loading: str
+    no_models: str
+    unreachable_retry: str
+    pause_hotkeys: str
+    settings: str
+    quit: str
+    hotkeys_unavailable: str
+    engine: str
+    use_embedded: str
+    tokens_in: str
+    tokens_out: str
+    tokens_per_s: str
+    load_time: str
+
+    def stats_line(self, stats: ChatStats) -> str:
+        parts = []
+        if stats.prompt_eval_count is not None:
+            parts.append(f"{self.tokens_in} {stats.prompt_eval_count:,}")
+        if stats.eval_count is not None:
+            parts.append(f"{self.tokens_out} {stats.eval_count:,}")
+        if stats.tokens_per_second is not None:
+            parts.append(f"{stats.tokens_per_second:.1f} {self.tokens_per_s}")
+        if stats.load_seconds is not None and stats.load_seconds >= 0.05:
+            parts.append(f"{self.load_time} {stats.load_seconds:.1f}s")
+        return " · ".join(parts)
+
+
+KO = Labels(
+    lang="ko", stop="중지 (Esc)", copy="복사", retry="다시", paste_back="붙여넣기",
+    details="세부 정보", close="닫기", drag_to_move="끌어서 옮기기", starting="준비 중…",
+    stopped="중지했습니다.", copied="복사했습니다.",
+    length_warning="답변이 길이 제한(num_predict)에 걸려 끊겼습니다.",
+    tasks="작업", models="모델", models_loading="모델 목록을 불러오는 중…",
+    no_models="설치된 모델이 없습니다", unreachable_retry="Ollama에 연결할 수 없음 — 다시 시도",
+    pause_hotkeys="단축키 일시 중지", settings="설정…", quit="끝내기",
+    hotkeys_unavailable="전역 단축키를 쓸 수 없습니다", engine="엔진",
+    use_embedded="내장 엔진 사용 (Ollama 없이)", tokens_in="입력", tokens_out="출력",
+    tokens_per_s="토큰/초", load_time="로드",
+)
+EN = Labels(
+    lang="en", stop="Stop (Esc)", copy="Copy", retry="Retry", paste_back="Paste back",
+    details="Details", close="Close", drag_to_move="Drag to move", starting="Starting…",
+    stopped="Stopped.", copied="Copied.",
+    length_warning="The answer hit the length limit (num_predict) and was cut off.",
+    tasks="Tasks", models="Models", models_loading="Loading models…",
+    no_models="No models installed", unreachable_retry="Ollama not reachable — retry",
+    pause_hotkeys="Pause hotkeys", settings="Settings…", quit="Quit",
+    hotkeys_unavailable="Global hotkeys are not available", engine="Engine",
+    use_embedded="Use the embedded engine (no Ollama)", tokens_in="in", tokens_out="out",
+    tokens_per_s="tok/s", load_time="load",
+)
+
+
+def labels_for(lang: Language) -> Labels:
+    return KO if lang == "ko" else EN

@@ -1,0 +1,211 @@
+"""The running tray app's wiring: settings ↔ tray ↔ hotkeys ↔ controller ↔ engine.
+
+Built right after the tray icon is shown (see app.py), so the heavy imports here do
+not delay the icon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from kodesk.core.engine import Engine
+from kodesk.core.errors import EngineUnreachable, KodeskError
+from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
+from kodesk.core.runner import TaskRunner
+from kodesk.core.settings import LoadResult, SettingsStore
+from kodesk.core.tasks import Task, all_tasks
+from kodesk.desktop.answer_window import AnswerWindow
+from kodesk.desktop.clipboard import ClipboardCapture
+from kodesk.desktop.controller import JobController
+from kodesk.desktop.hotkeys import HotkeyService
+from kodesk.desktop.i18n import Labels
+from kodesk.desktop.single_instance import SingleInstance
+from kodesk.desktop.tray import Tray
+from kodesk.engines.factory import engine_from_settings
+from kodesk.paths import AppPaths
+
+log = logging.getLogger("kodesk")
+SAVE_DELAY_MS = 300
+_ENGINE_KEYS = {"engine.kind", "ollama.endpoint", "ollama.connect_timeout",
+                "ollama.first_token_timeout", "ollama.stall_timeout", "embedded.models_dir",
+                "embedded.model"}
+
+
+class Shell:
+    """Owns the app's long-lived objects and applies setting changes without a restart."""
+
+    def __init__(self, *, app: QApplication, args: argparse.Namespace, paths: AppPaths,
+                 loaded: LoadResult, labels: Labels, tray: Tray, single: SingleInstance,
+                 quit_event: asyncio.Event) -> None:
+        self.app = app
+        self.args = args
+        self.paths = paths
+        self.settings = loaded.settings
+        self.store = SettingsStore(paths.settings)
+        self.notices = loaded.notices
+        self.labels = labels
+        self.tray = tray
+        self.single = single
+        self.quit_event = quit_event
+        self.engine: Engine = self._build_engine()
+        self.tasks: list[Task] = []
+        self.hotkeys = HotkeyService()
+        self.controller = JobController(
+            settings=self.settings, engine=lambda: self.engine, runner=TaskRunner,
+            tasks=lambda: self.tasks, capture=ClipboardCapture(QApplication.clipboard()),
+            window=lambda: AnswerWindow(self.labels), language=labels.lang,
+        )
+        self._save_timer = QTimer()
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self._save)
+        self._settings_dialog: Any = None
+        self._offer: QMessageBox | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- start and stop -------------------------------------------------------------
+    def finish_startup(self) -> None:
+        self._load_tasks()
+        self.tray.set_model(self.settings.get("model.default"))
+        self.tray.set_engine(self.settings.get("engine.kind"))
+        self.tray.taskChosen.connect(lambda name: self.settings.set("task.default", name))
+        self.tray.modelChosen.connect(lambda name: self.settings.set("model.default", name))
+        self.tray.engineChosen.connect(lambda kind: self.settings.set("engine.kind", kind))
+        self.tray.pauseToggled.connect(self.hotkeys.set_paused)
+        self.tray.settingsRequested.connect(self.open_settings)
+        self.tray.quitRequested.connect(self.quit_event.set)
+        self.tray.activated.connect(self.show_window)
+        self.single.showRequested.connect(self.show_window)
+        self.hotkeys.triggered.connect(self._on_hotkey)
+        self.hotkeys.unavailable.connect(self.tray.set_hotkey_problem)
+        self.settings.observe(self._on_setting)
+        self._apply_hotkeys()
+        for notice in self.notices:
+            self.tray.notify("kodesk", notice.get(self.labels.lang))
+            log.warning("%s", notice.en)
+        self._background(self._check_engine())
+        log.info("ready")
+
+    async def shutdown(self) -> None:
+        self.controller.stop()
+        self.hotkeys.stop()
+        if self._save_timer.isActive():
+            self._save()
+        await self.engine.aclose()
+
+    # -- reactions --------------------------------------------------------------------
+    def _on_hotkey(self, binding: str) -> None:
+        log.info("hotkey %s", binding)
+        self.controller.trigger(binding)
+
+    def show_window(self) -> None:
+        window = self.controller.window
+        if window is not None:
+            window.show()
+            window.raise_()
+            window.activateWindow()
+
+    def open_settings(self) -> None:
+        from kodesk.desktop.settings import SettingsDialog
+
+        if self._settings_dialog is None:
+            self._settings_dialog = SettingsDialog(
+                self.settings, self.store, lambda: self.engine)
+            self._settings_dialog.modelsChanged.connect(self.tray.refresh_models)
+        self._settings_dialog.show()
+        self._settings_dialog.raise_()
+        self._settings_dialog.activateWindow()
+
+    def _on_setting(self, key: str) -> None:
+        self._save_timer.start()
+        if key in _ENGINE_KEYS:
+            old, self.engine = self.engine, self._build_engine()
+            self._background(old.aclose())
+            self.tray.set_engine(self.settings.get("engine.kind"))
+        if key.startswith("hotkey.") or key == "tasks.custom":
+            self._load_tasks()
+            self._apply_hotkeys()
+        if key == "task.default":
+            self._load_tasks()
+        if key == "model.default":
+            self.tray.set_model(self.settings.get("model.default"))
+
+    # -- helpers ----------------------------------------------------------------------
+    def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run `coro` without waiting; keep a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _build_engine(self) -> Engine:
+        return engine_from_settings(self.settings, self.paths, host=self.args.host)
+
+    def _load_tasks(self) -> None:
+        self.tasks, problems = all_tasks(self.settings.get("tasks.custom"))
+        for problem in problems:
+            log.warning("custom task skipped: %s", problem)
+        labels = {name: hotkey.label() for name, hotkey in self._task_bindings().items()}
+        self.tray.set_tasks(self.tasks, self.settings.get("task.default"), labels)
+
+    def _task_bindings(self) -> dict[str, Hotkey]:
+        """Per-task hotkeys: the `hotkey.tasks` setting, then each custom task's own."""
+        configured: dict[str, str] = {t.name: t.hotkey for t in self.tasks if t.hotkey}
+        configured.update(self.settings.get("hotkey.tasks"))
+        bindings = {}
+        for name, text in configured.items():
+            try:
+                bindings[name] = parse_hotkey(text)
+            except HotkeyError:
+                log.warning("hotkey for %s ignored: %r", name, text)
+        return bindings
+
+    def _apply_hotkeys(self) -> None:
+        bindings = self._task_bindings()
+        main = self.settings.get("hotkey.main")
+        if main:
+            bindings["main"] = parse_hotkey(main)
+            self.tray.set_hotkey(bindings["main"].label())
+        self.hotkeys.apply(bindings)
+        if self.hotkeys.active:
+            self.tray.set_hotkey_problem("")
+            log.info("hotkeys active: %s", ", ".join(str(h) for h in bindings.values()))
+
+    def _save(self) -> None:
+        try:
+            self.store.save(self.settings)
+        except OSError as exc:
+            self.tray.notify("kodesk", f"{exc}")
+
+    async def _check_engine(self) -> None:
+        """At start: if Ollama is unreachable, offer the embedded engine."""
+        if self.settings.get("engine.kind") != "ollama":
+            return
+        try:
+            version = await self.engine.version()
+        except EngineUnreachable as exc:
+            self._offer_embedded(exc)
+            return
+        except KodeskError as exc:
+            log.warning("engine check: %s", exc.message("en"))
+            return
+        log.info("ollama %s at %s", version, self.engine.location)
+
+    def _offer_embedded(self, exc: KodeskError) -> None:
+        lang = self.labels.lang
+        box = QMessageBox(QMessageBox.Icon.Warning, "kodesk", exc.message(lang))
+        box.setInformativeText(exc.hint_text(lang))
+        if importlib.util.find_spec("llama_cpp") is not None:
+            use = box.addButton(self.labels.use_embedded, QMessageBox.ButtonRole.AcceptRole)
+            use.clicked.connect(lambda: self.settings.set("engine.kind", "embedded"))
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setModal(False)
+        box.show()
+        self._offer = box

@@ -1,0 +1,64 @@
+"""One kodesk per user: a second launch asks the first to show itself, then exits."""
+
+from __future__ import annotations
+
+import getpass
+import re
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+SHOW = b"show\n"
+
+
+def server_name(user: str | None = None) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", user or getpass.getuser())
+    return f"kodesk-{name}"
+
+
+class SingleInstance(QObject):
+    """Claims a per-user local socket name.
+
+    Signals:
+        showRequested: another launch asked this instance to show itself.
+    """
+
+    showRequested = Signal()
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._name = name
+        self._server: QLocalServer | None = None
+
+    def claim(self, timeout_ms: int = 500) -> bool:
+        """True when this process is now the only instance; False after telling the other."""
+        socket = QLocalSocket()
+        socket.connectToServer(self._name)
+        if socket.waitForConnected(timeout_ms):
+            socket.write(SHOW)
+            socket.waitForBytesWritten(timeout_ms)
+            socket.disconnectFromServer()
+            return False
+        QLocalServer.removeServer(self._name)  # a stale name left by a crash
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not server.listen(self._name):
+            return True  # cannot guard; run anyway rather than refuse to start
+        server.newConnection.connect(self._on_connection)
+        self._server = server
+        return True
+
+    def release(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _on_connection(self) -> None:
+        assert self._server is not None
+        while (socket := self._server.nextPendingConnection()) is not None:
+            socket.readyRead.connect(lambda s=socket: self._on_read(s))
+            socket.disconnected.connect(socket.deleteLater)
+
+    def _on_read(self, socket: QLocalSocket) -> None:
+        if bytes(socket.readAll().data()).startswith(SHOW.strip()):
+            self.showRequested.emit()

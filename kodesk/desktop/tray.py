@@ -1,0 +1,201 @@
+"""The tray icon and its menu: tasks, models, engine, pause, settings, quit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from kodesk.core.errors import KodeskError
+from kodesk.core.tasks import Task
+from kodesk.core.types import ModelInfo
+from kodesk.desktop.i18n import Labels
+
+ListModels = Callable[[], Awaitable[list[ModelInfo]]]
+
+
+def load_icon(svg: str, sizes: dict[int, str]) -> QIcon:
+    """An icon from the SVG plus pre-rendered PNGs, so small sizes stay crisp."""
+    icon = QIcon(svg)
+    for path in sizes.values():
+        icon.addFile(path)
+    return icon
+
+
+class Tray(QObject):
+    """Tray icon and menu.
+
+    Signals:
+        taskChosen(str): a task was checked; it becomes what the main hotkey runs.
+        modelChosen(str): a model was picked in the Models submenu.
+        engineChosen(str): "ollama" or "embedded".
+        pauseToggled(bool): hotkeys paused (True) or resumed.
+        settingsRequested: open the settings dialog.
+        quitRequested: quit the app.
+        activated: the icon was clicked (show the last answer).
+    """
+
+    taskChosen = Signal(str)
+    modelChosen = Signal(str)
+    engineChosen = Signal(str)
+    pauseToggled = Signal(bool)
+    settingsRequested = Signal()
+    quitRequested = Signal()
+    activated = Signal()
+
+    def __init__(self, *, labels: Labels, icon: QIcon, paused_icon: QIcon,
+                 list_models: ListModels, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._labels = labels
+        self._icon = icon
+        self._paused_icon = paused_icon
+        self._list_models = list_models
+        self._model = ""
+        self._engine = "ollama"
+        self._hotkey = ""
+        self._refresh: asyncio.Task[None] | None = None
+        self.icon = QSystemTrayIcon(icon, self)
+        self.menu = QMenu()
+        self.tasks_menu_title = self.menu.addSection(labels.tasks)
+        self._task_group = QActionGroup(self)
+        self._task_group.setExclusive(True)
+        self._task_actions: list[QAction] = []
+        self._tasks_end = self.menu.addSeparator()
+        self.models_menu = self.menu.addMenu(labels.models)
+        self.models_menu.aboutToShow.connect(self.refresh_models)
+        self._model_group = QActionGroup(self)
+        self._model_group.setExclusive(True)
+        self.engine_menu = self.menu.addMenu(labels.engine)
+        self._engine_group = QActionGroup(self)
+        for kind, text in (("ollama", "Ollama"), ("embedded", labels.use_embedded)):
+            action = self.engine_menu.addAction(text)
+            action.setCheckable(True)
+            action.setData(kind)
+            self._engine_group.addAction(action)
+        self._engine_group.triggered.connect(lambda a: self.engineChosen.emit(a.data()))
+        self.pause_action = self.menu.addAction(labels.pause_hotkeys)
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self._on_pause)
+        self.hotkey_problem = self.menu.addAction("")
+        self.hotkey_problem.setEnabled(False)
+        self.hotkey_problem.setVisible(False)
+        self.menu.addSeparator()
+        self.settings_action = self.menu.addAction(labels.settings)
+        self.settings_action.triggered.connect(self.settingsRequested)
+        self.quit_action = self.menu.addAction(labels.quit)
+        self.quit_action.triggered.connect(self.quitRequested)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+
+    # -- state from the app ---------------------------------------------------------
+    def set_tasks(self, tasks: Sequence[Task], current: str, hotkeys: dict[str, str]) -> None:
+        for action in self._task_actions:
+            self._task_group.removeAction(action)
+            self.menu.removeAction(action)
+        self._task_actions = []
+        for task in tasks:
+            title = task.title.get(self._labels.lang)
+            action = QAction(title, self.menu)
+            action.setCheckable(True)
+            action.setChecked(task.name == current)
+            action.setData(task.name)
+            if task.name in hotkeys:
+                action.setText(f"{title}\t{hotkeys[task.name]}")
+            action.triggered.connect(lambda _=False, n=task.name: self.taskChosen.emit(n))
+            self._task_group.addAction(action)
+            self.menu.insertAction(self._tasks_end, action)
+            self._task_actions.append(action)
+
+    def set_model(self, model: str) -> None:
+        self._model = model
+        for action in self._model_group.actions():
+            action.setChecked(action.data() == model)
+        self._update_tooltip()
+
+    def set_engine(self, kind: str) -> None:
+        self._engine = kind
+        for action in self._engine_group.actions():
+            action.setChecked(action.data() == kind)
+        self._update_tooltip()
+
+    def set_hotkey(self, label: str) -> None:
+        self._hotkey = label
+        self._update_tooltip()
+
+    def set_hotkey_problem(self, reason: str) -> None:
+        text = f"{self._labels.hotkeys_unavailable}: {reason}" if reason else ""
+        self.hotkey_problem.setText(text)
+        self.hotkey_problem.setVisible(bool(reason))
+        self._update_tooltip()
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_action.setChecked(paused)
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def notify(self, title: str, message: str) -> None:
+        self.icon.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 6000)
+
+    # -- models submenu -------------------------------------------------------------
+    def refresh_models(self) -> None:
+        """Fill the Models submenu from the engine (called when it opens)."""
+        if self._refresh is not None and not self._refresh.done():
+            return
+        self._set_model_items([], placeholder=self._labels.models_loading)
+        self._refresh = asyncio.ensure_future(self._load_models())
+
+    async def _load_models(self) -> None:
+        try:
+            models = await self._list_models()
+        except KodeskError as exc:
+            self._set_model_items([], error=exc.message(self._labels.lang))
+            return
+        self._set_model_items(models, placeholder="" if models else self._labels.no_models)
+
+    def _set_model_items(self, models: Sequence[ModelInfo], *, placeholder: str = "",
+                         error: str = "") -> None:
+        for action in self._model_group.actions():
+            self._model_group.removeAction(action)
+        self.models_menu.clear()
+        for model in models:
+            detail = " · ".join(x for x in (model.parameter_size, model.quantization_level) if x)
+            action = self.models_menu.addAction(f"{model.name}  {detail}".strip())
+            action.setCheckable(True)
+            action.setData(model.name)
+            action.setChecked(model.name == self._model)
+            action.triggered.connect(lambda _=False, n=model.name: self._choose_model(n))
+            self._model_group.addAction(action)
+        if placeholder:
+            self.models_menu.addAction(placeholder).setEnabled(False)
+        if error:
+            self.models_menu.addAction(error).setEnabled(False)
+            retry = self.models_menu.addAction(self._labels.unreachable_retry)
+            retry.triggered.connect(self.refresh_models)
+
+    def _choose_model(self, name: str) -> None:
+        self.set_model(name)
+        self.modelChosen.emit(name)
+
+    # -- internals ------------------------------------------------------------------
+    def _on_pause(self, paused: bool) -> None:
+        self.icon.setIcon(self._paused_icon if paused else self._icon)
+        self.pauseToggled.emit(paused)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.activated.emit()
+
+    def _update_tooltip(self) -> None:
+        L = self._labels
+        parts = ["kodesk"]
+        engine = "Ollama" if self._engine == "ollama" else L.use_embedded
+        parts.append(f"{L.models}: {self._model or '—'} ({engine})")
+        if self.hotkey_problem.isVisible():
+            parts.append(L.hotkeys_unavailable)
+        elif self._hotkey:
+            parts.append(self._hotkey)
+        self.icon.setToolTip("\n".join(parts))

@@ -1,0 +1,40 @@
+"""Build the engine the settings ask for (shared by the tray app and the CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kodesk.core.engine import Engine
+from kodesk.core.settings import Settings
+from kodesk.engines.endpoint import resolve_host
+from kodesk.engines.ollama_engine import OllamaEngine
+from kodesk.paths import AppPaths
+
+
+def ollama_engine(settings: Settings, host: str | None = None) -> OllamaEngine:
+    return OllamaEngine(
+        resolve_host(host, settings.get("ollama.endpoint")),
+        connect_timeout=settings.get("ollama.connect_timeout"),
+        first_token_timeout=settings.get("ollama.first_token_timeout"),
+        stall_timeout=settings.get("ollama.stall_timeout"),
+    )
+
+
+def embedded_engine(settings: Settings, paths: AppPaths, gguf: Path | None = None) -> Engine:
+    from kodesk.engines.embedded import create_embedded_engine
+
+    models_dir = settings.get("embedded.models_dir")
+    chosen = gguf or (Path(settings.get("embedded.model")) if settings.get("embedded.model")
+                      else None)
+    return create_embedded_engine(
+        gguf=chosen,
+        models_dir=Path(models_dir) if models_dir else paths.models,
+        cache_dir=paths.cache,
+    )
+
+
+def engine_from_settings(settings: Settings, paths: AppPaths, *, kind: str | None = None,
+                         host: str | None = None, gguf: Path | None = None) -> Engine:
+    if (kind or settings.get("engine.kind")) == "embedded":
+        return embedded_engine(settings, paths, gguf)
+    return ollama_engine(settings, host)
