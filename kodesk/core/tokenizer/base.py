@@ -1,0 +1,100 @@
+"""The tokenizer interface, and the part shared by the exact (vocabulary) tokenizers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from kodesk.core.tokenizer.specials import SpecialTokens
+from kodesk.core.tokenizer.vocab import Vocab
+
+#: Word caches are dropped when they grow past this many entries.
+WORD_CACHE_LIMIT = 200_000
+
+
+@runtime_checkable
+class Tokenizer(Protocol):
+    """Turns text into the token ids a model sees.
+
+    `encode` matches llama.cpp's `llama_tokenize(text, add_special, parse_special=True)`:
+    special tokens written in the text (`<start_of_turn>`, `<|eot_id|>`) are single
+    tokens, and `add_special` adds BOS/EOS as the model asks. `count(text)` is
+    `len(encode(text))`, the size of a prompt as the server will see it.
+    `pieces(ids)` gives each token's raw bytes, so a Hangul syllable that a model
+    splits into byte tokens shows as its UTF-8 bytes.
+    """
+
+    name: str
+    is_estimate: bool
+
+    def encode(self, text: str, *, add_special: bool = True) -> list[int]: ...
+
+    def pieces(self, ids: Sequence[int]) -> list[bytes]: ...
+
+    def count(self, text: str) -> int: ...
+
+
+class VocabTokenizer(ABC):
+    """Common code of the SentencePiece and byte-level BPE tokenizers."""
+
+    is_estimate = False
+
+    def __init__(self, vocab: Vocab, name: str) -> None:
+        self.name = name
+        self.vocab = vocab
+        self._specials = SpecialTokens(vocab.tokens, vocab.token_types)
+        tokens = vocab.tokens
+        if "" in tokens:  # llama.cpp renames empty tokens
+            tokens = [t or f"[EMPTY_{i}]" for i, t in enumerate(tokens)]
+        # Later duplicates win, as in llama.cpp's `token_to_id[word] = i`.
+        self._ids: dict[str, int] = dict(zip(tokens, range(len(tokens)), strict=True))
+        self._word_cache: dict[str, list[int]] = {}
+
+    def encode(
+        self, text: str, *, add_special: bool = True, parse_special: bool = True
+    ) -> list[int]:
+        """Token ids of `text`; `parse_special=False` reads control tokens as plain text."""
+        v = self.vocab
+        out: list[int] = []
+        if add_special and v.add_bos and v.bos_id is not None:
+            out.append(v.bos_id)
+        prev_special = True
+        for fragment in self._specials.split(text, parse_special=parse_special):
+            if isinstance(fragment, int):
+                out.append(fragment)
+                prev_special = True
+            else:
+                self._encode_text(fragment, prev_special, out)
+                prev_special = False
+        if add_special and v.add_eos and v.eos_id is not None:
+            out.append(v.eos_id)
+        return out
+
+    def count(self, text: str) -> int:
+        return len(self.encode(text))
+
+    def pieces(self, ids: Sequence[int]) -> list[bytes]:
+        n = len(self.vocab.tokens)
+        out = []
+        for i in ids:
+            if not 0 <= i < n:
+                raise ValueError(f"token id {i} is outside the vocabulary (size {n})")
+            out.append(self._piece(i))
+        return out
+
+    def _cached(self, word: str) -> list[int] | None:
+        return self._word_cache.get(word)
+
+    def _remember(self, word: str, ids: list[int]) -> None:
+        if len(self._word_cache) >= WORD_CACHE_LIMIT:
+            self._word_cache.clear()
+        self._word_cache[word] = ids
+
+    @abstractmethod
+    def _encode_text(self, text: str, prev_special: bool, out: list[int]) -> None:
+        """Append the ids of a piece of raw text (no special tokens in it) to `out`."""
+
+    @abstractmethod
+    def _piece(self, token_id: int) -> bytes:
+        """The raw bytes token `token_id` stands for."""
