@@ -29,6 +29,7 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self._name = name
         self._server: QLocalServer | None = None
+        self._clients: set[QLocalSocket] = set()
 
     def claim(self, timeout_ms: int = 500) -> bool:
         """True when this process is now the only instance; False after telling the other."""
@@ -49,16 +50,34 @@ class SingleInstance(QObject):
         return True
 
     def release(self) -> None:
+        for client in list(self._clients):
+            self._drop(client)
         if self._server is not None:
             self._server.close()
+            self._server.deleteLater()
             self._server = None
 
     def _on_connection(self) -> None:
         assert self._server is not None
-        while (socket := self._server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._on_read(s))
-            socket.disconnected.connect(socket.deleteLater)
+        while (client := self._server.nextPendingConnection()) is not None:
+            self._clients.add(client)
+            client.readyRead.connect(self._on_read)
+            client.disconnected.connect(self._on_disconnected)
 
-    def _on_read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).startswith(SHOW.strip()):
+    def _on_read(self) -> None:
+        client = self.sender()
+        if isinstance(client, QLocalSocket) and bytes(client.readAll().data()).startswith(
+                SHOW.strip()):
             self.showRequested.emit()
+
+    def _on_disconnected(self) -> None:
+        client = self.sender()
+        if isinstance(client, QLocalSocket):
+            self._drop(client)
+
+    def _drop(self, client: QLocalSocket) -> None:
+        self._clients.discard(client)
+        client.readyRead.disconnect(self._on_read)
+        client.disconnected.disconnect(self._on_disconnected)
+        client.abort()
+        client.deleteLater()

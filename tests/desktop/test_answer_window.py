@@ -1,0 +1,108 @@
+"""The answer window: coalesced incremental rendering, markdown, stop/copy/retry, placement."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from kodesk.core.types import ChatStats
+from kodesk.desktop.answer_window import AnswerWindow, _paragraph_cut, fit_on_screen
+from kodesk.desktop.i18n import EN, KO
+
+
+def make(qtbot: QtBot) -> AnswerWindow:
+    window = AnswerWindow(KO)
+    qtbot.addWidget(window)
+    window.begin("한 줄 요약", "exaone3.5:2.4b")
+    window.show()
+    return window
+
+
+def test_deltas_are_coalesced_into_few_repaints(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    flushes: list[int] = []
+    window._flush_timer.timeout.connect(lambda: flushes.append(1))
+    for ch in "서울은 한국의 수도입니다. " * 20:
+        window.append(ch)
+    assert window.body.toPlainText() == ""  # nothing painted synchronously
+    qtbot.waitUntil(lambda: window.body.toPlainText().startswith("서울은"))
+    assert len(flushes) == 1
+    assert window.answer_text() == "서울은 한국의 수도입니다. " * 20
+
+
+def test_markdown_paragraphs_render_and_tail_stays_plain(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    window.append("**핵심**: 예산 증가\n\n- 항목 하나\n- 항목 둘\n\n마지막 문단 진행 중 **굵")
+    qtbot.waitUntil(lambda: "마지막" in window.body.toPlainText())
+    html = window.body.toHtml()
+    assert "font-weight" in html  # **핵심** became bold
+    text = window.body.toPlainText()
+    assert "**핵심**" not in text and "**굵" in text  # the unfinished tail is raw text
+    window.append("게**\n\n")
+    qtbot.waitUntil(lambda: "**굵" not in window.body.toPlainText())
+
+
+def test_code_fences_are_not_split(qtbot: QtBot) -> None:
+    assert _paragraph_cut("```\ncode\n\nmore\n") == 0
+    assert _paragraph_cut("a\n\n```\ncode\n\nmore") == 3
+
+
+def test_stop_and_escape(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    assert window.streaming and window.stop_button.isVisible()
+    with qtbot.waitSignal(window.stopRequested):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    with qtbot.waitSignal(window.stopRequested):
+        window.stop_button.click()
+    window.finish(None, stopped=True)
+    assert not window.streaming and not window.stop_button.isVisible()
+    assert window.status.text() == KO.stopped
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()
+
+
+def test_copy_retry_paste_back(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    window.append("  요약 문장입니다.  ")
+    window.finish(ChatStats(done_reason="stop", prompt_eval_count=1234, eval_count=20,
+                            eval_duration=1_000_000_000, load_duration=2_500_000_000))
+    window.copy_button.click()
+    assert QGuiApplication.clipboard().text() == "요약 문장입니다."
+    with qtbot.waitSignal(window.retryRequested):
+        window.retry_button.click()
+    with qtbot.waitSignal(window.pasteBackRequested) as blocker:
+        window.paste_button.click()
+    assert blocker.args == ["  요약 문장입니다.  "]
+    assert window.footer.text() == "입력 1,234 · 출력 20 · 20.0 토큰/초 · 로드 2.5s"
+
+
+def test_length_warning_is_visible(qtbot: QtBot) -> None:
+    window = AnswerWindow(EN)
+    qtbot.addWidget(window)
+    window.begin("Summary", "m")
+    window.show()
+    window.finish(ChatStats(done_reason="length", eval_count=3))
+    assert window.warning.isVisible() and "length limit" in window.warning.text()
+
+
+def test_errors_stop_streaming(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    window.show_error("Ollama에 연결할 수 없습니다", "ollama serve 를 실행하세요")
+    assert not window.streaming and window.error.isVisible()
+    assert "ollama serve" in window.error.text()
+
+
+def test_placement_is_kept_on_screen() -> None:
+    screen = QRect(0, 0, 1280, 800)
+    assert fit_on_screen(QRect(100, 100, 400, 300), screen) == QPoint(100, 100)
+    assert fit_on_screen(QRect(1200, 700, 400, 300), screen) == QPoint(880, 500)
+    assert fit_on_screen(QRect(-50, -20, 400, 300), screen) == QPoint(0, 0)
+    assert fit_on_screen(QRect(10, 10, 2000, 300), screen) == QPoint(0, 10)
+
+
+def test_window_is_a_frameless_tool_window(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    flags = window.windowFlags()
+    assert flags & Qt.WindowType.Tool and flags & Qt.WindowType.FramelessWindowHint
+    assert flags & Qt.WindowType.WindowStaysOnTopHint

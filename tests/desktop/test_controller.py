@@ -1,0 +1,164 @@
+"""The job controller end to end in-process: clipboard → fake Ollama → answer window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication, QImage
+
+from kodesk.core.runner import TaskRunner
+from kodesk.core.settings import Settings
+from kodesk.core.tasks import BUILTIN_TASKS
+from kodesk.desktop.answer_window import AnswerWindow
+from kodesk.desktop.clipboard import ClipboardCapture
+from kodesk.desktop.controller import JobController
+from kodesk.desktop.i18n import KO
+from kodesk.engines.ollama_engine import OllamaEngine
+from tests.desktop.conftest import AsyncLoop
+from tests.fake_ollama import ChatScript, FakeOllama
+
+ARTICLE = "정부는 29일 내년도 예산안을 발표했다. 총지출은 3.5% 늘어난 680조 원이다. " * 5
+
+
+@pytest.fixture
+def controller(aloop: AsyncLoop, fake_ollama: FakeOllama) -> Iterator[JobController]:
+    engine = OllamaEngine(fake_ollama.url)
+    settings = Settings({"model.default": "exaone3.5:2.4b"})
+    pasted: list[str] = []
+    ctl = JobController(
+        settings=settings, engine=lambda: engine, runner=TaskRunner,
+        tasks=lambda: list(BUILTIN_TASKS),
+        capture=ClipboardCapture(QGuiApplication.clipboard(), press_copy=lambda: None),
+        window=lambda: AnswerWindow(KO), language="ko",
+        press_paste=lambda: pasted.append(QGuiApplication.clipboard().text()),
+    )
+    ctl.pasted = pasted  # type: ignore[attr-defined]
+    yield ctl
+    ctl.stop()
+    aloop.run(engine.aclose())
+    if ctl.window is not None:
+        ctl.window.close()
+        ctl.window.deleteLater()
+
+
+def done(ctl: JobController) -> bool:
+    return ctl.job is not None and ctl.job.done()
+
+
+def test_hotkey_streams_the_answer(controller: JobController, aloop: AsyncLoop,
+                                   fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    fake_ollama.chat_scripts.append(ChatScript(reply="정부가 680조 원 규모 예산안을 발표했다."))
+    controller.trigger("main")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and window.isVisible()
+    aloop.until(lambda: window.body.toPlainText() == "정부가 680조 원 규모 예산안을 발표했다.")
+    assert window.header.text() == "한 줄 요약 · exaone3.5:2.4b"
+    assert "입력" in window.footer.text()
+    body = fake_ollama.chat_requests()[-1].body
+    assert ARTICLE.strip() in body["messages"][-1]["content"]
+    assert body["keep_alive"] == "5m" and body["think"] is False
+
+
+def test_new_press_cancels_the_running_job(controller: JobController, aloop: AsyncLoop,
+                                           fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    fake_ollama.chat_scripts.append(ChatScript(reply="느" * 300, piece_size=1, delay=0.02))
+    fake_ollama.chat_scripts.append(ChatScript(reply="두 번째 답."))
+    controller.start("summary")
+    aloop.until(lambda: "느느느" in (controller.window.answer_text() if controller.window
+                                    else ""))
+    first = controller.job
+    controller.start("translate")
+    aloop.until(lambda: done(controller))
+    assert first is not None and first.cancelled()
+    window = controller.window
+    assert window is not None
+    aloop.until(lambda: window.body.toPlainText() == "두 번째 답.")
+    assert fake_ollama.chat_requests()[0].aborted or len(fake_ollama.chat_requests()) == 2
+    assert window.header.text().startswith("번역")
+
+
+def test_stop_keeps_partial_answer(controller: JobController, aloop: AsyncLoop,
+                                   fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    fake_ollama.chat_scripts.append(ChatScript(reply="가" * 300, piece_size=1, delay=0.02))
+    controller.start("summary")
+    aloop.until(lambda: len(controller.window.answer_text() if controller.window else "") > 5)
+    assert controller.window is not None
+    controller.window.stop_button.click()
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert not window.streaming and window.status.text() == KO.stopped
+    assert 5 < len(window.answer_text()) < 300
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("", "클립보드가 비어 있습니다."),
+    ("   \n ", "복사한 내용이 공백뿐입니다."),
+    ("image", "클립보드에 글자가 아닌 내용(이미지 등)만 있습니다."),
+    ("huge", "글이 너무 깁니다"),
+])
+def test_bad_clipboard_gets_a_message_and_no_request(
+        controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama,
+        content: str, expected: str) -> None:
+    clipboard = QGuiApplication.clipboard()
+    if content == "image":
+        mime = QMimeData()
+        image = QImage(4, 4, QImage.Format.Format_ARGB32)
+        image.fill(0xFF0000FF)
+        mime.setImageData(image)
+        clipboard.setMimeData(mime)
+    elif content == "huge":
+        clipboard.setText("가나다라마바사아" * 300_000)
+    else:
+        clipboard.setText(content)
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and window.error.isVisible()
+    assert window.error.text().startswith(expected)
+    assert fake_ollama.chat_requests() == []
+
+
+def test_nul_bytes_are_removed_with_a_note(controller: JobController, aloop: AsyncLoop,
+                                           fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText("가\x00나다")
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    assert controller.window is not None
+    assert "제어 문자" in controller.window.warning.text()
+    assert "가나다" in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
+
+
+def test_unreachable_server_is_explained(aloop: AsyncLoop, fake_ollama: FakeOllama,
+                                         controller: JobController) -> None:
+    fake_ollama.stop()
+    QGuiApplication.clipboard().setText(ARTICLE)
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    assert controller.window is not None
+    assert "Ollama에 연결할 수 없습니다" in controller.window.error.text()
+    assert "WSL" in controller.window.error.text()
+
+
+def test_missing_model_and_retry_and_paste_back(controller: JobController, aloop: AsyncLoop,
+                                                fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    del fake_ollama.models["exaone3.5:2.4b"]
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and "ollama pull exaone3.5:2.4b" in window.error.text()
+    fake_ollama.add_model("exaone3.5:2.4b")
+    fake_ollama.chat_scripts.append(ChatScript(reply="다시 한 답."))
+    QGuiApplication.clipboard().setText("다른 글")  # retry reuses the captured text
+    window.retry_button.click()
+    aloop.until(lambda: done(controller) and window.answer_text() == "다시 한 답.")
+    assert ARTICLE.strip() in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
+    window.paste_button.click()
+    aloop.until(lambda: bool(controller.pasted))  # type: ignore[attr-defined]
+    assert controller.pasted == ["다시 한 답."]  # type: ignore[attr-defined]
