@@ -138,11 +138,12 @@ class LlamaRunner:
         else:
             rendered = render_plain(messages)
         # Template text holds control tokens (<start_of_turn>); plain user text must not.
-        tokens = list(llama.tokenize(rendered.text.encode("utf-8"), add_bos=True,
+        tokens = list(llama.tokenize(rendered.text.encode("utf-8"), add_bos=False,
                                      special=self._template is not None))
         bos = llama.token_bos()
-        if len(tokens) >= 2 and tokens[0] == tokens[1] == bos:
-            del tokens[0]  # the template wrote {{ bos_token }} and llama.cpp added one too
+        vocab = self._lib.llama_model_get_vocab(llama.model)
+        if bos >= 0 and self._lib.llama_vocab_get_add_bos(vocab) and tokens[:1] != [bos]:
+            tokens.insert(0, bos)  # unless the template already wrote {{ bos_token }}
         return PreparedPrompt(rendered, tuple(tokens), int(llama.n_ctx()))
 
     def generate(self, tokens: Sequence[int], sampling: Sampling,

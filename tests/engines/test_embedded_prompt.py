@@ -1,0 +1,140 @@
+"""Prompt rendering for the embedded engine: chat templates in the sandbox, plain prompts,
+and the guards against hostile or runaway templates (no model needed)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from kodesk.core.errors import KodeskError
+from kodesk.core.types import ChatMessage
+from kodesk.engines.chat_prompt import PLAIN_FORMAT, ChatTemplate, RenderLimits, render_plain
+from kodesk.engines.embedded_errors import ChatTemplateError
+from tests.engines.conftest import GEMMA_CHAT_TEMPLATE
+from tests.gguf_factory import CHATML_TEMPLATE, LLAMA3_TEMPLATE
+
+MESSAGES = (ChatMessage("system", "짧게 답하세요."), ChatMessage("user", "안녕하세요?"))
+
+
+def test_gemma_template_renders_turns_and_generation_prompt() -> None:
+    rendered = ChatTemplate(GEMMA_CHAT_TEMPLATE).render(MESSAGES, bos_token="<bos>")
+    assert rendered.format == "chat template: gemma"
+    assert rendered.text == (
+        "<bos><start_of_turn>system\n짧게 답하세요.<end_of_turn>\n"
+        "<start_of_turn>user\n안녕하세요?<end_of_turn>\n<start_of_turn>model\n"
+    )
+
+
+@pytest.mark.parametrize(("source", "family", "marker"), [
+    (LLAMA3_TEMPLATE, "llama3", "<|start_header_id|>assistant<|end_header_id|>"),
+    (CHATML_TEMPLATE, "chatml", "<|im_start|>assistant"),
+])
+def test_other_families_render_with_their_markers(source: str, family: str, marker: str) -> None:
+    rendered = ChatTemplate(source).render(MESSAGES, bos_token="<s>", eos_token="</s>")
+    assert rendered.format == f"chat template: {family}"
+    assert rendered.text.rstrip().endswith(marker)
+    assert "안녕하세요?" in rendered.text
+
+
+def test_generation_prompt_can_be_left_out() -> None:
+    rendered = ChatTemplate(GEMMA_CHAT_TEMPLATE).render(MESSAGES, add_generation_prompt=False)
+    assert not rendered.text.endswith("<start_of_turn>model\n")
+
+
+def test_hugging_face_helpers_are_available() -> None:
+    template = ChatTemplate(
+        "{{ messages | tojson }}|{{ strftime_now('%Y') }}|"
+        "{% for m in messages %}{% if loop.first %}{% continue %}{% endif %}{{ m.role }}"
+        "{% endfor %}")
+    text = template.render(MESSAGES).text
+    assert '"content": "안녕하세요?"' in text  # real Unicode, as Hugging Face's tojson
+    assert f"|{time.strftime('%Y')}|user" in text
+
+
+def test_raise_exception_becomes_a_kodesk_error() -> None:
+    template = ChatTemplate(
+        "{% if messages[0]['role'] == 'system' %}"
+        "{{ raise_exception('System role not supported') }}{% endif %}")
+    with pytest.raises(ChatTemplateError, match="System role not supported"):
+        template.render(MESSAGES)
+
+
+def test_plain_prompt_for_base_models() -> None:
+    rendered = render_plain(MESSAGES)
+    assert rendered.format == PLAIN_FORMAT
+    assert rendered.text == "짧게 답하세요.\n\n안녕하세요?\n"
+    assert render_plain((ChatMessage("user", "  text  "), ChatMessage("system", ""))).text == (
+        "text\n")
+
+
+def test_syntax_error_is_reported() -> None:
+    with pytest.raises(ChatTemplateError, match="syntax"):
+        ChatTemplate("{% for m in messages %}{{ m.content }}")
+
+
+HOSTILE = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}",
+    "{{ joiner.__init__.__globals__.os.system('touch {marker}') }}",
+    "{{ namespace.__init__.__globals__['os'].system('touch {marker}') }}",
+    "{{ raise_exception.__globals__['__builtins__']['open']('{marker}', 'w') }}",
+    "{{ messages['__class__'] }}",
+    "{{ ''.__class__ }}",
+]
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_hostile_templates_are_refused_before_running(source: str, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    with pytest.raises(KodeskError) as caught:
+        ChatTemplate(source.replace("{marker}", str(marker))).render(MESSAGES)
+    assert isinstance(caught.value, ChatTemplateError)
+    assert "internals" in caught.value.detail
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("source", [
+    # names built at render time slip past the static scan and are refused while rendering
+    "{% set a = '__cla' ~ 'ss__' %}{{ ''[a] }}",
+    "{% set a = '__glo' ~ 'bals__' %}{{ (raise_exception|attr('__init__'))[a] }}",
+    "{{ '{0.__class__}'.format('') }}",
+    "{{ '%s' % messages }}",
+])
+def test_dynamic_escapes_are_refused_while_rendering(source: str) -> None:
+    with pytest.raises(ChatTemplateError):
+        ChatTemplate(source).render(MESSAGES)
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    ("{{ 'x' * 100000000 }}", "characters"),
+    ("{{ 'a'.ljust(999999999) }}", "characters"),
+    ("{{ 2 ** 100 ** 100 }}", "exponent"),
+    ("{% for i in range(1000000) %}{% endfor %}", "characters"),
+    ("{% for a in range(300) %}{% for b in range(300) %}{% for c in range(300) %}"
+     "{% endfor %}{% endfor %}{% endfor %}", "steps"),
+    ("{% for m in messages %}{% for a in 'abcdefghij' * 1000 %}{% for b in 'abcdefghij' * 1000 %}"
+     "{% if a == b %}{% endif %}{% endfor %}{% endfor %}{% endfor %}", "steps"),
+    ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurs"),
+    ("{% for i in range(60000) %}{{ messages | tojson }}{% endfor %}", "characters"),
+])
+def test_runaway_templates_hit_the_budget(source: str, reason: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ChatTemplateError, match=reason):
+        ChatTemplate(source).render(MESSAGES)
+    assert time.monotonic() - started < 5
+
+
+def test_time_limit_applies_even_under_the_step_limit() -> None:
+    slow = ChatTemplate("{% for a in range(5000) %}{{ messages | tojson }}{% endfor %}",
+                        RenderLimits(seconds=0.0, base_chars=10**9))
+    with pytest.raises(ChatTemplateError, match="longer than"):
+        slow.render(MESSAGES)
+
+
+def test_output_limit_grows_with_the_input() -> None:
+    template = ChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}",
+                            RenderLimits(base_chars=10, per_input_char=1))
+    long_text = "가" * 10_000
+    assert template.render((ChatMessage("user", long_text),)).text == long_text
