@@ -1,0 +1,343 @@
+"""Deciding, before every request, how a prompt reaches the model without being cut.
+
+Ollama silently drops the middle of a prompt longer than num_ctx and still answers
+200 OK. So the planner counts the prompt (messages plus the chat template's overhead)
+and the tokens reserved for the answer, compares them with the effective context
+(request option, else the model's configured num_ctx, else the server default; never
+above the trained length) and decides:
+
+- `fits`: send it, with num_ctx set explicitly;
+- `raise_ctx`: send it with a larger num_ctx, up to `context.max_num_ctx`;
+- `map_reduce`: split the text at sentence boundaries into chunks whose prompts fit
+  (each counted exactly, template applied), run the task on each, then reduce;
+- `refuse`: raising and splitting are both off (or nothing could fit): explain.
+
+A `Plan` is plain data so the CLI and the UI can show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from kodesk.core.errors import ContextTooSmall, Text
+from kodesk.core.model_profile import ModelProfile
+from kodesk.core.sentences import split_oversize, split_sentences
+from kodesk.core.settings import Settings
+from kodesk.core.tasks import Task
+from kodesk.core.types import ChatMessage
+
+Decision = Literal["fits", "raise_ctx", "map_reduce", "refuse"]
+
+#: Raised contexts are rounded up to this step (fewer distinct sizes, fewer reloads).
+CTX_STEP = 1024
+#: Tokens kept free in every chunk for tokenization differences at chunk joins.
+CHUNK_MARGIN = 8
+#: The server "cut" a prompt when it evaluated less than this share of the planned
+#: content tokens, and at least `TRUNCATION_SLACK` tokens fewer.
+TRUNCATION_RATIO = 0.75
+TRUNCATION_SLACK = 32
+
+MAP_SUMMARY_TEMPLATE = (
+    "다음은 긴 글을 {total}개 조각으로 나눈 것 중 {index}번째 조각입니다.\n\n"
+    "<조각>\n{text}\n</조각>\n\n"
+    "이 조각의 핵심 내용(누가, 무엇을, 왜, 숫자)을 한국어 3~5문장으로 요약하세요. "
+    "원문에 없는 내용은 덧붙이지 말고 요약문만 출력하세요."
+)
+REDUCE_INTRO = "다음은 한 편의 긴 글을 차례대로 나눠 요약한 부분 요약들입니다.\n\n"
+
+
+@dataclass(frozen=True)
+class ContextPolicy:
+    """The user's choices about long texts (settings `context.*`)."""
+
+    max_num_ctx: int = 16384
+    allow_raise: bool = True
+    allow_split: bool = True
+    split_concurrency: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ContextPolicy:
+        return cls(
+            max_num_ctx=int(settings.get("context.max_num_ctx")),
+            allow_raise=bool(settings.get("context.allow_raise")),
+            allow_split=bool(settings.get("context.allow_split")),
+            split_concurrency=int(settings.get("context.split_concurrency")),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    decision: Decision
+    #: Tokens of the whole prompt (template overhead included) as one request.
+    prompt_tokens: int
+    output_reserve: int
+    #: The num_ctx sent (for map_reduce: with each chunk request).
+    num_ctx: int
+    #: The context before any raise, and where it came from.
+    base_num_ctx: int
+    base_source: str
+    trained_context: int | None
+    #: map_reduce: prompt tokens of each chunk request, and the chunk texts.
+    chunks: tuple[int, ...] = ()
+    chunk_texts: tuple[str, ...] = field(default=(), repr=False)
+    estimate: bool = False
+    tokenizer: str = ""
+    #: refuse: what to tell the user.
+    message: Text | None = None
+    hint: Text | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (`kodesk plan --json`)."""
+        return {
+            "decision": self.decision,
+            "prompt_tokens": self.prompt_tokens,
+            "output_reserve": self.output_reserve,
+            "num_ctx": self.num_ctx,
+            "base_num_ctx": self.base_num_ctx,
+            "base_source": self.base_source,
+            "trained_context": self.trained_context,
+            "chunks": list(self.chunks),
+            "estimate": self.estimate,
+            "tokenizer": self.tokenizer,
+            "message": self.message.en if self.message else None,
+        }
+
+    def error(self) -> ContextTooSmall:
+        return ContextTooSmall(self.message or _NO_FIT, self.hint)
+
+    def describe(self) -> Text:
+        """One line for a status bar or the CLI."""
+        est = " (추정)" if self.estimate else ""
+        est_en = " (estimated)" if self.estimate else ""
+        base = (f"{self.prompt_tokens:,}+{self.output_reserve:,} 토큰{est}",
+                f"{self.prompt_tokens:,}+{self.output_reserve:,} tokens{est_en}")
+        if self.decision == "fits":
+            return Text(ko=f"{base[0]}, 컨텍스트 {self.num_ctx:,}에 들어갑니다.",
+                        en=f"{base[1]} fit in a {self.num_ctx:,} context.")
+        if self.decision == "raise_ctx":
+            return Text(
+                ko=f"{base[0]}: 컨텍스트를 {self.base_num_ctx:,} → {self.num_ctx:,}로 늘립니다.",
+                en=f"{base[1]}: raising the context {self.base_num_ctx:,} → {self.num_ctx:,}.")
+        if self.decision == "map_reduce":
+            n = len(self.chunks)
+            return Text(
+                ko=f"{base[0]}: 글이 길어 {n}조각으로 나눠 처리합니다 (조각당 컨텍스트 "
+                f"{self.num_ctx:,}).",
+                en=f"{base[1]}: too long, processed in {n} chunks (context {self.num_ctx:,} "
+                "each).")
+        return self.message or _NO_FIT
+
+
+_NO_FIT = Text(ko="글이 모델의 컨텍스트에 들어가지 않습니다.",
+               en="The text does not fit in the model's context.")
+_SETTINGS_HINT = Text(
+    ko="설정 → 컨텍스트에서 'num_ctx 늘리기'(context.allow_raise)나 '긴 글 나눠 처리'"
+    "(context.allow_split)를 켜거나, 최대 num_ctx(context.max_num_ctx)를 늘리세요.",
+    en="In Settings → Context, turn on raising num_ctx (context.allow_raise) or splitting "
+    "long texts (context.allow_split), or raise the largest num_ctx (context.max_num_ctx).",
+)
+
+
+def output_reserve(task: Task, options: Mapping[str, Any]) -> int:
+    """Tokens kept for the answer: a positive num_predict, else the task's reserve."""
+    predict = options.get("num_predict")
+    if isinstance(predict, int) and not isinstance(predict, bool) and predict > 0:
+        return predict
+    return task.output_reserve
+
+
+def map_messages(task: Task, chunk: str, index: int, total: int,
+                 **values: Any) -> tuple[ChatMessage, ...]:
+    """The request for one chunk: a partial summary, or the task itself (concat)."""
+    if task.reduce == "concat":
+        return task.messages(chunk, **values)
+    user = (MAP_SUMMARY_TEMPLATE.replace("{total}", str(total))
+            .replace("{index}", str(index)).replace("{text}", chunk))
+    system = (ChatMessage("system", task.system),) if task.system else ()
+    return (*system, ChatMessage("user", user))
+
+
+def reduce_text(partials: Sequence[str]) -> str:
+    """Partial summaries, numbered, as the input of the reduce request."""
+    body = "\n".join(f"[부분 {i}] {p.strip()}" for i, p in enumerate(partials, 1))
+    return REDUCE_INTRO + body
+
+
+class ContextPlanner:
+    """Plans requests for one model profile under one policy."""
+
+    def __init__(self, profile: ModelProfile, policy: ContextPolicy) -> None:
+        self.profile = profile
+        self.policy = policy
+        self._tokenizer = profile.tokenizer
+
+    # -- counting ---------------------------------------------------------------------
+    def count_text(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special=False)) if text else 0
+
+    def content_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """Tokens of the message texts alone (what the server evaluates at the least)."""
+        return sum(self.count_text(m.content) for m in messages)
+
+    def count_messages(self, messages: Sequence[ChatMessage]) -> int:
+        """Prompt tokens as the server sees them: contents plus the template's overhead."""
+        return self.content_tokens(messages) + self.profile.overhead.tokens(len(messages))
+
+    # -- contexts ---------------------------------------------------------------------
+    def base_context(self, options: Mapping[str, Any]) -> tuple[int, str]:
+        requested = options.get("num_ctx")
+        p = self.profile
+        if isinstance(requested, int) and not isinstance(requested, bool) and requested > 0:
+            ctx, source = requested, "request option"
+        elif p.configured_num_ctx:
+            ctx, source = p.configured_num_ctx, "model parameter num_ctx"
+        else:
+            ctx, source = p.server_default_ctx, p.server_default_source
+        if p.trained_context and ctx > p.trained_context:
+            return p.trained_context, f"{source}, clamped to the trained length"
+        return ctx, source
+
+    def raise_limit(self) -> int:
+        """The largest num_ctx the policy and the model allow."""
+        trained = self.profile.trained_context
+        limit = self.policy.max_num_ctx
+        return min(limit, trained) if trained else limit
+
+    def _single(self, needed: int, base: int) -> tuple[Decision, int] | None:
+        if needed <= base:
+            return "fits", base
+        limit = self.raise_limit()
+        if self.policy.allow_raise and needed <= limit:
+            return "raise_ctx", min(limit, -(-needed // CTX_STEP) * CTX_STEP)
+        return None
+
+    # -- plans ------------------------------------------------------------------------
+    def plan(self, task: Task, text: str, options: Mapping[str, Any],
+             **values: Any) -> Plan:
+        """The plan for running `task` on `text` (values fill template placeholders)."""
+        reserve = output_reserve(task, options)
+        prompt = self.count_messages(task.messages(text, **values))
+        base, source = self.base_context(options)
+        plan = Plan("fits", prompt_tokens=prompt, output_reserve=reserve, num_ctx=base,
+                    base_num_ctx=base, base_source=source,
+                    trained_context=self.profile.trained_context,
+                    estimate=self.profile.estimate, tokenizer=self._tokenizer.name)
+        single = self._single(prompt + reserve, base)
+        if single is not None:
+            return replace(plan, decision=single[0], num_ctx=single[1])
+        if not self.policy.allow_split:
+            message, hint = self._refusal(prompt, reserve, base)
+            return replace(plan, decision="refuse", message=message, hint=hint)
+        ctx = max(base, self.raise_limit()) if self.policy.allow_raise else base
+        chunked = self.chunk(task, text, ctx, reserve, **values)
+        if chunked is None:
+            return replace(plan, decision="refuse", num_ctx=ctx,
+                           message=_chunk_refusal(ctx, reserve), hint=_SETTINGS_HINT)
+        texts, counts = chunked
+        return replace(plan, decision="map_reduce", num_ctx=ctx, chunks=tuple(counts),
+                       chunk_texts=tuple(texts))
+
+    def plan_messages(self, messages: Sequence[ChatMessage], reserve: int,
+                      options: Mapping[str, Any]) -> tuple[int, int] | None:
+        """(prompt tokens, num_ctx) for one request, or None when it cannot fit."""
+        prompt = self.count_messages(messages)
+        single = self._single(prompt + reserve, self.base_context(options)[0])
+        return None if single is None else (prompt, single[1])
+
+    def _refusal(self, prompt: int, reserve: int, base: int) -> tuple[Text, Text]:
+        limit = self.raise_limit()
+        message = Text(
+            ko=f"글이 너무 깁니다: 프롬프트 {prompt:,}토큰과 답변 여유 {reserve:,}토큰이 "
+            f"컨텍스트 {base:,}토큰을 넘습니다 (늘릴 수 있는 최대 {limit:,}토큰).",
+            en=f"The text is too long: a {prompt:,}-token prompt plus {reserve:,} tokens for "
+            f"the answer exceed the {base:,}-token context (at most {limit:,} allowed).",
+        )
+        return message, _SETTINGS_HINT
+
+    # -- chunking ---------------------------------------------------------------------
+    def chunk(self, task: Task, text: str, num_ctx: int, reserve: int,
+              **values: Any) -> tuple[list[str], list[int]] | None:
+        """Chunks of `text` whose map prompts each fit `num_ctx` with `reserve` left.
+
+        Returns the chunk texts and the exact prompt tokens of each chunk request, or
+        None when not even a small chunk fits.
+        """
+        def messages(chunk: str, index: int, total: int) -> tuple[ChatMessage, ...]:
+            return map_messages(task, chunk, index, total, **values)
+
+        empty = self.count_messages(messages("", 999, 999))
+        budget = num_ctx - reserve - empty - CHUNK_MARGIN
+        if task.reduce == "concat":
+            budget = min(budget, reserve)  # a translation is about as long as its input
+        if budget < 16:
+            return None
+        pending = self._pack(text, budget)
+        while True:  # verify every chunk with its real prompt; split any that overflow
+            total = len(pending)
+            counts = [self.count_messages(messages(c, i, total))
+                      for i, c in enumerate(pending, 1)]
+            over = [i for i, n in enumerate(counts) if n + reserve > num_ctx]
+            if not over:
+                return pending, counts
+            halves = _halve(pending[over[0]])
+            if halves is None:
+                return None
+            pending[over[0]:over[0] + 1] = halves
+
+    def _pack(self, text: str, budget: int) -> list[str]:
+        """Greedy packing of sentences (oversize ones cut) into chunks under `budget`."""
+        chunks: list[str] = []
+        current: list[str] = []
+        used = 0
+        for sentence in split_sentences(text):
+            tokens = self.count_text(sentence)
+            parts: list[tuple[str, int]]
+            if tokens > budget:
+                parts = [(p, self.count_text(p))
+                         for p in split_oversize(sentence, budget, self.count_text)]
+            else:
+                parts = [(sentence, tokens)]
+            for part, part_tokens in parts:
+                if current and used + part_tokens > budget:
+                    chunks.append("".join(current))
+                    current, used = [], 0
+                current.append(part)
+                used += part_tokens
+        if current:
+            chunks.append("".join(current))
+        return [c for c in chunks if c.strip()]
+
+
+def server_truncated(planned_content: int, evaluated: int | None) -> bool:
+    """True when the server evaluated far fewer prompt tokens than the messages hold.
+
+    `planned_content` counts the message texts only (no template), so a correct
+    server count is never below it; a much smaller count means the prompt was cut.
+    """
+    if evaluated is None:
+        return False
+    shortfall = planned_content - evaluated
+    return shortfall > TRUNCATION_SLACK and evaluated < planned_content * TRUNCATION_RATIO
+
+
+def _halve(chunk: str) -> list[str] | None:
+    """Two halves at a sentence boundary (else a character midpoint); None if one char."""
+    sentences = split_sentences(chunk)
+    if len(sentences) > 1:
+        mid = len(sentences) // 2
+        return ["".join(sentences[:mid]), "".join(sentences[mid:])]
+    if len(chunk) < 2:
+        return None
+    return [chunk[: len(chunk) // 2], chunk[len(chunk) // 2:]]
+
+
+def _chunk_refusal(ctx: int, reserve: int) -> Text:
+    return Text(
+        ko=f"컨텍스트 {ctx:,}토큰에는 작업 지시문과 답변 여유({reserve:,}토큰)조차 들어가지 "
+        "않아 글을 나눌 수 없습니다.",
+        en=f"A {ctx:,}-token context cannot hold even the task instructions and the "
+        f"{reserve:,} tokens kept for the answer, so the text cannot be split.",
+    )
+
