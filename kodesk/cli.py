@@ -33,7 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # Without a command this is the tray app: skip importing every command module
+    # (and the Ollama client they pull in) so the tray icon appears sooner.
+    app_only = argparse.ArgumentParser(add_help=False)
+    app_only.add_argument("--settings")
+    app_only.add_argument("--host")
+    known, rest = app_only.parse_known_args(arguments)
+    if not rest:
+        from kodesk.app import run_app
+
+        return run_app(known)
+    args = build_parser().parse_args(arguments)
     if args.command is None:
         from kodesk.app import run_app
 

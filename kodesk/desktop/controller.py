@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ from kodesk.core.tasks import Task, TaskError, find_task
 from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture, press_paste_shortcut
 
+log = logging.getLogger("kodesk")
 NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
 NO_MODEL_HINT = Text(ko="설정 → 모델에서 exaone3.5 같은 한국어 모델을 받으세요.",
                      en="Pull a Korean model such as exaone3.5 in Settings → Models.")
@@ -139,14 +141,18 @@ class JobController(QObject):
                 overrides=self._overrides(model),
                 keep_alive=self._keep_alive(),
             )
+            log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
             async for event in self._runner(engine).run(request):
                 self._apply(window, event)
+            log.info("job %s finished: %r", task.name, window.answer_text()[:300])
         except asyncio.CancelledError:
             stopped = True
+            log.info("job %s stopped", task_name)
             if self._is_current():
                 window.finish(None, stopped=True)
             raise
         except KodeskError as exc:
+            log.info("job %s failed: %s", task_name, exc.code)
             window.show_error(exc.message(self._lang), exc.hint_text(self._lang))
         finally:
             if not stopped and window.streaming and self._is_current():
@@ -158,6 +164,8 @@ class JobController(QObject):
 
     def _apply(self, window: AnswerWindow, event: Any) -> None:
         if isinstance(event, JobDelta):
+            if not window.answer_text():
+                log.info("first answer text")
             window.set_status("")
             window.append(event.text)
         elif isinstance(event, JobStatus):

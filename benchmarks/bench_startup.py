@@ -1,0 +1,95 @@
+"""Start-up, idle memory and idle wake-ups of kodesk against a bare PySide6 tray app.
+
+Both run under Xvfb with a tray host (trayer), in the same run, several times each.
+"Tray shown" is the moment the process reports that `QSystemTrayIcon.show()` returned
+(kodesk logs "tray shown"; the baseline prints the same). Memory is VmRSS after 5 s
+idle; wake-ups are the process's context switches (all threads) during 5 s of idling.
+
+    python benchmarks/bench_startup.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.xsession import AppProcess, x_session  # noqa: E402
+
+BARE_APP = """
+import sys, time
+from PySide6.QtGui import QIcon, QPixmap, QColor
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+app = QApplication(sys.argv)
+app.setQuitOnLastWindowClosed(False)
+pixmap = QPixmap(32, 32); pixmap.fill(QColor("#2E6BE6"))
+tray = QSystemTrayIcon(QIcon(pixmap)); menu = QMenu(); menu.addAction("Quit", app.quit)
+tray.setContextMenu(menu); tray.show()
+print("kodesk: tray shown", flush=True)
+sys.exit(app.exec())
+"""
+
+
+def proc_stats(pid: int) -> tuple[float, int]:
+    """(RSS in MB, total context switches of all threads)."""
+    rss = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+    switches = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                switches += int(line.split()[1])
+    return rss, switches
+
+
+def measure(env: dict[str, str], program: list[str], idle: float) -> tuple[float, float, float]:
+    started = time.perf_counter()
+    app = AppProcess([], env, program)
+    app.wait_line("tray shown", timeout=60)
+    shown = time.perf_counter() - started
+    time.sleep(2.0)  # let deferred start-up work finish
+    _, before = proc_stats(app.proc.pid)
+    time.sleep(idle)
+    rss, after = proc_stats(app.proc.pid)
+    app.stop()
+    return shown * 1000, rss, (after - before) / idle
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--idle", type=float, default=5.0)
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, x_session() as xs:
+        bare = Path(tmp) / "bare_tray.py"
+        bare.write_text(BARE_APP)
+        env = {**xs.env, "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config",
+               "XDG_CACHE_HOME": f"{tmp}/cache", "XDG_DATA_HOME": f"{tmp}/data",
+               "KODESK_LOG": "info", "OLLAMA_HOST": "127.0.0.1:9"}
+        results: dict[str, list[tuple[float, float, float]]] = {"bare": [], "kodesk": []}
+        for _ in range(opts.runs):
+            results["bare"].append(measure(env, [sys.executable, str(bare)], opts.idle))
+            results["kodesk"].append(measure(env, [sys.executable, "-m", "kodesk"], opts.idle))
+    print(f"{'':8} {'tray shown (ms)':>16} {'RSS after idle (MB)':>20} {'wake-ups/s':>11}")
+    med = {}
+    for name, rows in results.items():
+        med[name] = [statistics.median(col) for col in zip(*rows, strict=True)]
+        print(f"{name:8} {med[name][0]:16.0f} {med[name][1]:20.1f} {med[name][2]:11.1f}")
+    print(f"ratio    {med['kodesk'][0] / med['bare'][0]:16.2f} "
+          f"{med['kodesk'][1] - med['bare'][1]:+19.1f}MB "
+          f"{med['kodesk'][2] - med['bare'][2]:+10.1f}")
+    print("budget: tray ≤ 1.5× bare, RSS ≤ bare + 40 MB, no idle wake-ups")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The real app under Xvfb with a tray host: clipboard (xclip) + hotkey (xdotool) → answer.
+
+Screenshots are saved in test-artifacts/ (e2e-*.png) for a person to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.xsession import AppProcess, XSession, wait_for, x_session
+from tests.fake_ollama import ChatScript, FakeOllama
+
+pytestmark = pytest.mark.e2e
+ARTICLE = (Path(__file__).parent / "data" / "article_ko.txt").read_text(encoding="utf-8")
+SUMMARY = "11월 수출이 반도체 호조로 8.4% 늘어 612억 달러로 역대 최대를 기록했다."
+
+
+@pytest.fixture
+def xs() -> Iterator[XSession]:
+    with x_session() as session:
+        yield session
+
+
+def app_env(xs: XSession, home: Path) -> dict[str, str]:
+    env = dict(xs.env)
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
+               XDG_CACHE_HOME=str(home / "cache"), XDG_DATA_HOME=str(home / "data"),
+               KODESK_LOG="info")
+    env.pop("OLLAMA_HOST", None)
+    return env
+
+
+def start_app(xs: XSession, tmp_path: Path, host: str) -> AppProcess:
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n',
+                        encoding="utf-8")
+    app = AppProcess(["--host", host, "--settings", str(settings)], app_env(xs, tmp_path))
+    app.wait_line("tray shown", timeout=60)
+    app.wait_line("hotkeys active", timeout=60)
+    return app
+
+
+def test_hotkey_summarises_the_clipboard_and_esc_stops(
+        xs: XSession, fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    app = start_app(xs, tmp_path, fake_ollama.url)
+    try:
+        xs.screenshot("e2e-01-tray")
+        xs.set_clipboard(ARTICLE)
+        fake_ollama.chat_scripts.append(ChatScript(reply=SUMMARY, delay=0.03))
+        xs.key("ctrl+alt+k")
+        finished = app.wait_line("job summary finished")
+        assert SUMMARY in finished
+        wait_for(lambda: bool(xs.window_ids("kodesk")), 10, "the answer window")
+        xs.screenshot("e2e-02-answer")
+        body = fake_ollama.chat_requests()[-1].body
+        assert "612억 달러" in body["messages"][-1]["content"]
+        assert body["model"] == "exaone3.5:2.4b"
+
+        fake_ollama.chat_scripts.append(ChatScript(reply="느린 답변 " * 150, piece_size=2,
+                                                   delay=0.05))
+        xs.key("ctrl+alt+k")
+        app.wait_line("first answer text")
+        app.wait_line("job summary started")  # consumed in order: the new job is running
+        xs.screenshot("e2e-03-streaming")
+        xs.key("Escape")
+        app.wait_line("job summary stopped")
+        wait_for(lambda: fake_ollama.chat_requests()[-1].aborted, 10, "the stream to close")
+        xs.screenshot("e2e-04-stopped")
+    finally:
+        assert app.stop() in (0, -15)
