@@ -11,6 +11,8 @@ its stops are those of Ollama's `mistral` model).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +35,45 @@ def template_family(template: str | None) -> Family:
         if any(marker in template for marker in markers):
             return family
     return "other"
+
+
+def vocab_family(special_tokens: Collection[str]) -> Family | None:
+    """The family whose turn markers are special tokens of a vocabulary (a base model
+    has no chat template, but a Llama-3 base vocabulary still has `<|eot_id|>`)."""
+    for family, markers in _MARKERS:
+        if all(marker in special_tokens for marker in markers):
+            return family
+    return None
+
+
+#: Model-name patterns → the chat format such models use ("other": their own format).
+_NAME_PATTERNS: tuple[tuple[Family, re.Pattern[str]], ...] = (
+    ("other", re.compile(r"eeve|exaone|solar", re.IGNORECASE)),
+    ("llama3", re.compile(r"llama[-_ .]?3|bllossom", re.IGNORECASE)),
+    ("chatml", re.compile(r"qwen|yi[-_]|hermes|chatml", re.IGNORECASE)),
+    ("gemma", re.compile(r"gemma", re.IGNORECASE)),
+    ("mistral", re.compile(r"mistral|mixtral", re.IGNORECASE)),
+)
+
+
+def family_from_name(name: str) -> Family | None:
+    """A guess from a model or file name (`Llama-3-Open-Ko-8B-Q8_0.gguf` → "llama3")."""
+    for family, pattern in _NAME_PATTERNS:
+        if pattern.search(name):
+            return family
+    return None
+
+
+_TOKEN_LIKE = re.compile(r"<\|[^|<>\s]+\|>|</?[A-Za-z_][A-Za-z0-9_]*>|\[/?INST\]")
+
+
+def template_tokens(template: str) -> list[str]:
+    """Special-token-looking strings a template writes (`<s>`, `<|eot_id|>`, `[INST]`),
+    in order of first appearance."""
+    seen: dict[str, None] = {}
+    for match in _TOKEN_LIKE.finditer(template):
+        seen.setdefault(match.group(0), None)
+    return list(seen)
 
 
 @dataclass(frozen=True)

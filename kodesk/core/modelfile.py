@@ -110,14 +110,16 @@ class Modelfile:
     def parameter_values(self, name: str) -> list[str]:
         return [value for pname, value in self.parameters if pname == name]
 
-    def without(self, kind: Kind, name: str | None = None) -> Modelfile:
-        """A copy without the commands of `kind` (and `name`, when given)."""
-        return Modelfile(tuple(
-            c for c in self.commands if not (c.kind == kind and name in (None, c.name))
-        ))
+    def replacing(self, kind: Kind, name: str | None, new: tuple[Command, ...]) -> Modelfile:
+        """A copy with the commands of `kind` (and `name`) replaced by `new`, placed where
+        the first of them was (at the end when there was none)."""
+        def hit(c: Command) -> bool:
+            return c.kind == kind and name in (None, c.name)
 
-    def with_commands(self, *extra: Command) -> Modelfile:
-        return Modelfile(self.commands + extra)
+        first = next((i for i, c in enumerate(self.commands) if hit(c)), len(self.commands))
+        kept_before = tuple(c for c in self.commands[:first] if not hit(c))
+        kept_after = tuple(c for c in self.commands[first:] if not hit(c))
+        return Modelfile(kept_before + new + kept_after)
 
 
 def _is_print(char: str) -> bool:

@@ -155,8 +155,12 @@ def test_decode_handles_boms() -> None:
     assert parse_modelfile(decode_modelfile(b"FROM x\nSYSTEM \xff\n")).system == "\ufffd"
 
 
-def test_without_and_with_commands() -> None:
-    m = parse_modelfile("FROM x\nTEMPLATE t\nPARAMETER stop a\nPARAMETER seed 1\n")
-    trimmed = m.without("template").without("parameter", "stop")
-    assert trimmed.template is None and trimmed.parameters == [("seed", "1")]
-    assert trimmed.with_commands(Command("system", "s")).system == "s"
+def test_replacing_keeps_the_position() -> None:
+    m = parse_modelfile("FROM x\nTEMPLATE t\nPARAMETER stop a\nPARAMETER seed 1\n"
+                        "PARAMETER stop b\n")
+    stops = (Command("parameter", "c", "stop"), Command("parameter", "d", "stop"))
+    replaced = m.replacing("parameter", "stop", stops)
+    assert replaced.parameters == [("stop", "c"), ("stop", "d"), ("seed", "1")]
+    assert m.replacing("template", None, ()).template is None
+    assert m.replacing("system", None, (Command("system", "s"),)).commands[-1] == Command(
+        "system", "s")
