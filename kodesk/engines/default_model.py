@@ -72,9 +72,12 @@ def _source() -> _Source:
 
 
 def default_model_file_name() -> str | None:
-    """The built-in GGUF's file name, or None when its package is not installed."""
+    """The built-in GGUF's file name, or None when its package is not installed.
+
+    Raises `DefaultModelError` when the package is installed but its chunks are missing.
+    """
     try:
-        return str(_package().MODEL_NAME)
+        return _source().file_name
     except EmbeddedUnavailable:
         return None
 

@@ -189,10 +189,11 @@ class EmbeddedEngine:
         options = request.sent_options()
         entry = await asyncio.to_thread(self.catalog.find, request.model)
         path = await self.catalog.path_of(entry)
-        trained = (await asyncio.to_thread(self.catalog.describe, path)).context_length
+        info = await asyncio.to_thread(self.catalog.describe, path)
         n_ctx = int(options.get("num_ctx") or self.default_num_ctx)
-        spec = LoadSpec(path, min(n_ctx, trained) if trained else n_ctx,
-                        int(options.get("num_thread") or 0) or self.n_threads)
+        spec = LoadSpec(path, min(n_ctx, info.context_length or n_ctx),
+                        int(options.get("num_thread") or 0) or self.n_threads,
+                        info.chat_template)
         async with self._lock:
             self._cancel_expiry()
             try:

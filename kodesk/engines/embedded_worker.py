@@ -29,6 +29,8 @@ class LoadSpec:
     path: Path
     n_ctx: int
     n_threads: int | None = None
+    #: The GGUF's `tokenizer.chat_template` (from `inspect_gguf`); None for base models.
+    chat_template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class LlamaRunner:
             return 0
         self.unload()
         lib = import_llama_cpp()
+        # An unusable template fails here, before spending time and memory on the weights.
+        template = ChatTemplate(spec.chat_template) if spec.chat_template else None
         start = time.perf_counter_ns()
         try:
             llama = lib.Llama(
@@ -104,12 +108,7 @@ class LlamaRunner:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelLoadFailed(str(spec.path), str(exc) or type(exc).__name__) from exc
-        template_text = llama.metadata.get("tokenizer.chat_template")
-        try:
-            self._template = ChatTemplate(template_text) if template_text else None
-        except BaseException:
-            llama.close()
-            raise
+        self._template = template
         self._lib, self._llama, self.loaded = lib, llama, spec
         self.n_ctx = int(llama.n_ctx())
         return time.perf_counter_ns() - start
