@@ -1,72 +1,57 @@
 """One job: a task applied to captured text, run against an engine, as a stream of events.
 
 The desktop controller and `kodesk run` both consume `TaskRunner.run`, so the CLI
-and the tray behave the same. Thinking text never reaches the answer.
+and the tray behave the same. A job:
+
+1. cleans web-page clutter from the text when the task asks for it (`Task.cleanup`);
+2. plans the request against the model's context (`ContextPlanner`): it fits, or
+   num_ctx is raised, or the text is split and map-reduced, or the job is refused
+   with `ContextTooSmall` — a prompt is never sent where Ollama would cut it;
+3. streams the answer with thinking removed, retries once when the answer is in the
+   wrong script, and warns when the server evaluated fewer prompt tokens than planned.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from typing import Any
 
+from kodesk.core.answer_guard import ScriptCheck, ThinkFilter, expected_script
+from kodesk.core.context_planner import ContextPlanner, ContextPolicy, server_truncated
 from kodesk.core.engine import Engine
-from kodesk.core.errors import Text
-from kodesk.core.tasks import Task
-from kodesk.core.types import ChatRequest, ChatStats, Delta, Done
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    """What the job is doing now ("모델 불러오는 중…", "2/5 조각")."""
-
-    text: Text
-
-
-@dataclass(frozen=True)
-class JobDelta:
-    """Answer text to append."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class JobReset:
-    """Discard the answer shown so far (a retry follows)."""
-
-    reason: Text
-
-
-@dataclass(frozen=True)
-class JobWarning:
-    text: Text
-
-
-@dataclass(frozen=True)
-class JobFinished:
-    stats: ChatStats | None
-    model: str
-
-
-JobEvent = JobStatus | JobDelta | JobReset | JobWarning | JobFinished
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    task: Task
-    text: str
-    model: str
-    #: Per-model overrides from the settings; they win over the task's defaults.
-    overrides: Mapping[str, Any] = field(default_factory=dict)
-    keep_alive: str | int | None = None
-
-
-WAITING = Text(ko="응답을 기다리는 중… (모델을 처음 불러올 때는 오래 걸릴 수 있습니다)",
-               en="Waiting for the model… (the first load can take a while)")
-LENGTH_WARNING = Text(
-    ko="답변이 길이 제한(num_predict)에 걸려 중간에 끊겼습니다.",
-    en="The answer was cut off by the length limit (num_predict).",
+from kodesk.core.job_events import (
+    LENGTH_WARNING,
+    WAITING,
+    WRONG_SCRIPT_RESET,
+    WRONG_SCRIPT_WARNING,
+    Answer,
+    JobDelta,
+    JobEvent,
+    JobFinished,
+    JobRequest,
+    JobReset,
+    JobStatus,
+    JobWarning,
+    PlannedJob,
+    cleanup_status,
+    truncation_warning,
 )
+from kodesk.core.map_reduce import MapReduce
+from kodesk.core.model_profile import ModelProfiles
+from kodesk.core.tasks import Task
+from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done
+from kodesk.core.web_cleanup import CleanupResult, clean_web_text
+
+__all__ = [
+    "JobDelta", "JobEvent", "JobFinished", "JobRequest", "JobReset", "JobStatus",
+    "JobWarning", "PlannedJob", "TaskRunner", "merged_options",
+]
+
+
+#: Visible characters held back until the script check has seen them.
+CHECK_AFTER_CHARS = 40
 
 
 def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,27 +60,130 @@ def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
-class TaskRunner:
-    """Runs jobs on one engine."""
+PolicySource = ContextPolicy | Callable[[], ContextPolicy]
 
-    def __init__(self, engine: Engine) -> None:
+
+class TaskRunner:
+    """Runs jobs on one engine.
+
+    `policy` is the context policy or a function returning the current one (so the
+    settings can change between jobs); `profiles` caches model profiles (tokenizers)
+    and may be shared with other users of the engine.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        policy: PolicySource | None = None,
+        profiles: ModelProfiles | None = None,
+    ) -> None:
         self.engine = engine
+        self._policy: PolicySource = policy if policy is not None else ContextPolicy()
+        self.profiles = profiles if profiles is not None else ModelProfiles(engine)
+
+    def policy(self) -> ContextPolicy:
+        return self._policy if isinstance(self._policy, ContextPolicy) else self._policy()
+
+    async def prepare(self, job: JobRequest) -> PlannedJob:
+        """Clean the text and plan the request(s); no chat request is made."""
+        text = job.text
+        cleanup: CleanupResult | None = None
+        if job.task.cleanup:
+            cleanup = clean_web_text(text)
+            text = cleanup.text
+        profile = await self.profiles.get(job.model)
+        planner = ContextPlanner(profile, self.policy())
+        options = merged_options(job.task, job.overrides)
+        plan = await asyncio.to_thread(planner.plan, job.task, text, options, model=job.model)
+        return PlannedJob(text, cleanup, planner, plan, options)
 
     async def run(self, job: JobRequest) -> AsyncIterator[JobEvent]:
-        request = ChatRequest(
-            model=job.model,
-            messages=job.task.messages(job.text, model=job.model),
-            options=merged_options(job.task, job.overrides),
-            keep_alive=job.keep_alive,
-            think=False,
-        )
+        planned = await self.prepare(job)
+        if planned.cleanup is not None and planned.cleanup.changed:
+            yield JobStatus(cleanup_status(planned.cleanup))
+        plan = planned.plan
+        if plan.decision == "refuse":
+            raise plan.error()
+        if plan.decision != "fits":
+            yield JobStatus(plan.describe())
         yield JobStatus(WAITING)
-        stats: ChatStats | None = None
-        async for event in self.engine.chat(request):
-            if isinstance(event, Delta):
-                yield JobDelta(event.text)
-            elif isinstance(event, Done):
-                stats = event.stats
+        if plan.decision == "map_reduce":
+            map_reduce = MapReduce(self, job, planned)
+            async for event in map_reduce.run():
+                yield event
+            yield JobFinished(map_reduce.stats, job.model, plan)
+            return
+        answer = Answer()
+        messages = job.task.messages(planned.text, model=job.model)
+        async for event in self.stream_answer(
+            job, messages, {**planned.options, "num_ctx": plan.num_ctx},
+            planned.planner.content_tokens(messages),
+            expected_script(job.task, planned.text), answer,
+        ):
+            yield event
+        yield JobFinished(answer.stats, job.model, plan)
+
+    async def stream_answer(
+        self,
+        job: JobRequest,
+        messages: tuple[ChatMessage, ...],
+        options: Mapping[str, Any],
+        planned_tokens: int,
+        check: ScriptCheck | None,
+        answer: Answer,
+        *,
+        show: bool = True,
+    ) -> AsyncIterator[JobEvent]:
+        """One request, streamed as JobDelta (or only collected into `answer`).
+
+        The first visible characters are held back until the script check has judged
+        them; a wrong script (then, or at the end) means one retry with a firmer
+        instruction, announced by a JobReset when anything was shown.
+        """
+        for attempt in range(2):
+            retry_check = check if attempt == 0 else None
+            shown, held, wrong = "", "", False
+            think = ThinkFilter()
+            answer.stats = None
+            request = ChatRequest(model=job.model, messages=messages, options=dict(options),
+                                  keep_alive=job.keep_alive, think=False)
+            async with aclosing(self.engine.chat(request)) as stream:
+                async for event in stream:
+                    if isinstance(event, Done):
+                        answer.stats = event.stats
+                        continue
+                    if not isinstance(event, Delta):
+                        continue
+                    held += think.feed(event.text)
+                    if retry_check is not None and len(shown + held) < CHECK_AFTER_CHARS:
+                        continue
+                    if retry_check is not None and not shown and retry_check.is_wrong(held):
+                        wrong = True
+                        break
+                    if held and show:
+                        yield JobDelta(held)
+                    shown, held = shown + held, ""
+            if not wrong:
+                held += think.finish()
+                wrong = retry_check is not None and retry_check.is_wrong(shown + held)
+            if wrong and check is not None:
+                if show and shown:
+                    yield JobReset(WRONG_SCRIPT_RESET)
+                messages = check.firmer(messages)
+                continue
+            if held and show:
+                yield JobDelta(held)
+            answer.text = shown + held
+            break
+        if check is not None and check.is_wrong(answer.text):
+            answer.warnings.append(WRONG_SCRIPT_WARNING)
+        stats = answer.stats
+        if stats is not None and server_truncated(planned_tokens, stats.prompt_eval_count):
+            answer.warnings.append(truncation_warning(planned_tokens,
+                                                      stats.prompt_eval_count or 0))
         if stats is not None and stats.truncated_by_length:
-            yield JobWarning(LENGTH_WARNING)
-        yield JobFinished(stats, job.model)
+            answer.warnings.append(LENGTH_WARNING)
+        if show:
+            for warning in answer.warnings:
+                yield JobWarning(warning)

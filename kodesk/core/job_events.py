@@ -1,0 +1,112 @@
+"""The data a job produces and consumes: requests, events, planned jobs, answers.
+
+`kodesk.core.runner` re-exports the request and event types; consumers (the desktop
+controller, `kodesk run`) import them from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kodesk.core.context_planner import ContextPlanner, Plan
+from kodesk.core.errors import Text
+from kodesk.core.tasks import Task
+from kodesk.core.types import ChatStats
+from kodesk.core.web_cleanup import CleanupResult
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What the job is doing now ("모델 불러오는 중…", "조각 2/5")."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class JobDelta:
+    """Answer text to append."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class JobReset:
+    """Discard the answer shown so far (a retry follows)."""
+
+    reason: Text
+
+
+@dataclass(frozen=True)
+class JobWarning:
+    text: Text
+
+
+@dataclass(frozen=True)
+class JobFinished:
+    stats: ChatStats | None
+    model: str
+    #: How the request was planned (None only if planning never ran).
+    plan: Plan | None = None
+
+
+JobEvent = JobStatus | JobDelta | JobReset | JobWarning | JobFinished
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    task: Task
+    text: str
+    model: str
+    #: Per-model overrides from the settings; they win over the task's defaults.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    keep_alive: str | int | None = None
+
+
+WAITING = Text(ko="응답을 기다리는 중… (모델을 처음 불러올 때는 오래 걸릴 수 있습니다)",
+               en="Waiting for the model… (the first load can take a while)")
+LENGTH_WARNING = Text(
+    ko="답변이 길이 제한(num_predict)에 걸려 중간에 끊겼습니다.",
+    en="The answer was cut off by the length limit (num_predict).",
+)
+WRONG_SCRIPT_RESET = Text(
+    ko="답변이 요청한 언어가 아니어서 다시 요청합니다…",
+    en="The answer was not in the requested language; asking again…",
+)
+WRONG_SCRIPT_WARNING = Text(
+    ko="다시 요청했지만 답변이 여전히 요청한 언어가 아닙니다. 다른 모델을 써 보세요.",
+    en="Even after a retry the answer is not in the requested language. Try another model.",
+)
+def cleanup_status(result: CleanupResult) -> Text:
+    return Text(ko=f"정리됨: {result.before:,} → {result.after:,}자",
+                en=f"Cleaned up: {result.before:,} → {result.after:,} characters")
+
+
+def truncation_warning(planned: int, actual: int) -> Text:
+    return Text(
+        ko=f"서버가 프롬프트를 잘랐을 수 있습니다: 예상 {planned:,}토큰, 서버가 처리한 토큰 "
+        f"{actual:,}개. 답이 글의 일부만 반영했을 수 있습니다.",
+        en=f"The server may have cut the prompt: {planned:,} tokens planned, {actual:,} "
+        "evaluated. The answer may reflect only part of the text.",
+    )
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """A job after cleanup and planning, before any chat request."""
+
+    text: str
+    cleanup: CleanupResult | None
+    planner: ContextPlanner
+    plan: Plan
+    options: dict[str, Any]
+
+
+@dataclass
+class Answer:
+    """The result of one chat request, filled in while it streams."""
+
+    text: str = ""
+    stats: ChatStats | None = None
+    warnings: list[Text] = field(default_factory=list)

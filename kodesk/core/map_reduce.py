@@ -1,0 +1,178 @@
+"""Running a `map_reduce` plan: the task on every chunk, then one final form.
+
+Chunks run with bounded concurrency (`context.split_concurrency`) and report
+progress as "조각 2/5". For `reduce == "concat"` (translation) each chunk's answer is
+shown as soon as it and every chunk before it are done, in order. For
+`reduce == "summarize"` the partial summaries go into one final request (the task's
+own prompt); when they do not fit in it, they are summarized again in groups
+(hierarchically) until they do. Cancelling the consumer cancels every chunk request
+still running; no task outlives the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
+
+from kodesk.core.answer_guard import expected_script
+from kodesk.core.context_planner import map_messages, reduce_text
+from kodesk.core.errors import ContextTooSmall, Text
+from kodesk.core.job_events import (
+    LENGTH_WARNING,
+    Answer,
+    JobDelta,
+    JobEvent,
+    JobRequest,
+    JobStatus,
+    JobWarning,
+    PlannedJob,
+)
+from kodesk.core.types import ChatStats
+
+if TYPE_CHECKING:
+    from kodesk.core.runner import TaskRunner
+
+#: Rounds of summarizing partial summaries before giving up.
+MAX_REDUCE_LEVELS = 4
+
+COMBINING = Text(ko="부분 요약을 하나로 합치는 중…", en="Combining the partial summaries…")
+NO_REDUCE = Text(
+    ko="부분 요약이 너무 많아 하나로 합칠 수 없습니다.",
+    en="There are too many partial summaries to combine into one.",
+)
+NO_REDUCE_HINT = Text(
+    ko="설정에서 최대 num_ctx(context.max_num_ctx)를 늘리거나 글의 일부만 선택하세요.",
+    en="Raise the largest num_ctx (context.max_num_ctx) in the settings, or select less text.",
+)
+
+
+def chunk_status(index: int, total: int, level: int) -> Text:
+    if level == 0:
+        return Text(ko=f"조각 {index}/{total}", en=f"Chunk {index}/{total}")
+    return Text(ko=f"부분 요약 묶음 {index}/{total} ({level}단계)",
+                en=f"Partial summaries, group {index}/{total} (round {level})")
+
+
+def combine_stats(stats: Sequence[ChatStats]) -> ChatStats | None:
+    """Totals over several requests; the last request's done_reason."""
+    if not stats:
+        return None
+
+    def total(name: str) -> int | None:
+        values = [getattr(s, name) for s in stats if getattr(s, name) is not None]
+        return sum(values) if values else None
+
+    return ChatStats(
+        done_reason=stats[-1].done_reason,
+        prompt_eval_count=total("prompt_eval_count"),
+        eval_count=total("eval_count"),
+        total_duration=total("total_duration"),
+        load_duration=total("load_duration"),
+        prompt_eval_duration=total("prompt_eval_duration"),
+        eval_duration=total("eval_duration"),
+    )
+
+
+class MapReduce:
+    """One map-reduce job. Iterate `run()`; afterwards `stats` holds the totals."""
+
+    def __init__(self, runner: TaskRunner, job: JobRequest, planned: PlannedJob) -> None:
+        self.runner = runner
+        self.job = job
+        self.planned = planned
+        self.stats: ChatStats | None = None
+        self._all_stats: list[ChatStats] = []
+
+    async def run(self) -> AsyncIterator[JobEvent]:
+        plan = self.planned.plan
+        partials: list[str] = []
+        concat = self.job.task.reduce == "concat"
+        async for event in self._map(plan.chunk_texts, partials, emit=concat, level=0):
+            yield event
+        if not concat:
+            async for event in self._reduce(partials):
+                yield event
+        self.stats = combine_stats(self._all_stats)
+
+    async def _map(self, chunks: Sequence[str], results: list[str], *, emit: bool,
+                   level: int) -> AsyncIterator[JobEvent]:
+        task, job, planner = self.job.task, self.job, self.planned.planner
+        plan = self.planned.plan
+        options = {**self.planned.options, "num_ctx": plan.num_ctx}
+        if task.reduce == "summarize":
+            options["num_predict"] = plan.output_reserve  # partial summaries stay small
+        total = len(chunks)
+        queue: asyncio.Queue[tuple[int, Answer | BaseException | None]] = asyncio.Queue()
+        limit = asyncio.Semaphore(self.runner.policy().split_concurrency)
+
+        async def work(index: int) -> None:
+            async with limit:
+                queue.put_nowait((index, None))
+                messages = map_messages(task, chunks[index], index + 1, total, model=job.model)
+                answer = Answer()
+                try:
+                    async for _ in self.runner.stream_answer(
+                        job, messages, options, planner.content_tokens(messages),
+                        expected_script(task, chunks[index]), answer, show=False,
+                    ):
+                        pass
+                except Exception as exc:  # handed to the consumer, which raises it
+                    queue.put_nowait((index, exc))
+                    return
+                queue.put_nowait((index, answer))
+
+        workers = [asyncio.create_task(work(i)) for i in range(total)]
+        answers: dict[int, Answer] = {}
+        next_shown = 0
+        try:
+            while len(answers) < total:
+                index, outcome = await queue.get()
+                if outcome is None:
+                    yield JobStatus(chunk_status(index + 1, total, level))
+                    continue
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                answers[index] = outcome
+                if outcome.stats is not None:
+                    self._all_stats.append(outcome.stats)
+                for warning in outcome.warnings:
+                    if emit or warning != LENGTH_WARNING:
+                        yield JobWarning(warning)
+                while emit and next_shown in answers:
+                    text = answers[next_shown].text.strip()
+                    yield JobDelta(("\n\n" if next_shown else "") + text)
+                    next_shown += 1
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        results[:] = [answers[i].text.strip() for i in range(total)]
+
+    async def _reduce(self, partials: list[str]) -> AsyncIterator[JobEvent]:
+        task, job, planner = self.job.task, self.job, self.planned.planner
+        plan = self.planned.plan
+        for level in range(1, MAX_REDUCE_LEVELS + 2):
+            text = reduce_text(partials)
+            messages = task.messages(text, model=job.model)
+            fit = planner.plan_messages(messages, plan.output_reserve, self.planned.options)
+            if fit is not None:
+                yield JobStatus(COMBINING)
+                answer = Answer()
+                async for event in self.runner.stream_answer(
+                    job, messages, {**self.planned.options, "num_ctx": fit[1]},
+                    planner.content_tokens(messages), expected_script(task, text), answer,
+                ):
+                    yield event
+                if answer.stats is not None:
+                    self._all_stats.append(answer.stats)
+                return
+            chunked = planner.chunk(task, "\n".join(partials), plan.num_ctx,
+                                    plan.output_reserve, model=job.model)
+            if chunked is None or len(chunked[0]) >= len(partials) or level > MAX_REDUCE_LEVELS:
+                break
+            grouped: list[str] = []
+            async for event in self._map(chunked[0], grouped, emit=False, level=level):
+                yield event
+            partials = grouped
+        raise ContextTooSmall(NO_REDUCE, NO_REDUCE_HINT)
