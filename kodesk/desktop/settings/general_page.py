@@ -1,0 +1,95 @@
+"""General page: main hotkey, start at login, language, history, engine, defaults."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
+
+from kodesk.core.errors import Text
+from kodesk.core.tasks import all_tasks
+from kodesk.desktop.settings.fields import SchemaForm, ValidatedField
+from kodesk.desktop.settings.hotkey_edit import HotkeyEdit
+from kodesk.desktop.settings.hotkey_rules import MAIN, hotkey_problem, hotkeys_in_use
+from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
+
+
+class GeneralPage(SettingsPage):
+    title = Text("일반", "General")
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        t = self.labels
+        self.form = SchemaForm(ctx.binding, t)
+        self.hotkey = HotkeyEdit(ctx.settings.get("hotkey.main"))
+        self.hotkey.setObjectName("hotkey.main")
+        self.hotkey.setToolTip(t("누르는 키 조합이 그대로 기록됩니다. Backspace로 지웁니다.",
+                                 "Press the combination to record it; Backspace clears it."))
+        self.hotkey.hotkeyChosen.connect(self.choose_hotkey)
+        self.hotkey_field = ValidatedField(self.hotkey)
+        self.form.add_row(t.setting("hotkey.main"), self.hotkey_field)
+        self.task_combo = QComboBox()
+        self.task_combo.setObjectName("task.default")
+        self.task_combo.activated.connect(
+            lambda _i: ctx.binding.apply("task.default", self.task_combo.currentData()))
+        self.form.add_row(t.setting("task.default"), self.task_combo)
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("model.default")
+        self.model_combo.activated.connect(
+            lambda _i: ctx.binding.apply("model.default", self.model_combo.currentData()))
+        self.form.add_row(t.setting("model.default"), self.model_combo)
+        self.form.add_setting("capture.mode")
+        self.form.add_setting("engine.kind")
+        self.form.add_setting("ui.language")
+        self.language_note = message_label()
+        self.language_note.hide()
+        self.form.add_row("", self.language_note)
+        self.form.add_setting("history.enabled")
+        self.form.add_setting("startup.at_login")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+        ctx.catalog.changed.connect(self._fill_models)
+        stop_observing = ctx.settings.observe(self._changed)
+        self.destroyed.connect(lambda *_: stop_observing())
+        self._fill_tasks()
+        self._fill_models()
+
+    def choose_hotkey(self, combo: str) -> bool:
+        """Take `combo` as the main hotkey unless it clashes; True when it was saved."""
+        problem = hotkey_problem(combo, MAIN, hotkeys_in_use(self.ctx.settings))
+        if combo == "":
+            problem = Text("주 단축키는 비워 둘 수 없습니다.", "The main hotkey cannot be empty.")
+        reason = self.labels.text(problem) if problem else self.ctx.binding.apply(
+            "hotkey.main", combo)
+        self.hotkey_field.set_error(reason)
+        if reason is None:
+            self.hotkey.set_value(combo)
+        return reason is None
+
+    def _fill_tasks(self) -> None:
+        tasks, _problems = all_tasks(self.ctx.settings.get("tasks.custom"))
+        self.task_combo.clear()
+        for task in tasks:
+            self.task_combo.addItem(self.labels.text(task.title), task.name)
+        self.task_combo.setCurrentIndex(
+            max(0, self.task_combo.findData(self.ctx.settings.get("task.default"))))
+
+    def _fill_models(self) -> None:
+        self.model_combo.clear()
+        self.model_combo.addItem(self.labels("(첫 번째 설치된 모델)", "(first installed model)"),
+                                 "")
+        current = self.ctx.settings.get("model.default")
+        names = self.ctx.catalog.names()
+        for name in [*names, *([current] if current and current not in names else [])]:
+            self.model_combo.addItem(name, name)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
+
+    def _changed(self, key: str) -> None:
+        if key == "tasks.custom":
+            self._fill_tasks()
+        elif key == "ui.language":
+            self.language_note.setText(self.labels(
+                "언어는 설정 창과 답변 창을 다시 열 때 바뀝니다.",
+                "The language changes when the windows are opened again."))
+            self.language_note.show()
+        elif key == "hotkey.main":
+            self.hotkey.set_value(self.ctx.settings.get(key))

@@ -1,0 +1,182 @@
+"""Screenshots of every settings page under a real X server, filled from a fake Ollama.
+
+The test starts Xvfb on a free display and runs this file as a script there (the
+pytest process itself is bound to the offscreen platform). The script fills the
+dialog — Korean model names, overrides, custom tasks, a GGUF with a mismatched
+community Modelfile — and saves `dialog.grab()` of each page to
+`test-artifacts/settings-<page>.png` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+COMMUNITY_MODELFILE = Path("/work/shared/fixtures/community-llama3-ko.Modelfile")
+SHOTS = ("connection", "models", "models-details", "create", "parameters", "tasks", "general")
+
+
+def _free_display() -> int:
+    for number in range(140, 240):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
+                f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb display, ready once its socket exists."""
+    number = _free_display()
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = Path(f"/tmp/.X11-unix/X{number}")
+    try:
+        import time
+
+        deadline = time.monotonic() + 20
+        while not socket.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Xvfb :{number} did not start")
+            time.sleep(0.02)
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.e2e
+def test_every_settings_page_is_captured(xvfb_display: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT)}
+    for path in ARTIFACTS.glob("settings-*.png"):
+        path.unlink()
+    result = subprocess.run([sys.executable, __file__, str(ARTIFACTS), str(tmp_path)],
+                            env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in SHOTS:
+        shot = ARTIFACTS / f"settings-{name}.png"
+        assert shot.stat().st_size > 10_000, f"{shot} is missing or blank"
+
+
+# -- the script run under Xvfb -----------------------------------------------------------
+async def _shoot(out: Path, work: Path) -> None:
+    from kodesk.core.settings import Settings, SettingsStore
+    from kodesk.desktop.settings import SettingsDialog
+    from kodesk.engines.ollama_engine import OllamaEngine
+    from tests.fake_ollama import FakeOllama, PullScript
+    from tests.gguf_factory import preset, write_gguf
+
+    fake = FakeOllama().start()
+    fake.add_model("exaone3.5:7.8b", size=4_790_000_000, parameter_size="7.8B",
+                   system="당신은 LG AI Research의 EXAONE입니다.",
+                   parameters='stop "[|endofturn|]"\ntemperature 0.7', license="EXAONE AI Model "
+                   "License Agreement 1.1 - NC")
+    fake.add_model("llama-3-korean-bllossom:8b", family="llama", size=4_920_000_000,
+                   parameter_size="8.0B", architecture="llama", context_length=8192,
+                   template="<s>Human: {{ .Prompt }}</s><s>Assistant:",
+                   parameters='stop "<s>"\nstop "</s>"\ntemperature 0')
+    fake.add_model("eeve-korean-instruct:10.8b", family="llama", size=6_500_000_000,
+                   parameter_size="10.8B", quantization_level="Q4_K_S")
+    fake.loaded["exaone3.5:7.8b"] = 8192
+    fake.pullable.add("exaone3.5:32b")
+    fake.pull_script = PullScript(total=19_300_000_000, steps=400, delay=0.05)
+    settings = Settings({
+        "ollama.endpoint": fake.url, "ui.language": "ko",
+        "models.overrides": {"exaone3.5:7.8b": {"temperature": 0.3, "num_ctx": 8192,
+                                                "system": "한국어로 간결하게 답하세요."}},
+        "tasks.custom": [{"name": "polite", "title": "존댓말로 고치기",
+                          "system": "당신은 한국어 교정 전문가입니다.",
+                          "template": "다음 글을 정중한 존댓말로 고쳐 쓰세요.\n\n{text}",
+                          "model": "exaone3.5:7.8b", "options": {"temperature": 0.2},
+                          "hotkey": "ctrl+alt+j", "cleanup": True}],
+    })
+    engine = OllamaEngine(fake.url)
+    dialog = SettingsDialog(settings, SettingsStore(work / "settings.toml"), lambda: engine)
+    dialog.show()
+
+    async def settle(condition: object = None) -> None:
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if not any(p.jobs.running for p in dialog.pages.values()) and (
+                    condition is None or condition()):  # type: ignore[operator]
+                return
+
+    def grab(name: str, widget: object = dialog) -> None:
+        assert widget.grab().save(str(out / f"settings-{name}.png"))  # type: ignore[attr-defined]
+
+    await settle()
+    connection = dialog.connection_page
+    connection.test_connection()
+    await settle()
+    grab("connection")
+
+    models = dialog.show_page("models")
+    dialog.models_page.pull_name.setText("exaone3.5:32b")
+    dialog.models_page.start_pull()
+    for _ in range(300):
+        await asyncio.sleep(0.02)
+        if dialog.models_page.pull_bar.value() >= 3:
+            break
+    dialog.models_page.select_model("llama-3-korean-bllossom:8b")
+    grab("models")
+    dialog.models_page.cancel_pull()
+    details = dialog.models_page.open_details()
+    assert details is not None and models is dialog.models_page
+    for _ in range(300):
+        await asyncio.sleep(0.01)
+        if details.details is not None:
+            break
+    grab("models-details", details)
+    details.close()
+
+    dialog.show_page("create")
+    gguf = write_gguf(work / "Llama-3-Open-Ko-8B-Q8_0.gguf", preset("llama3", chat_template=None,
+                                                                    file_type=7))
+    dialog.create_page.set_gguf_path(gguf)
+    dialog.create_page.load_modelfile(COMMUNITY_MODELFILE)
+    dialog.create_page.name.setText("llama3-open-ko")
+    await settle()
+    grab("create")
+
+    dialog.show_page("parameters")
+    dialog.parameters_page.select_model("exaone3.5:7.8b")
+    await settle()
+    grab("parameters")
+
+    dialog.show_page("tasks")
+    dialog.tasks_page.list.setCurrentRow(3)
+    grab("tasks")
+
+    dialog.show_page("general")
+    grab("general")
+    dialog.close()
+    await engine.aclose()
+    fake.stop()
+
+
+def main() -> None:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    out, work = Path(sys.argv[1]), Path(sys.argv[2])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(_shoot(out, work))
+
+
+if __name__ == "__main__":
+    main()
