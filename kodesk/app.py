@@ -30,6 +30,7 @@ def gui_main() -> None:
 def run_app(args: argparse.Namespace) -> int:
     logging.basicConfig(level=os.environ.get("KODESK_LOG", "WARNING").upper(),
                         format="kodesk: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 

@@ -10,6 +10,7 @@ progress, version) go through one shared `httpx.AsyncClient`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
@@ -150,33 +151,36 @@ class OllamaEngine:
             model=request.model,
         )
         done = False
-        async for part in self._guarded(stream, request.model):
-            message = part.message
-            if message.thinking:
-                yield Thinking(message.thinking)
-            if message.content:
-                yield Delta(message.content)
-            if part.done:
-                done = True
-                yield Done(
-                    ChatStats(
-                        done_reason=part.done_reason,
-                        prompt_eval_count=part.prompt_eval_count,
-                        eval_count=part.eval_count,
-                        total_duration=part.total_duration,
-                        load_duration=part.load_duration,
-                        prompt_eval_duration=part.prompt_eval_duration,
-                        eval_duration=part.eval_duration,
+        async with contextlib.aclosing(self._guarded(stream, request.model)) as parts:
+            async for part in parts:
+                message = part.message
+                if message.thinking:
+                    yield Thinking(message.thinking)
+                if message.content:
+                    yield Delta(message.content)
+                if part.done:
+                    done = True
+                    yield Done(
+                        ChatStats(
+                            done_reason=part.done_reason,
+                            prompt_eval_count=part.prompt_eval_count,
+                            eval_count=part.eval_count,
+                            total_duration=part.total_duration,
+                            load_duration=part.load_duration,
+                            prompt_eval_duration=part.prompt_eval_duration,
+                            eval_duration=part.eval_duration,
+                        )
                     )
-                )
-                break
+                    break
         if not done:
             raise StreamDisconnected("no final line")
 
     async def pull(self, model: str) -> AsyncIterator[Progress]:
         stream = await self._call(self._client.pull(model, stream=True), model=model)
-        async for part in self._guarded(stream, model, first=self.stall_timeout):
-            yield Progress(part.status or "", part.digest, part.total, part.completed)
+        async with contextlib.aclosing(
+                self._guarded(stream, model, first=self.stall_timeout)) as parts:
+            async for part in parts:
+                yield Progress(part.status or "", part.digest, part.total, part.completed)
 
     async def create(self, spec: ModelSpec) -> AsyncIterator[Progress]:
         files: dict[str, str] | None = None
@@ -203,8 +207,10 @@ class OllamaEngine:
             ),
             model=spec.from_model or spec.name,
         )
-        async for part in self._guarded(stream, spec.name, first=self.first_token_timeout):
-            yield Progress(part.status or "", part.digest, part.total, part.completed)
+        async with contextlib.aclosing(
+                self._guarded(stream, spec.name, first=self.first_token_timeout)) as parts:
+            async for part in parts:
+                yield Progress(part.status or "", part.digest, part.total, part.completed)
 
     async def upload_blob(
         self, path: Path, *, chunk_size: int = UPLOAD_CHUNK

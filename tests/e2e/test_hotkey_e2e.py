@@ -62,8 +62,8 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
         fake_ollama.chat_scripts.append(ChatScript(reply="느린 답변 " * 150, piece_size=2,
                                                    delay=0.05))
         xs.key("ctrl+alt+k")
+        app.wait_line("job summary started")
         app.wait_line("first answer text")
-        app.wait_line("job summary started")  # consumed in order: the new job is running
         xs.screenshot("e2e-03-streaming")
         xs.key("Escape")
         app.wait_line("job summary stopped")
