@@ -14,6 +14,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kodesk.commands.run_cmd",
     "kodesk.commands.models_cmd",
     "kodesk.commands.doctor_cmd",
+    "kodesk.commands.gguf_cmd",
+    "kodesk.commands.modelfile_cmd",
+    "kodesk.commands.tokens_cmd",
 )
 
 
