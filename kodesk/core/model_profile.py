@@ -147,8 +147,8 @@ def kv_cache_bytes(
     def number(key: str) -> int | None:
         value = model_info.get(f"{arch}.{key}")
         if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
-            return max(value)  # per-layer lists: take the largest, conservatively
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+            return int(max(value))  # per-layer lists: take the largest, conservatively
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
     layers = number("block_count")
     heads = number("attention.head_count")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import aclosing
 from typing import Any
 
 from kodesk.core.answer_guard import ScriptCheck, ThinkFilter, expected_script
@@ -61,6 +60,13 @@ def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 PolicySource = ContextPolicy | Callable[[], ContextPolicy]
+
+
+async def _close(stream: AsyncIterator[Any]) -> None:
+    """Close an engine stream early (its HTTP response goes with it)."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 class TaskRunner:
@@ -143,12 +149,14 @@ class TaskRunner:
         """
         for attempt in range(2):
             retry_check = check if attempt == 0 else None
-            shown, held, wrong = "", "", False
+            shown: list[str] = []
+            held, wrong = "", False
             think = ThinkFilter()
             answer.stats = None
             request = ChatRequest(model=job.model, messages=messages, options=dict(options),
                                   keep_alive=job.keep_alive, think=False)
-            async with aclosing(self.engine.chat(request)) as stream:
+            stream = self.engine.chat(request)
+            try:
                 async for event in stream:
                     if isinstance(event, Done):
                         answer.stats = event.stats
@@ -156,17 +164,22 @@ class TaskRunner:
                     if not isinstance(event, Delta):
                         continue
                     held += think.feed(event.text)
-                    if retry_check is not None and len(shown + held) < CHECK_AFTER_CHARS:
-                        continue
-                    if retry_check is not None and not shown and retry_check.is_wrong(held):
-                        wrong = True
-                        break
-                    if held and show:
-                        yield JobDelta(held)
-                    shown, held = shown + held, ""
+                    if retry_check is not None and not shown:
+                        if len(held) < CHECK_AFTER_CHARS:
+                            continue
+                        if retry_check.is_wrong(held):
+                            wrong = True
+                            break
+                    if held:
+                        if show:
+                            yield JobDelta(held)
+                        shown.append(held)
+                        held = ""
+            finally:
+                await _close(stream)
             if not wrong:
                 held += think.finish()
-                wrong = retry_check is not None and retry_check.is_wrong(shown + held)
+                wrong = retry_check is not None and retry_check.is_wrong("".join(shown) + held)
             if wrong and check is not None:
                 if show and shown:
                     yield JobReset(WRONG_SCRIPT_RESET)
@@ -174,7 +187,7 @@ class TaskRunner:
                 continue
             if held and show:
                 yield JobDelta(held)
-            answer.text = shown + held
+            answer.text = "".join(shown) + held
             break
         if check is not None and check.is_wrong(answer.text):
             answer.warnings.append(WRONG_SCRIPT_WARNING)
