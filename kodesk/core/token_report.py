@@ -66,11 +66,16 @@ class TokenReport:
 
     @property
     def tokens_per_syllable(self) -> float | None:
-        return self.hangul_tokens / self.hangul_syllables if self.hangul_syllables else None
+        """None without syllables, and for an estimate (it does not know the tokens)."""
+        if self.estimate or not self.hangul_syllables:
+            return None
+        return self.hangul_tokens / self.hangul_syllables
 
     @property
     def tokens_per_word(self) -> float | None:
-        return self.english_tokens / self.english_words if self.english_words else None
+        if self.estimate or not self.english_words:
+            return None
+        return self.english_tokens / self.english_words
 
     @property
     def context_share(self) -> float | None:

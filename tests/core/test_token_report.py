@@ -91,7 +91,8 @@ def test_estimate_report_has_counts_but_no_chips() -> None:
     assert report.estimate
     assert report.chips == ()
     assert report.tokens == EstimateTokenizer().count("안녕하세요 hello")
-    assert report.tokens_per_syllable is None or report.tokens_per_syllable == 0
+    assert report.tokens_per_syllable is None
+    assert report.tokens_per_word is None
 
 
 @pytest.mark.parametrize(

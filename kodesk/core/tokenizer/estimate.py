@@ -105,7 +105,7 @@ class EstimateTokenizer:
 
     def __init__(
         self,
-        name: str = "estimate",
+        name: str = "estimate by script",
         ratios: dict[CharClass, float] | None = None,
         margin: float = SAFETY_MARGIN,
     ) -> None:
