@@ -319,13 +319,16 @@ def _context_findings(
                         "처리하거나, 문맥이 더 긴 모델을 쓰세요.")
             chunk_en = (f" Even the trained context ({trained}) is too small: let kodesk split "
                         "long inputs, or use a model with a longer context.")
+        typical = input_tokens == DEFAULT_INPUT_TOKENS
+        article_ko = "(한국어 뉴스 기사 한 편)" if typical else ""
+        article_en = " (a Korean news article)" if typical else ""
         out.append(Finding(
             "warning", "num-ctx-too-small",
-            Text(ko=f"num_ctx {effective}은(는) 입력 약 {input_tokens} 토큰(한국어 뉴스 기사 "
-                 f"한 편) + 프롬프트 {prompt_tokens} + 답변 {answer} = {needed} 토큰에 모자랍니다. "
+            Text(ko=f"num_ctx {effective}은(는) 입력 약 {input_tokens} 토큰{article_ko} + "
+                 f"프롬프트 {prompt_tokens} + 답변 {answer} = {needed} 토큰에 모자랍니다. "
                  "Ollama는 오류 없이 입력의 가운데를 잘라 냅니다.",
                  en=f"num_ctx {effective} is too small for an input of about {input_tokens} "
-                 f"tokens (a Korean news article) + prompt {prompt_tokens} + answer {answer} = "
+                 f"tokens{article_en} + prompt {prompt_tokens} + answer {answer} = "
                  f"{needed} tokens; Ollama silently drops the middle of the input."),
             Text(ko=f"PARAMETER num_ctx {target}.{chunk_ko}",
                  en=f"PARAMETER num_ctx {target}.{chunk_en}"),
