@@ -2,8 +2,9 @@
 
 Both run under Xvfb with a tray host (trayer), in the same run, several times each.
 "Tray shown" is the moment the process reports that `QSystemTrayIcon.show()` returned
-(kodesk logs "tray shown"; the baseline prints the same). Memory is VmRSS after 5 s
-idle; wake-ups are the process's context switches (all threads) during 5 s of idling.
+(kodesk logs "tray shown"; the baseline prints the same). Idle starts one second after
+the app reports "ready"; memory is VmRSS after 5 s of it, and wake-ups are the
+process's context switches (all threads) during those 5 s.
 
     python benchmarks/bench_startup.py [--runs 5]
 """
@@ -32,6 +33,7 @@ pixmap = QPixmap(32, 32); pixmap.fill(QColor("#2E6BE6"))
 tray = QSystemTrayIcon(QIcon(pixmap)); menu = QMenu(); menu.addAction("Quit", app.quit)
 tray.setContextMenu(menu); tray.show()
 print("kodesk: tray shown", flush=True)
+print("kodesk: ready", flush=True)
 sys.exit(app.exec())
 """
 
@@ -55,7 +57,8 @@ def measure(env: dict[str, str], program: list[str], idle: float) -> tuple[float
     app = AppProcess([], env, program)
     app.wait_line("tray shown", timeout=60)
     shown = time.perf_counter() - started
-    time.sleep(2.0)  # let deferred start-up work finish
+    app.wait_line("ready", timeout=60)  # deferred start-up work is done
+    time.sleep(1.0)
     _, before = proc_stats(app.proc.pid)
     time.sleep(idle)
     rss, after = proc_stats(app.proc.pid)
