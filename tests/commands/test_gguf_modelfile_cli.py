@@ -12,7 +12,7 @@ from kodesk.core.chat_templates import OLLAMA_TEMPLATES
 from kodesk.core.modelfile import parse_modelfile
 from tests.core.modelfile_fixtures import COMMUNITY_LLAMA3_KO
 from tests.fake_ollama import FakeOllama
-from tests.gguf_factory import assemble_real_gemma, preset, write_gguf
+from tests.gguf_factory import preset, shared_real_gemma, write_gguf
 
 
 @pytest.fixture
@@ -56,8 +56,9 @@ def test_gguf_json_null_family(fixture_dir: Path, capsys: pytest.CaptureFixture[
     assert json.loads(out)["chat_template_family"] is None
 
 
-def test_real_gemma_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = assemble_real_gemma(tmp_path)
+def test_real_gemma_cli(tmp_path_factory: pytest.TempPathFactory,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = shared_real_gemma(tmp_path_factory)
     _, out, _ = _run(capsys, "gguf", str(path), "--json")
     data = json.loads(out)
     assert (data["architecture"], data["size_label"], data["quantization"],

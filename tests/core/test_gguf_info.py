@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from kodesk.core.errors import KodeskError
 from kodesk.core.gguf_header import GGUFLimits, read_header
 from kodesk.core.gguf_info import GGUFError, inspect_gguf, read_metadata
-from tests.gguf_factory import GGUFSpec, assemble_real_gemma, preset, write_gguf
+from tests.gguf_factory import GGUFSpec, preset, shared_real_gemma, write_gguf
 
 
 @pytest.fixture(scope="session")
 def real_gemma(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return assemble_real_gemma(tmp_path_factory.mktemp("gemma"))
+    return shared_real_gemma(tmp_path_factory)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from kodesk.core.modelfile_doctor import (
 )
 from kodesk.core.types import ModelDetails
 from tests.core.modelfile_fixtures import COMMUNITY_LLAMA3_KO
-from tests.gguf_factory import assemble_real_gemma, preset, write_gguf
+from tests.gguf_factory import preset, shared_real_gemma, write_gguf
 
 FIXTURE = parse_modelfile(COMMUNITY_LLAMA3_KO)
 LLAMA3_INSTRUCT_MODELFILE = parse_modelfile(
@@ -28,7 +28,7 @@ LLAMA3_INSTRUCT_MODELFILE = parse_modelfile(
 
 @pytest.fixture(scope="module")
 def real_gemma(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return assemble_real_gemma(tmp_path_factory.mktemp("gemma-doctor"))
+    return shared_real_gemma(tmp_path_factory)
 
 
 def _facts(tmp_path: Path, family: str, **overrides: object) -> ModelFacts:
