@@ -25,7 +25,8 @@ Kind = Literal[
     "from", "parameter", "template", "system", "adapter", "license", "message",
     "draft", "renderer", "parser", "requires",
 ]
-INSTRUCTIONS: frozenset[str] = frozenset(get_args(Kind))
+_KINDS: dict[str, Kind] = {kind: kind for kind in get_args(Kind)}
+INSTRUCTIONS: frozenset[str] = frozenset(_KINDS)
 MESSAGE_ROLES = ("system", "user", "assistant")
 
 #: A Go-template action printing three double quotes: how a TEMPLATE holds `\"\"\"`.
@@ -191,7 +192,7 @@ class _Parser:
             what = "a value" if char in _NEWLINE else "a space after the instruction"
             raise _error(f"{word.upper()} needs {what}",
                          f"{word.upper()} 뒤에 값이 필요합니다", line, col)
-        self.kind = word.lower()  # type: ignore[assignment]
+        self.kind = _KINDS[word.lower()]
         self.name = ""
         self.buf = []
         self.state = {"parameter": "parameter", "message": "role"}.get(self.kind, "value")
