@@ -217,6 +217,9 @@ def _template_findings(modelfile: Modelfile, facts: ModelFacts | None) -> list[F
     stray = [t for t in template_tokens(modelfile.template)
              if facts is not None and facts.special_tokens is not None
              and t not in facts.special_tokens]
+    raw_on_base = facts is not None and facts.template_family == "none" and actual == "other"
+    if raw_on_base and not template_tokens(modelfile.template):
+        return out  # plain text such as {{ .Prompt }}: fine for a base model's continuation
     why_en = f" It writes {', '.join(stray)}, which are not special tokens of this model." \
         if stray else ""
     why_ko = f" 템플릿의 {', '.join(stray)}은(는) 이 모델의 특수 토큰이 아닙니다." if stray else ""

@@ -63,6 +63,12 @@ def test_fixture_on_a_llama3_base_gguf_flags_all_three_problems(tmp_path: Path) 
     assert findings[0].severity == "error"  # errors first
 
 
+def test_raw_prompt_template_on_a_base_model_is_only_a_base_model(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, "llama3", chat_template=None)
+    modelfile = parse_modelfile("FROM m\nTEMPLATE {{ .Prompt }}\nPARAMETER num_ctx 8192\n")
+    assert _codes(diagnose(modelfile, facts, input_tokens=1000)) == {"base-model": "warning"}
+
+
 def test_fixture_on_a_llama3_instruct_gguf_offers_autodetection(tmp_path: Path) -> None:
     findings = diagnose(FIXTURE, _facts(tmp_path, "llama3"))
     mismatch = next(f for f in findings if f.code == "template-mismatch")
