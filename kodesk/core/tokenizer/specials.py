@@ -9,6 +9,10 @@ always cut out.
 Searching a long text for each of Gemma's ~6,400 special tokens would take seconds,
 so a trie first finds which special tokens occur in the text at all; only those run
 through llama.cpp's longest-first procedure, which gives the same result.
+
+Not reproduced (no Korean model kodesk targets needs them): llama.cpp's whitespace
+stripping around special tokens for Phi-3 and Jina models (LSTRIP/RSTRIP), and its
+promotion of an EOT-looking token to a control token when a GGUF forgot to mark it.
 """
 
 from __future__ import annotations
