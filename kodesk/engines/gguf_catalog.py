@@ -2,9 +2,8 @@
 
 A model's name is its file's stem (`gemma-3-270m-q4_k_m` for
 `gemma-3-270m-q4_k_m.gguf`). Models come, in this order of precedence, from files given
-explicitly (`--gguf FILE`), the user's models folder, and the built-in model. The empty
-name means the default: the first explicit file, else the built-in model, else the
-first file in the folder. Descriptions come from `inspect_gguf` (header only) and are
+explicitly (`--gguf FILE`), the built-in model, and the user's models folder. The empty
+name means the default, which is also the first one listed. Descriptions come from `inspect_gguf` (header only) and are
 cached per file size and modification time.
 """
 
@@ -53,13 +52,16 @@ class GGUFCatalog:
                       if p.suffix.lower() == SUFFIX and p.is_file())
 
     def scan(self) -> list[Entry]:
+        """Explicit files, the built-in model, then the folder's files: the default first."""
         entries: dict[str, Entry] = {}
-        for path in (*self.files, *self.folder_files()):
+        for path in self.files:
             entries.setdefault(model_name(path), Entry(model_name(path), path))
         if self.builtin is not None:
             cached = self.builtin.cached_path
             entries.setdefault(self.builtin.name, Entry(
                 self.builtin.name, cached if cached.is_file() else None, builtin=True))
+        for path in self.folder_files():
+            entries.setdefault(model_name(path), Entry(model_name(path), path))
         return list(entries.values())
 
     def default_name(self) -> str | None:

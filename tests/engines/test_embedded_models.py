@@ -57,7 +57,7 @@ def test_lists_folder_files_explicit_files_and_builtin(models_dir: Path, tmp_pat
     builtin = BuiltinModel(tmp_path / "cache")
     engine = EmbeddedEngine(GGUFCatalog(models_dir, files=(extra,), builtin=builtin))
     models = {m.name: m for m in with_engine(engine, lambda e: e.list_models())}
-    assert list(models) == ["mine", "base", "exaone-like", "gemma-3-270m-q4_k_m"]
+    assert list(models) == ["mine", "gemma-3-270m-q4_k_m", "base", "exaone-like"]
     chatml = models["exaone-like"]
     assert (chatml.family, chatml.parameter_size, chatml.format) == ("qwen2", "2.4B", "gguf")
     assert chatml.size == (models_dir / "exaone-like.gguf").stat().st_size
@@ -173,7 +173,7 @@ def test_factory_offers_the_given_gguf_and_the_builtin(models_dir: Path, tmp_pat
     engine = create_embedded_engine(gguf=extra, models_dir=models_dir,
                                     cache_dir=tmp_path / "cache", progress=seen.append)
     names = [m.name for m in with_engine(engine, lambda e: e.list_models())]
-    assert names == ["mine", "base", "exaone-like", "gemma-3-270m-q4_k_m"]
+    assert names == ["mine", "gemma-3-270m-q4_k_m", "base", "exaone-like"]
     assert engine.catalog.default_name() == "mine"
     assert seen == []  # listing does not assemble the built-in model
 
@@ -186,3 +186,12 @@ def test_version_names_llama_cpp_python() -> None:
 def test_invalid_default_keep_alive_is_rejected_at_construction() -> None:
     with pytest.raises(InputRejected):
         EmbeddedEngine(GGUFCatalog(Path("unused")), keep_alive="soon")
+
+
+def test_first_listed_model_is_the_default(models_dir: Path, tmp_path: Path) -> None:
+    with_builtin = GGUFCatalog(models_dir, builtin=BuiltinModel(tmp_path / "cache"))
+    folder_only = GGUFCatalog(models_dir)
+    for catalog in (with_builtin, folder_only):
+        assert catalog.scan()[0].name == catalog.default_name()
+    assert with_builtin.default_name() == "gemma-3-270m-q4_k_m"
+    assert folder_only.default_name() == "base"
