@@ -33,7 +33,7 @@ def make_profile(
     trained: int | None = 8192,
     configured: int | None = None,
     server_default: int = 4096,
-    overhead: TemplateOverhead = TemplateOverhead(fixed=1, per_message=1),
+    overhead: TemplateOverhead | None = None,
 ) -> ModelProfile:
     return ModelProfile(
         model="test-model",
@@ -43,6 +43,6 @@ def make_profile(
         configured_num_ctx=configured,
         server_default_ctx=server_default,
         server_default_source="test default",
-        overhead=overhead,
+        overhead=overhead or TemplateOverhead(fixed=1, per_message=1),
         model_info={},
     )

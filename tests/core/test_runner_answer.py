@@ -82,7 +82,8 @@ def test_a_short_wrong_answer_is_caught_at_the_end(fake_ollama: FakeOllama) -> N
 def test_a_translation_answered_in_korean_is_retried_in_english(
         fake_ollama: FakeOllama) -> None:
     fake_ollama.chat_scripts.extend([
-        ChatScript(reply="정부가 내년 예산을 늘리기로 했다고 발표했습니다. 이는 경기 대응 조치입니다."),
+        ChatScript(reply="정부가 내년 예산을 늘리기로 했다고 발표했습니다. "
+                         "이는 경기 대응 조치입니다."),
         ChatScript(reply="The government said it would raise next year's budget."),
     ])
     events = run_job(fake_ollama, "정부가 내년 예산을 늘리기로 했다고 발표했다.", task=TRANSLATE)
