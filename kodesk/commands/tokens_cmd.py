@@ -21,9 +21,8 @@ from kodesk.core.tokenizer import (
     EstimateTokenizer,
     Tokenizer,
     TokenizerUnavailable,
-    cached_vocab_exists,
     tokenizer_from_gguf,
-    tokenizer_from_model_info,
+    tokenizer_or_estimate,
 )
 from kodesk.engines.factory import ollama_engine
 
@@ -83,15 +82,7 @@ async def _choose_tokenizer(
         return EstimateTokenizer(), "estimate — no model given (use --model or --gguf)"
     engine = ollama_engine(settings, args.host)
     try:
-        installed = {m.name: m.digest for m in await engine.list_models()}
-        name = model if model in installed or ":" in model else f"{model}:latest"
-        digest = installed.get(name, "")
-        if digest and cached_vocab_exists(cache, digest):
-            return tokenizer_from_model_info({}, digest, cache, name=model), ""
-        details = await engine.show(name if name in installed else model, verbose=True)
-        return tokenizer_from_model_info(details.model_info, digest, cache, name=model), ""
-    except KodeskError as exc:
-        return EstimateTokenizer(), f"estimate — {exc.message('en')}"
+        return await tokenizer_or_estimate(engine, model, cache)
     finally:
         await engine.aclose()
 

@@ -8,6 +8,7 @@ llama.cpp); `EstimateTokenizer` is the fallback without a vocabulary.
 
 from kodesk.core.tokenizer.base import Tokenizer
 from kodesk.core.tokenizer.estimate import EstimateTokenizer
+from kodesk.core.tokenizer.from_engine import tokenizer_for_model, tokenizer_or_estimate
 from kodesk.core.tokenizer.loading import (
     cached_vocab_exists,
     tokenizer_from_gguf,
@@ -22,6 +23,8 @@ __all__ = [
     "TokenizerUnavailable",
     "Vocab",
     "cached_vocab_exists",
+    "tokenizer_for_model",
     "tokenizer_from_gguf",
     "tokenizer_from_model_info",
+    "tokenizer_or_estimate",
 ]
