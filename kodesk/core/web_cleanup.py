@@ -79,7 +79,7 @@ url복사 링크복사 주소복사 복사 이메일 메일 번역 번역설정 
 _UI_WORDS = frozenset(_UI_WORDS_TEXT.split())
 
 #: Substrings of boilerplate sentences (they look like body text but are page furniture).
-_BOILERPLATE = (
+_BOILERPLATE_WORDS = (
     "데이터 요금이 발생", "자동 추출 기술로 요약", "요약 기술의 특성상",
     "기사 본문 전체보기를 권장", "카카오톡 okjebo", "제보는 카카오톡", "이메일 jebo",
     "기사 추천은 24시간", "메인에서 바로 보는", "언론사 편집 뉴스", "구독하시면", "구독하고 ",
@@ -89,6 +89,7 @@ _BOILERPLATE = (
     "앱에서 보기", "텍스트 음성 변환", "음성으로 듣기", "글자 크기", "본문 글씨", "쿠키를 사용",
     "로그인이 필요", "님 반갑습니다", "제보를 기다립니다", "글씨크기", "글씨 크기",
 )
+_BOILERPLATE = re.compile("|".join(re.escape(b) for b in _BOILERPLATE_WORDS), re.IGNORECASE)
 _COPYRIGHT = re.compile(
     r"무단\s*전재|재배포\s*금지|재배포금지|copyright|all rights reserved|저작권자|저작권\s*[ⓒ©]",
     re.IGNORECASE)
@@ -109,26 +110,28 @@ _DATE = re.compile(
     r"^(?:입력|수정|업데이트|기사입력|최종수정|등록|승인|발행|게재|송고|기사전송|발행일|등록일)"
     r"\s*[:：]?\s*\d{4}|^\d{4}\s*[.\-/년]\s*\d{1,2}\s*[.\-/월]\s*\d{1,2}\s*[.일]?\s*(?:\([월화수목금토일]\))?"
     r"\s*(?:(?:오전|오후)\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:입력|수정|송고)?$")
-_CAPTION = re.compile(
-    r"[/ⓒ©]\s?(?:연합뉴스|뉴스1|뉴시스|news1|AP|AFP|로이터|EPA|신화|게티이미지(?:뱅크)?|"
+_CAPTION_HEAD = re.compile(
+    r"^(?:사진\s*[=:]|\[?이미지\s*출처|\(?자료사진\)?|ⓒ|[\[(]\s*사진\s*[=:])")
+#: Photo captions and bylines at the end of a line: "… /뉴스1", "… 홍길동 기자",
+#: "… [대통령실 제공]", "… [사진=연합뉴스]", "… 연합뉴스", "… 동아일보DB".
+_CAPTION_TAIL = re.compile(
+    r"(?:[/ⓒ©]\s?(?:연합뉴스|뉴스1|뉴시스|news1|AP|AFP|로이터|EPA|신화|게티이미지(?:뱅크)?|"
     r"[가-힣]{2,8}(?:일보|신문|뉴스|방송|경제|DB)|[가-힣]{2,4}\s?기자)(?:\s?(?:DB|제공|자료사진))?"
-    r"\s*[)\]]?\s*$|[\[(]\s*사진\s*[=:]|사진\s*제공\s*[=:]|사진제공\s*[=:]|^사진\s*[=:]|"
-    r"\[[^\]]{0,20}(?:자료사진|제공|사진)\]\s*$|^\[?이미지\s*출처|^\(?자료사진\)?|"
-    r"\(사진\s*[=:][^)]*\)\s*$|^ⓒ|ⓒ\s*\S+\s*$", re.IGNORECASE)
+    r"\s*[)\]]?|[\s=/][가-힣]{2,4}\s?(?:기자|특파원)|\s(?:연합뉴스|뉴시스|뉴스1|AFP|AP|로이터|EPA|"
+    r"[가-힣]{2,6}(?:일보|신문))\s?(?:DB|자료사진)?|DB|자료사진|"
+    r"\[[^\]]{0,20}(?:제공|취재단|자료사진|사진|DB)\]|[\[(]\s*사진\s*[=:][^)\]]*[)\]]|"
+    r"사진\s*제공\s*[=:]\s*\S+|ⓒ\s*\S+)\s*$", re.IGNORECASE)
+#: Caption tails are looked for in this many last characters of a line.
+_TAIL_WINDOW = 64
 _LINK = re.compile(r"^(?:▶|▷|☞|→|>>|\[관련\s*기사\]|\[관련기사\]|관련기사\s*[:：]|\[단독\]\s*$)")
 _COUNT_BUTTON = re.compile(
     r"^(?:좋아요|싫어요|공감|추천|비추천|댓글|답글|공유|조회|조회수|공감수|구독자|훈훈해요|슬퍼요|화나요|"
     r"후속기사\s*원해요|쏠쏠정보|흥미진진|공감백배|분석탁월)\s*[:：]?\s*[\d,]+\s*(?:개|명|회|건)?$")
-#: Photo captions and bylines at the end of a line: "… 있다. 홍길동 기자", "… /뉴스1",
-#: "… [대통령실 제공]", "… 연합뉴스", "… 동아일보DB".
-_CAPTION_TAIL = re.compile(
-    r"(?:[\s=/][가-힣]{2,4}\s?(?:기자|특파원)|\s(?:연합뉴스|뉴시스|뉴스1|AFP|AP|로이터|EPA|"
-    r"[가-힣]{2,6}(?:일보|신문))\s?(?:DB|자료사진)?|DB|자료사진|"
-    r"\[[^\]]{1,20}(?:제공|취재단|자료사진|사진|DB)\])\s*$")
 #: Broadcast script markers: [앵커], ◀ 리포트 ▶, and sign-offs "KBS 뉴스 홍길동입니다."
 _SCRIPT_MARK = re.compile(
     r"^[\[◀<【(]\s*(?:앵커|리포트|기자|인터뷰|녹취|앵커\s*멘트|리포트\s*멘트|현장음|자막)\s*[\]▶>】)]$|"
     r"^(?:KBS|MBC|SBS|JTBC|YTN|MBN|연합뉴스TV|채널A|TV조선)\s?뉴스\s?[가-힣]{2,4}입니다\.?$")
+_NUMBERS = re.compile(r"[\d,.:\s/|·-]+")
 _SUBSCRIBE = re.compile(r"^.{0,12}\s?(?:구독|구독하기|구독중)$")
 _BREADCRUMB = re.compile(r"^\S{1,10}(?:\s*[>›»]\s*\S{1,10}){1,4}$")
 _DATELINE = re.compile(
@@ -139,7 +142,7 @@ _SENTENCE_END = re.compile(r"(?:[가-힣][.?!…]|[.?!][\"'”’)\]]|[다요죠
 
 
 def _squash(line: str) -> str:
-    return re.sub(r"\s+", "", line).lower()
+    return "".join(line.split()).lower()
 
 
 def _is_menu(line: str) -> bool:
@@ -151,39 +154,45 @@ def _is_menu(line: str) -> bool:
     return known == len(words) or (len(words) >= 3 and known / len(words) >= 0.6)
 
 
+def _is_short_junk(line: str, squashed: str) -> bool:
+    """Rules for short lines: UI words, bylines, dates, counters, menus, script marks."""
+    return (
+        squashed in _UI_WORDS
+        or len(squashed) <= 2
+        or ("@" in line and _EMAIL.search(line) is not None)
+        or (len(line) < 50 and _REPORTER.match(line) is not None)
+        or _CREDITS.match(line) is not None
+        or _DATE.match(line) is not None
+        or _SCRIPT_MARK.match(line) is not None
+        or _SUBSCRIBE.match(line) is not None
+        or _COUNT_BUTTON.match(line) is not None
+        or (len(line) < 40 and _BREADCRUMB.match(line) is not None)
+        or _is_menu(line)
+        or _NUMBERS.fullmatch(line) is not None
+    )
+
+
 def classify(line: str) -> Kind:
     """The kind of one stripped line (see the module docstring)."""
     if not line:
         return Kind.BLANK
     squashed = _squash(line)
-    lower = line.lower()
-    if _COPYRIGHT.search(line) and len(line) < 200:
+    if len(line) < 200 and _COPYRIGHT.search(line):
         return Kind.END
     if len(line) < 40 and _END_HEADINGS.match(line):
         return Kind.END
     if len(line) < 40 and _RELATED.match(line):
         return Kind.RELATED
     junk = (
-        squashed in _UI_WORDS
-        or len(squashed) <= 2
-        or any(b in lower for b in _BOILERPLATE)
-        or (_EMAIL.search(line) is not None and len(line) < 80)
-        or (_REPORTER.match(line) is not None and len(line) < 50)
-        or _CREDITS.match(line) is not None
-        or _DATE.match(line) is not None
-        or _CAPTION.search(line) is not None
-        or (_CAPTION_TAIL.search(line) is not None and len(line) >= 12)
-        or _SCRIPT_MARK.match(line) is not None
-        or _SUBSCRIBE.match(line) is not None
+        (len(line) < 80 and _is_short_junk(line, squashed))
+        or (len(line) < 160 and _BOILERPLATE.search(line) is not None)
+        or _CAPTION_HEAD.match(line) is not None
+        or (len(line) >= 12 and _CAPTION_TAIL.search(line[-_TAIL_WINDOW:]) is not None)
         or _LINK.match(line) is not None
-        or _COUNT_BUTTON.match(line) is not None
-        or (_BREADCRUMB.match(line) is not None and len(line) < 40)
-        or _is_menu(line)
-        or re.fullmatch(r"[\d,.:\s/|·-]+", line) is not None
     )
     if junk:
         return Kind.JUNK
-    if (len(line) >= 25 and _SENTENCE_END.search(line)) or len(line) >= 100:
+    if (len(line) >= 25 and _SENTENCE_END.search(line[-8:])) or len(line) >= 100:
         return Kind.BODY
     return Kind.TEXT
 
@@ -246,7 +255,8 @@ def clean_web_text(text: str) -> CleanupResult:
     unchanged = CleanupResult(text, before, before, changed=False)
     lines = [line.replace("\u00a0", " ").replace("\u200b", "").strip()
              for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    kinds = [classify(line) for line in lines]
+    known: dict[str, Kind] = {}  # pages repeat many lines (buttons, counters)
+    kinds = [known.get(line) or known.setdefault(line, classify(line)) for line in lines]
     start = _body_start(kinds)
     if start is None:
         return unchanged
