@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kodesk.commands.gguf_cmd",
     "kodesk.commands.modelfile_cmd",
     "kodesk.commands.tokens_cmd",
+    "kodesk.commands.plan_cmd",
 )
 
 
