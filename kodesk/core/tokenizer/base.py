@@ -11,6 +11,8 @@ from kodesk.core.tokenizer.vocab import Vocab
 
 #: Word caches are dropped when they grow past this many entries.
 WORD_CACHE_LIMIT = 200_000
+#: Longer words (long runs without spaces) are not worth keeping.
+CACHED_WORD_MAX_CHARS = 64
 
 
 @runtime_checkable
@@ -87,6 +89,8 @@ class VocabTokenizer(ABC):
         return self._word_cache.get(word)
 
     def _remember(self, word: str, ids: list[int]) -> None:
+        if len(word) > CACHED_WORD_MAX_CHARS:
+            return
         if len(self._word_cache) >= WORD_CACHE_LIMIT:
             self._word_cache.clear()
         self._word_cache[word] = ids
