@@ -201,22 +201,23 @@ class ModelProfiles:
         return tokenizer_from_model_info(model_info, digest, cache_dir=self._cache_dir)
 
     async def get(self, model: str) -> ModelProfile:
-        digest = await self._digest(model)
-        key = digest or f"name:{model}"
+        listed, digest = await self._listed(model)
+        key = digest or f"name:{listed}"
         static = self._static.get(key)
         if static is None:
-            static = await self._build(model, digest)
+            static = await self._build(listed, digest)
             self._static[key] = static
         ctx, source = await self._server_default(model)
         return replace(static, model=model, server_default_ctx=ctx,
                        server_default_source=source)
 
-    async def _digest(self, model: str) -> str:
+    async def _listed(self, model: str) -> tuple[str, str]:
+        """The installed name (`x` is `x:latest`) and digest of `model`, if listed."""
         wanted = {model, model if ":" in model else f"{model}:latest"}
         for info in await self.engine.list_models():
             if info.name in wanted:
-                return info.digest
-        return ""
+                return info.name, info.digest
+        return model, ""
 
     async def _build(self, model: str, digest: str) -> ModelProfile:
         # The tokenizer arrays (megabytes) are only needed when the vocabulary of this
