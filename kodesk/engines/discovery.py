@@ -22,7 +22,7 @@ from typing import Literal
 import httpx
 
 from kodesk.engines.endpoint import DEFAULT_PORT, EndpointError, normalize_host
-from kodesk.engines.wsl import CommandTimeout, Wsl, WslDistro, run_command
+from kodesk.engines.wsl import Wsl, WslDistro, run_command
 
 SOURCE_CONFIGURED = "configured"
 SOURCE_ENV = "OLLAMA_HOST"
@@ -236,7 +236,7 @@ class Discovery:
                     return [], [], ""
                 try:
                     distros = await self.wsl.distros()
-                except (CommandTimeout, OSError) as exc:
+                except OSError as exc:  # CommandTimeout is one
                     return [], [], str(exc)
                 candidates = self.wsl_candidates(distros)
                 probes = await asyncio.gather(*(self.probe(client, c) for c in candidates))

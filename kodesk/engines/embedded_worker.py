@@ -104,6 +104,9 @@ class LlamaRunner:
                 n_batch=min(512, spec.n_ctx),
                 n_threads=spec.n_threads,
                 n_threads_batch=spec.n_threads,
+                # Sliding-window layers keep only their window (less memory); safe because
+                # every request starts from an empty cache (see `generate`).
+                swa_full=False,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
@@ -155,6 +158,10 @@ class LlamaRunner:
         vocab = lib.llama_model_get_vocab(llama.model)
         answer = AnswerText(sampling.stop)
         llama.set_seed(sampling.seed)
+        # Start from an empty KV cache. llama-cpp-python would reuse a matching prompt
+        # prefix, but single-token and batched evaluation differ numerically, so a cached
+        # prompt can change even a greedy answer: the same request must give the same answer.
+        llama.reset()
         start = time.perf_counter_ns()
         first = start
         count = 0

@@ -16,14 +16,16 @@ import contextlib
 import ipaddress
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 import httpx
 
 from kodesk.core.errors import Text
+
+T = TypeVar("T")
 
 #: Hides the console window wsl.exe would otherwise flash on Windows (0 elsewhere).
 NO_WINDOW: int = getattr(subprocess, "CREATE_NO_WINDOW", 0)
@@ -113,6 +115,16 @@ async def run_command(argv: Sequence[str], limit: float) -> CommandResult:
     return CommandResult(proc.returncode, out, err)
 
 
+async def gather_all(*awaitables: Awaitable[T]) -> list[T]:
+    """Like `asyncio.gather`, but every awaitable finishes (and cleans up its subprocess)
+    before the first exception is raised."""
+    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return cast("list[T]", results)
+
+
 @dataclass(frozen=True)
 class WslDistro:
     """One distro as discovery saw it. `has_ollama` is None when not checked (stopped)."""
@@ -130,6 +142,13 @@ class WslDistro:
     @property
     def internal(self) -> bool:
         return self.name.lower() in _INTERNAL_DISTROS
+
+
+def _broken(distro: str, error: BaseException) -> WslDistro:
+    """A running distro whose inspection failed (timeouts are OSErrors; others propagate)."""
+    if not isinstance(error, OSError):
+        raise error
+    return WslDistro(distro, running=True, error=str(error))
 
 
 class Wsl:
@@ -183,17 +202,18 @@ class Wsl:
         """Addresses and `ollama` presence of a running distro; a stopped one is not woken."""
         if not running:
             return WslDistro(distro, running=False)
-        try:
-            addresses, ollama = await asyncio.gather(
-                self.addresses(distro), self.has_ollama(distro)
-            )
-        except (CommandTimeout, OSError) as exc:
-            return WslDistro(distro, running=True, error=str(exc))
+        addresses, ollama = await asyncio.gather(
+            self.addresses(distro), self.has_ollama(distro), return_exceptions=True
+        )
+        if isinstance(addresses, BaseException):
+            return _broken(distro, addresses)
+        if isinstance(ollama, BaseException):
+            return _broken(distro, ollama)
         return WslDistro(distro, running=True, addresses=tuple(addresses), has_ollama=ollama)
 
     async def distros(self) -> list[WslDistro]:
         """Every installed distro with its state; running ones inspected concurrently."""
-        installed, running = await asyncio.gather(
+        installed, running = await gather_all(
             self.list_distros(), self.list_distros(running_only=True)
         )
         names = installed + [name for name in running if name not in installed]
@@ -205,7 +225,7 @@ class Wsl:
         """The last `lines` lines of a log file inside the distro ("" when unreadable)."""
         try:
             result = await self.in_distro(distro, ["tail", "-n", str(lines), path])
-        except (CommandTimeout, OSError):
+        except OSError:  # CommandTimeout is one
             return ""
         return decode_wsl_output(result.stdout) if result.ok else ""
 

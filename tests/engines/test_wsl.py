@@ -93,16 +93,16 @@ def test_unknown_distro_and_failing_hostname_give_no_address(fake: FakeWindows) 
 def test_hung_wsl_is_killed_after_the_timeout(fake: FakeWindows) -> None:
     fake.update(distros=[UBUNTU], hang=["list"])
     started = time.monotonic()
-    with pytest.raises(CommandTimeout, match="took over 0.5 s"):
+    with pytest.raises(CommandTimeout, match=r"took over 0\.5 s"):
         asyncio.run(Wsl(timeout=0.5).list_distros())
     assert time.monotonic() - started < 5
 
 
 def test_hung_hostname_marks_the_distro(fake: FakeWindows) -> None:
     fake.update(distros=[UBUNTU], hang=["hostname"])
-    [distro] = asyncio.run(Wsl(timeout=0.5).distros())
+    [distro] = asyncio.run(Wsl(timeout=2).distros())
     assert distro.running and distro.ip is None
-    assert "took over 0.5 s" in distro.error
+    assert "hostname -I took over 2 s" in distro.error
 
 
 def test_cancelling_a_command_kills_it(fake: FakeWindows) -> None:
