@@ -69,9 +69,9 @@ def run_app(args: argparse.Namespace) -> int:
     tray.show()
     log.info("tray shown")
 
-    import qasync
+    from kodesk.desktop.event_loop import create_event_loop
 
-    loop = qasync.QEventLoop(app)
+    loop = create_event_loop(app)
     asyncio.set_event_loop(loop)
     quit_event = asyncio.Event()
     _install_sigint(app, quit_event)

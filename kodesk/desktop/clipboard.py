@@ -39,7 +39,9 @@ def read_clipboard(clipboard: QClipboard) -> Captured:
     text = mime.text() if mime.hasText() else ""
     if text:
         return Captured(text)
-    return Captured(None, had_other_content=bool(mime.formats()))
+    other = mime.hasImage() or mime.hasUrls() or any(
+        not fmt.startswith("text/") for fmt in mime.formats())
+    return Captured(None, had_other_content=other)
 
 
 def press_copy_shortcut() -> None:

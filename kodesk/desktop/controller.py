@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 
 from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError, Language, Text
+from kodesk.core.history import HistoryStore
 from kodesk.core.input_text import check_input
 from kodesk.core.runner import (
     JobDelta,
@@ -57,6 +58,7 @@ class JobController(QObject):
         window: Callable[[], AnswerWindow],
         language: Language,
         press_paste: Callable[[], None] = press_paste_shortcut,
+        history: HistoryStore | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -69,6 +71,7 @@ class JobController(QObject):
         self._window: AnswerWindow | None = None
         self._lang = language
         self._press_paste = press_paste
+        self._history = history
         self._job: asyncio.Task[None] | None = None
         self._last: tuple[str, str] | None = None
 
@@ -145,6 +148,7 @@ class JobController(QObject):
             async for event in self._runner(engine).run(request):
                 self._apply(window, event)
             log.info("job %s finished: %r", task.name, window.answer_text()[:300])
+            self._record(task.name, model, clean.text, window.answer_text())
         except asyncio.CancelledError:
             stopped = True
             log.info("job %s stopped", task_name)
@@ -157,6 +161,10 @@ class JobController(QObject):
         finally:
             if not stopped and window.streaming and self._is_current():
                 window.finish(None)
+
+    def _record(self, task: str, model: str, text: str, answer: str) -> None:
+        if self._history is not None and self._settings.get("history.enabled") and answer:
+            self._history.add(task, model, text, answer.strip())
 
     def _is_current(self) -> bool:
         """False in a job that a newer one replaced: it must not touch the window."""

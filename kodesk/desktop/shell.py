@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from kodesk.core.engine import Engine
 from kodesk.core.errors import EngineUnreachable, KodeskError
+from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
 from kodesk.core.runner import TaskRunner
 from kodesk.core.settings import LoadResult, SettingsStore
@@ -62,6 +63,7 @@ class Shell:
             settings=self.settings, engine=lambda: self.engine, runner=TaskRunner,
             tasks=lambda: self.tasks, capture=ClipboardCapture(QApplication.clipboard()),
             window=lambda: AnswerWindow(self.labels), language=labels.lang,
+            history=HistoryStore(paths.history),
         )
         self._save_timer = QTimer()
         self._save_timer.setSingleShot(True)

@@ -151,8 +151,13 @@ class OllamaEngine:
             model=request.model,
         )
         done = False
+        # The stream is read to its end rather than left after the final line: the
+        # client's nested generators (httpx, httpcore) then finish in this task instead
+        # of being finalized later by the garbage collector.
         async with contextlib.aclosing(self._guarded(stream, request.model)) as parts:
             async for part in parts:
+                if done:
+                    continue
                 message = part.message
                 if message.thinking:
                     yield Thinking(message.thinking)
@@ -171,7 +176,6 @@ class OllamaEngine:
                             eval_duration=part.eval_duration,
                         )
                     )
-                    break
         if not done:
             raise StreamDisconnected("no final line")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+
+from kodesk.desktop.event_loop import create_event_loop
 
 T = TypeVar("T")
 
@@ -36,7 +39,7 @@ class AsyncLoop:
 
 @pytest.fixture
 def aloop(qapp: QApplication) -> Iterator[AsyncLoop]:
-    loop = qasync.QEventLoop(qapp)
+    loop = create_event_loop(qapp)
     asyncio.set_event_loop(loop)
     try:
         yield AsyncLoop(loop)
@@ -49,3 +52,4 @@ def aloop(qapp: QApplication) -> Iterator[AsyncLoop]:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
         asyncio.set_event_loop(None)
+        sys.set_asyncgen_hooks(None, None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication, QImage
 
+from kodesk.core.history import HistoryStore
 from kodesk.core.runner import TaskRunner
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import BUILTIN_TASKS
@@ -23,9 +25,10 @@ ARTICLE = "정부는 29일 내년도 예산안을 발표했다. 총지출은 3.5
 
 
 @pytest.fixture
-def controller(aloop: AsyncLoop, fake_ollama: FakeOllama) -> Iterator[JobController]:
+def controller(aloop: AsyncLoop, fake_ollama: FakeOllama,
+               tmp_path: Path) -> Iterator[JobController]:
     engine = OllamaEngine(fake_ollama.url)
-    settings = Settings({"model.default": "exaone3.5:2.4b"})
+    settings = Settings({"model.default": "exaone3.5:2.4b", "history.enabled": True})
     pasted: list[str] = []
     ctl = JobController(
         settings=settings, engine=lambda: engine, runner=TaskRunner,
@@ -33,6 +36,7 @@ def controller(aloop: AsyncLoop, fake_ollama: FakeOllama) -> Iterator[JobControl
         capture=ClipboardCapture(QGuiApplication.clipboard(), press_copy=lambda: None),
         window=lambda: AnswerWindow(KO), language="ko",
         press_paste=lambda: pasted.append(QGuiApplication.clipboard().text()),
+        history=HistoryStore(tmp_path / "history.sqlite3"),
     )
     ctl.pasted = pasted  # type: ignore[attr-defined]
     yield ctl
@@ -48,7 +52,7 @@ def done(ctl: JobController) -> bool:
 
 
 def test_hotkey_streams_the_answer(controller: JobController, aloop: AsyncLoop,
-                                   fake_ollama: FakeOllama) -> None:
+                                   fake_ollama: FakeOllama, tmp_path: Path) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     fake_ollama.chat_scripts.append(ChatScript(reply="정부가 680조 원 규모 예산안을 발표했다."))
     controller.trigger("main")
@@ -61,6 +65,9 @@ def test_hotkey_streams_the_answer(controller: JobController, aloop: AsyncLoop,
     body = fake_ollama.chat_requests()[-1].body
     assert ARTICLE.strip() in body["messages"][-1]["content"]
     assert body["keep_alive"] == "5m" and body["think"] is False
+    history = HistoryStore(tmp_path / "history.sqlite3").recent()
+    assert [(h.task, h.answer) for h in history] == [
+        ("summary", "정부가 680조 원 규모 예산안을 발표했다.")]
 
 
 def test_new_press_cancels_the_running_job(controller: JobController, aloop: AsyncLoop,
