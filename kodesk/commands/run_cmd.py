@@ -16,17 +16,16 @@ from kodesk.commands.common import (
 )
 from kodesk.core.errors import KodeskError
 from kodesk.core.input_text import check_input
-from kodesk.core.runner import (
+from kodesk.core.job_events import (
     JobDelta,
     JobFinished,
     JobRequest,
     JobReset,
     JobStatus,
     JobWarning,
-    TaskRunner,
 )
 from kodesk.core.tasks import TaskError, all_tasks, find_task
-from kodesk.engines.factory import engine_from_settings
+from kodesk.engines.factory import engine_from_settings, task_runner
 
 
 def register(sub: Any) -> None:
@@ -69,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             overrides = settings.get("models.overrides").get(model, {})
             request = JobRequest(task=task, text=text, model=model, overrides=overrides,
                                  keep_alive=settings.get("ollama.keep_alive"))
-            async for event in TaskRunner(engine).run(request):
+            async for event in task_runner(engine, settings, paths).run(request):
                 _emit(event, quiet=args.quiet)
         finally:
             await engine.aclose()

@@ -155,9 +155,12 @@ class AnswerWindow(QWidget):
         self.retry_button.clicked.connect(self.retryRequested)
         self.paste_button.clicked.connect(lambda: self.pasteBackRequested.emit(self._answer))
         self.details_button.toggled.connect(self.details.setVisible)
-        QShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Return), self, self.paste_button.click)
-        QShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_C), self, self.copy_button.click)
-        QShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_R), self, self.retry_button.click)
+        for keys, button in (
+            (Qt.Modifier.CTRL | Qt.Key.Key_Return, self.paste_button),
+            (Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_C, self.copy_button),
+            (Qt.Modifier.CTRL | Qt.Key.Key_R, self.retry_button),
+        ):
+            QShortcut(QKeySequence(keys), self, button.click)
         self._set_streaming(False)
 
     # -- job lifecycle ----------------------------------------------------------------

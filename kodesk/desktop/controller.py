@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 
@@ -18,19 +18,13 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError, Language, Text
 from kodesk.core.history import HistoryStore
 from kodesk.core.input_text import check_input
-from kodesk.core.runner import (
-    JobDelta,
-    JobFinished,
-    JobRequest,
-    JobReset,
-    JobStatus,
-    JobWarning,
-    TaskRunner,
-)
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task, TaskError, find_task
 from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture, press_paste_shortcut
+
+if TYPE_CHECKING:
+    from kodesk.core.runner import TaskRunner
 
 log = logging.getLogger("kodesk")
 NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
@@ -123,6 +117,9 @@ class JobController(QObject):
             window.show_error(str(exc))
             return
         self._show(window, task.title.get(self._lang), task.model)
+        # Imported on the first job, not at start-up: planning pulls in the tokenizers.
+        from kodesk.core.job_events import JobRequest
+
         stopped = False
         try:
             if text is None:
@@ -171,6 +168,14 @@ class JobController(QObject):
         return asyncio.current_task() is self._job
 
     def _apply(self, window: AnswerWindow, event: Any) -> None:
+        from kodesk.core.job_events import (
+            JobDelta,
+            JobFinished,
+            JobReset,
+            JobStatus,
+            JobWarning,
+        )
+
         if isinstance(event, JobDelta):
             if not window.answer_text():
                 log.info("first answer text")

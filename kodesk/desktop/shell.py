@@ -11,7 +11,7 @@ import asyncio
 import importlib.util
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -20,7 +20,6 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import EngineUnreachable, KodeskError
 from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
-from kodesk.core.runner import TaskRunner
 from kodesk.core.settings import LoadResult, SettingsStore
 from kodesk.core.tasks import Task, all_tasks
 from kodesk.desktop.answer_window import AnswerWindow
@@ -30,8 +29,11 @@ from kodesk.desktop.hotkeys import HotkeyService
 from kodesk.desktop.i18n import Labels
 from kodesk.desktop.single_instance import SingleInstance
 from kodesk.desktop.tray import Tray
-from kodesk.engines.factory import engine_from_settings
+from kodesk.engines.factory import engine_from_settings, task_runner
 from kodesk.paths import AppPaths
+
+if TYPE_CHECKING:
+    from kodesk.core.runner import TaskRunner
 
 log = logging.getLogger("kodesk")
 SAVE_DELAY_MS = 300
@@ -60,7 +62,7 @@ class Shell:
         self.tasks: list[Task] = []
         self.hotkeys = HotkeyService()
         self.controller = JobController(
-            settings=self.settings, engine=lambda: self.engine, runner=TaskRunner,
+            settings=self.settings, engine=lambda: self.engine, runner=self._runner_for,
             tasks=lambda: self.tasks, capture=ClipboardCapture(QApplication.clipboard()),
             window=lambda: AnswerWindow(self.labels), language=labels.lang,
             history=HistoryStore(paths.history),
@@ -72,6 +74,7 @@ class Shell:
         self._settings_dialog: Any = None
         self._offer: QMessageBox | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._runner: tuple[Engine, TaskRunner] | None = None
 
     # -- start and stop -------------------------------------------------------------
     def finish_startup(self) -> None:
@@ -146,6 +149,12 @@ class Shell:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _runner_for(self, engine: Engine) -> TaskRunner:
+        """One runner per engine, so model profiles (tokenizers) are loaded once."""
+        if self._runner is None or self._runner[0] is not engine:
+            self._runner = (engine, task_runner(engine, self.settings, self.paths))
+        return self._runner[1]
 
     def _build_engine(self) -> Engine:
         return engine_from_settings(self.settings, self.paths, host=self.args.host)

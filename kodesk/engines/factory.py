@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kodesk.core.engine import Engine
 from kodesk.core.settings import Settings
 from kodesk.engines.endpoint import resolve_host
 from kodesk.engines.ollama_engine import OllamaEngine
 from kodesk.paths import AppPaths
+
+if TYPE_CHECKING:
+    from kodesk.core.runner import TaskRunner
 
 
 def ollama_engine(settings: Settings, host: str | None = None) -> OllamaEngine:
@@ -38,3 +42,17 @@ def engine_from_settings(settings: Settings, paths: AppPaths, *, kind: str | Non
     if (kind or settings.get("engine.kind")) == "embedded":
         return embedded_engine(settings, paths, gguf)
     return ollama_engine(settings, host)
+
+
+def task_runner(engine: Engine, settings: Settings, paths: AppPaths) -> TaskRunner:
+    """A runner for `engine` that plans with the current `context.*` settings and keeps
+    tokenizers in the user cache (imported here, on first use: planning is heavy)."""
+    from kodesk.core.context_planner import ContextPolicy
+    from kodesk.core.model_profile import ModelProfiles
+    from kodesk.core.runner import TaskRunner
+
+    return TaskRunner(
+        engine,
+        policy=lambda: ContextPolicy.from_settings(settings),
+        profiles=ModelProfiles(engine, cache_dir=paths.cache / "tokenizers"),
+    )
