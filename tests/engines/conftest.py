@@ -122,7 +122,7 @@ def shared_engine(engine_loop: EngineLoop, gemma_gguf: Path, gemma_chat_gguf: Pa
                           files=(gemma_gguf, gemma_chat_gguf))
 
     async def make() -> EmbeddedEngine:
-        return EmbeddedEngine(catalog, n_threads=2, keep_alive=-1)
+        return EmbeddedEngine(catalog, n_threads=1, keep_alive=-1)
 
     engine = engine_loop.run(make())
     try:

@@ -92,7 +92,7 @@ def test_output_matches_llama_cpp_python_itself(engine_loop: EngineLoop,
                  for _ in range(2)]  # the second run must not depend on the first's cache
     _, ours, stats = ours_runs[0]
     assert ours_runs[1][1] == ours
-    llama = llama_cpp.Llama(str(gemma_gguf), n_ctx=1024, n_threads=2, verbose=False)
+    llama = llama_cpp.Llama(str(gemma_gguf), n_ctx=1024, n_threads=1, verbose=False)
     try:
         tokens = [llama.token_bos(), *llama.tokenize("한국의 수도는\n".encode(), add_bos=False)]
         assert len(tokens) == stats.prompt_eval_count
@@ -158,7 +158,7 @@ def test_gguf_chat_template_is_rendered_and_its_special_tokens_parsed(
     assert prompt.text == ("<bos><start_of_turn>system\nBe brief.<end_of_turn>\n"
                            "<start_of_turn>user\nSay hello.<end_of_turn>\n"
                            "<start_of_turn>model\n")
-    llama = llama_cpp.Llama(str(gemma_chat_gguf), n_ctx=256, n_threads=2, verbose=False,
+    llama = llama_cpp.Llama(str(gemma_chat_gguf), n_ctx=256, n_threads=1, verbose=False,
                             vocab_only=True)
     try:
         parsed = llama.tokenize(prompt.text.encode(), add_bos=False, special=True)
@@ -235,7 +235,7 @@ def test_hostile_template_in_a_gguf_is_refused(gemma_gguf: Path, tmp_path: Path)
     hostile = copy_with_metadata(
         gemma_gguf, tmp_path / "hostile.gguf",
         {"tokenizer.chat_template": HOSTILE_TEMPLATE.replace("MARKER", str(marker))})
-    engine = EmbeddedEngine(GGUFCatalog(tmp_path / "models", files=(hostile,)), n_threads=2)
+    engine = EmbeddedEngine(GGUFCatalog(tmp_path / "models", files=(hostile,)), n_threads=1)
 
     async def attempt() -> None:
         try:
