@@ -136,13 +136,17 @@ class JobController(QObject):
             engine = self._engine()
             model = await self._pick_model(engine, task)
             window.header.setText(f"{task.title.get(self._lang)} · {model}")
+            runner = self._runner(engine)
+            text = clean.text
+            if task.name == "tokens":
+                task, text = await self._show_tokens(window, runner, task, text, model)
             request = JobRequest(
-                task=task, text=clean.text, model=model,
+                task=task, text=text, model=model,
                 overrides=self._overrides(model),
                 keep_alive=self._keep_alive(),
             )
             log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
-            async for event in self._runner(engine).run(request):
+            async for event in runner.run(request):
                 self._apply(window, event)
             log.info("job %s finished: %r", task.name, window.answer_text()[:300])
             self._record(task.name, model, clean.text, window.answer_text())
@@ -158,6 +162,21 @@ class JobController(QObject):
         finally:
             if not stopped and window.streaming and self._is_current():
                 window.finish(None)
+
+    async def _show_tokens(self, window: AnswerWindow, runner: TaskRunner, task: Task,
+                           text: str, model: str) -> tuple[Task, str]:
+        """Count and show the tokens (offline), then ask the model only to explain."""
+        from kodesk.core.token_explainer import explanation_request
+        from kodesk.core.token_report import build_report
+        from kodesk.desktop.token_view import TokenChipsView
+
+        profile = await runner.profiles.get(model)
+        num_ctx = profile.configured_num_ctx or profile.server_default_ctx
+        report = await asyncio.to_thread(build_report, text, profile.tokenizer, num_ctx)
+        view = TokenChipsView()
+        view.show_report(report)
+        window.add_extra(view)
+        return explanation_request(task, text, report, model, num_ctx)
 
     def _record(self, task: str, model: str, text: str, answer: str) -> None:
         if self._history is not None and self._settings.get("history.enabled") and answer:

@@ -169,3 +169,22 @@ def test_missing_model_and_retry_and_paste_back(controller: JobController, aloop
     window.paste_button.click()
     aloop.until(lambda: bool(controller.pasted))  # type: ignore[attr-defined]
     assert controller.pasted == ["다시 한 답."]  # type: ignore[attr-defined]
+
+
+def test_tokens_task_shows_chips_offline_then_explains(
+        controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama) -> None:
+    from kodesk.desktop.token_view import TokenChipsView
+
+    QGuiApplication.clipboard().setText(ARTICLE)
+    fake_ollama.chat_scripts.append(ChatScript(reply="토큰은 모델이 글을 읽는 단위입니다."))
+    controller.start("tokens")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and not window.error.isVisible()
+    views = window.findChildren(TokenChipsView)
+    assert len(views) == 1 and views[0].report is not None
+    report = views[0].report
+    assert report.characters == len(ARTICLE.strip()) and report.tokens > 0
+    assert window.answer_text() == "토큰은 모델이 글을 읽는 단위입니다."
+    user = fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
+    assert f"{report.tokens:,}" in user and "{token_count}" not in user
