@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kodesk.core.gguf_info import GGUFInfo, inspect_gguf, read_metadata
+from kodesk.core.gguf_info import GGUFError, GGUFInfo, inspect_gguf, read_metadata
 from kodesk.core.types import ModelDetails, ModelInfo
 from kodesk.engines.default_model import BuiltinModel, default_model_source_size
 from kodesk.engines.embedded_errors import EmbeddedModelNotFound
@@ -95,7 +95,11 @@ class GGUFCatalog:
         return path.parent.resolve() == self.models_dir.resolve()
 
     def describe(self, path: Path) -> GGUFInfo:
-        stat = path.stat()
+        """`inspect_gguf` of `path`, cached; `GGUFError` when it cannot be read."""
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise GGUFError(path, exc.strerror or str(exc)) from exc
         key = (path.resolve(), stat.st_size, stat.st_mtime_ns)
         info = self._described.get(key)
         if info is None:
