@@ -287,27 +287,40 @@ class ContextPlanner:
             pending[over[0]:over[0] + 1] = halves
 
     def _pack(self, text: str, budget: int) -> list[str]:
-        """Greedy packing of sentences (oversize ones cut) into chunks under `budget`."""
-        chunks: list[str] = []
-        current: list[str] = []
-        used = 0
+        """Sentences (oversize ones cut) packed into as few chunks as `budget` allows,
+        of about equal size (a last chunk of a few sentences summarizes badly)."""
+        parts: list[tuple[str, int]] = []
         for sentence in split_sentences(text):
             tokens = self.count_text(sentence)
-            parts: list[tuple[str, int]]
             if tokens > budget:
-                parts = [(p, self.count_text(p))
-                         for p in split_oversize(sentence, budget, self.count_text)]
+                parts += [(p, self.count_text(p))
+                          for p in split_oversize(sentence, budget, self.count_text)]
             else:
-                parts = [(sentence, tokens)]
-            for part, part_tokens in parts:
-                if current and used + part_tokens > budget:
-                    chunks.append("".join(current))
-                    current, used = [], 0
-                current.append(part)
-                used += part_tokens
-        if current:
-            chunks.append("".join(current))
+                parts.append((sentence, tokens))
+        fewest = len(_greedy(parts, budget))
+        total = sum(tokens for _, tokens in parts)
+        target = min(budget, -(-total // max(1, fewest)))
+        chunks = _greedy(parts, target)
+        while len(chunks) > fewest and target < budget:
+            target = min(budget, target + max(1, target // 20))
+            chunks = _greedy(parts, target)
         return [c for c in chunks if c.strip()]
+
+
+def _greedy(parts: Sequence[tuple[str, int]], budget: int) -> list[str]:
+    """Consecutive parts joined while their token sum stays within `budget`."""
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for part, tokens in parts:
+        if current and used + tokens > budget:
+            chunks.append("".join(current))
+            current, used = [], 0
+        current.append(part)
+        used += tokens
+    if current:
+        chunks.append("".join(current))
+    return chunks
 
 
 def server_truncated(planned_content: int, evaluated: int | None) -> bool:

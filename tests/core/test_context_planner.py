@@ -70,6 +70,15 @@ def test_long_text_is_split_into_chunks_that_each_fit() -> None:
         assert tokens + plan.output_reserve <= plan.num_ctx
 
 
+def test_chunks_are_about_equal_in_size() -> None:
+    p = planner()
+    plan = p.plan(SUMMARY, korean_text(1000), {})
+    greedy_last = plan.num_ctx  # a plain greedy split would leave a small remainder
+    assert len(plan.chunks) >= 3
+    assert min(plan.chunks) >= 0.8 * max(plan.chunks)
+    assert max(plan.chunks) + plan.output_reserve <= greedy_last
+
+
 def test_chunks_end_at_sentence_boundaries() -> None:
     plan = planner().plan(SUMMARY, korean_text(900), {})
     for chunk in plan.chunk_texts[:-1]:
