@@ -73,10 +73,8 @@ def test_long_text_is_split_into_chunks_that_each_fit() -> None:
 def test_chunks_are_about_equal_in_size() -> None:
     p = planner()
     plan = p.plan(SUMMARY, korean_text(1000), {})
-    greedy_last = plan.num_ctx  # a plain greedy split would leave a small remainder
-    assert len(plan.chunks) >= 3
+    assert len(plan.chunks) >= 3  # a plain greedy split would leave a small remainder
     assert min(plan.chunks) >= 0.8 * max(plan.chunks)
-    assert max(plan.chunks) + plan.output_reserve <= greedy_last
 
 
 def test_chunks_end_at_sentence_boundaries() -> None:
