@@ -142,6 +142,8 @@ class EmbeddedEngine:
         self._expiry: asyncio.TimerHandle | None = None
         self._expires_at: datetime | None = None
         self._expiry_task: asyncio.Task[None] | None = None
+        #: Counts requests, so an expiry that waited for the lock can tell it is stale.
+        self._requests = 0
 
     @property
     def location(self) -> str:
@@ -196,6 +198,7 @@ class EmbeddedEngine:
                         info.chat_template)
         async with self._lock:
             self._cancel_expiry()
+            self._requests += 1
             try:
                 load_ns = await self._run(self._runner.load, spec)
                 self._loaded = entry
@@ -265,11 +268,11 @@ class EmbeddedEngine:
 
     def _on_expiry(self) -> None:
         self._expiry = self._expires_at = None
-        self._expiry_task = asyncio.ensure_future(self._unload_when_idle())
+        self._expiry_task = asyncio.ensure_future(self._unload_when_idle(self._requests))
 
-    async def _unload_when_idle(self) -> None:
+    async def _unload_when_idle(self, requests: int) -> None:
         async with self._lock:
-            if self._expiry is None:  # no newer request re-armed the timer meanwhile
+            if requests == self._requests:  # no request came while waiting for the lock
                 await self._unload_now()
 
     async def _unload_now(self) -> None:
