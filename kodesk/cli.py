@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kodesk.commands.modelfile_cmd",
     "kodesk.commands.tokens_cmd",
     "kodesk.commands.plan_cmd",
+    "kodesk.commands.selftest_cmd",
 )
 
 
