@@ -48,6 +48,12 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
     app = start_app(xs, tmp_path, fake_ollama.url)
     try:
         xs.screenshot("e2e-01-tray")
+        before = xs.visible_windows()
+        xs.click_tray()
+        wait_for(lambda: len(xs.visible_windows() - before) > 0, 10, "the tray menu")
+        xs.screenshot("e2e-01b-tray-menu")
+        xs.key("Escape")
+        wait_for(lambda: not (xs.visible_windows() - before), 10, "the menu to close")
         xs.set_clipboard(ARTICLE)
         fake_ollama.chat_scripts.append(ChatScript(reply=SUMMARY, delay=0.03))
         xs.key("ctrl+alt+k")

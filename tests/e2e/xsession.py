@@ -51,6 +51,20 @@ class XSession:
         self.run("import", "-window", "root", str(path), timeout=20)
         return path
 
+    def visible_windows(self) -> set[str]:
+        result = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", ""],
+                                env=self.env, capture_output=True, timeout=10)
+        return set(result.stdout.decode().split())
+
+    def click_tray(self, button: int = 3) -> None:
+        """Click the middle of the tray host's panel (where the only icon sits)."""
+        panel = self.window_ids("panel")[0]
+        geometry = self.run("xdotool", "getwindowgeometry", "--shell", panel)
+        values = dict(line.split("=", 1) for line in geometry.split())
+        x = int(values["X"]) + int(values["WIDTH"]) // 2
+        y = int(values["Y"]) + int(values["HEIGHT"]) // 2
+        self.run("xdotool", "mousemove", str(x), str(y), "click", str(button))
+
     def window_ids(self, name: str) -> list[str]:
         result = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name],
                                 env=self.env, capture_output=True, timeout=10)
