@@ -26,6 +26,7 @@ from kodesk.core.model_profile import ModelProfile
 from kodesk.core.sentences import split_oversize, split_sentences
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task
+from kodesk.core.token_drift import measure_drift
 from kodesk.core.types import ChatMessage
 
 Decision = Literal["fits", "raise_ctx", "map_reduce", "refuse"]
@@ -38,6 +39,8 @@ CHUNK_MARGIN = 8
 #: content tokens, and at least `TRUNCATION_SLACK` tokens fewer.
 TRUNCATION_RATIO = 0.75
 TRUNCATION_SLACK = 32
+#: How far below the truth an estimated count might be (for truncation warnings).
+ESTIMATE_ERROR = 1.5
 
 MAP_SUMMARY_TEMPLATE = (
     "다음은 긴 글을 {total}개 조각으로 나눈 것 중 {index}번째 조각입니다.\n\n"
@@ -323,16 +326,21 @@ def _greedy(parts: Sequence[tuple[str, int]], budget: int) -> list[str]:
     return chunks
 
 
-def server_truncated(planned_content: int, evaluated: int | None) -> bool:
-    """True when the server evaluated far fewer prompt tokens than the messages hold.
+def server_truncated(planned_content: int, evaluated: int | None, num_ctx: int, *,
+                     estimate: bool) -> bool:
+    """True when the server most likely cut the prompt despite the plan.
 
-    `planned_content` counts the message texts only (no template), so a correct
-    server count is never below it; a much smaller count means the prompt was cut.
+    `planned_content` counts the message texts only (no template), so a server that
+    saw the whole prompt never evaluates much less — unless its prompt cache reused
+    earlier tokens. `token_drift.measure_drift` therefore calls a short count
+    truncation only when the prompt may not have fit: with an exact count it did fit
+    (we never send more than num_ctx), with an estimate it may not have when even a
+    count `ESTIMATE_ERROR` times larger would not fit.
     """
-    if evaluated is None:
-        return False
-    shortfall = planned_content - evaluated
-    return shortfall > TRUNCATION_SLACK and evaluated < planned_content * TRUNCATION_RATIO
+    may_overflow = estimate and planned_content * ESTIMATE_ERROR > num_ctx
+    drift = measure_drift(planned_content, evaluated, None if may_overflow else num_ctx,
+                          tolerance=1 - TRUNCATION_RATIO)
+    return drift.truncated and (drift.drift or 0) < -TRUNCATION_SLACK
 
 
 def _halve(chunk: str) -> list[str] | None:

@@ -115,6 +115,7 @@ class MapReduce:
                     async for _ in self.runner.stream_answer(
                         job, messages, options, planner.content_tokens(messages),
                         expected_script(task, chunks[index]), answer, show=False,
+                        estimate=plan.estimate,
                     ):
                         pass
                 except Exception as exc:  # handed to the consumer, which raises it
@@ -162,6 +163,7 @@ class MapReduce:
                 async for event in self.runner.stream_answer(
                     job, messages, {**self.planned.options, "num_ctx": fit[1]},
                     planner.content_tokens(messages), expected_script(task, text), answer,
+                    estimate=plan.estimate,
                 ):
                     yield event
                 if answer.stats is not None:

@@ -125,7 +125,7 @@ class TaskRunner:
         async for event in self.stream_answer(
             job, messages, {**planned.options, "num_ctx": plan.num_ctx},
             planned.planner.content_tokens(messages),
-            expected_script(job.task, planned.text), answer,
+            expected_script(job.task, planned.text), answer, estimate=plan.estimate,
         ):
             yield event
         yield JobFinished(answer.stats, job.model, plan)
@@ -140,6 +140,7 @@ class TaskRunner:
         answer: Answer,
         *,
         show: bool = True,
+        estimate: bool = False,
     ) -> AsyncIterator[JobEvent]:
         """One request, streamed as JobDelta (or only collected into `answer`).
 
@@ -192,7 +193,9 @@ class TaskRunner:
         if check is not None and check.is_wrong(answer.text):
             answer.warnings.append(WRONG_SCRIPT_WARNING)
         stats = answer.stats
-        if stats is not None and server_truncated(planned_tokens, stats.prompt_eval_count):
+        num_ctx = int(options.get("num_ctx") or 0)
+        if stats is not None and server_truncated(planned_tokens, stats.prompt_eval_count,
+                                                  num_ctx, estimate=estimate):
             answer.warnings.append(truncation_warning(planned_tokens,
                                                       stats.prompt_eval_count or 0))
         if stats is not None and stats.truncated_by_length:

@@ -161,10 +161,15 @@ def test_reduce_text_numbers_the_partials() -> None:
     assert "[부분 1] 첫째 요약." in text and "[부분 2] 둘째 요약." in text
 
 
-@pytest.mark.parametrize(("planned", "evaluated", "cut"), [
-    (1000, 1000, False), (1000, 1200, False), (1000, 990, False), (100, 60, True),
-    (1000, 500, True), (1000, None, False), (30, 0, False),
+@pytest.mark.parametrize(("planned", "evaluated", "num_ctx", "estimate", "cut"), [
+    (3000, 3000, 4096, True, False),
+    (3000, 3200, 4096, True, False),
+    (3000, 1000, 4096, True, True),  # an estimate this close to num_ctx may have overflowed
+    (1000, 100, 4096, True, False),  # far below num_ctx: the server's prompt cache
+    (3000, 1000, 4096, False, False),  # an exact count fitted: the server's prompt cache
+    (3000, None, 4096, True, False),
+    (60, 30, 64, True, False),  # fewer than TRUNCATION_SLACK tokens apart
 ])
-def test_server_truncation_is_a_much_smaller_prompt_eval_count(
-        planned: int, evaluated: int | None, cut: bool) -> None:
-    assert server_truncated(planned, evaluated) is cut
+def test_server_truncation_is_a_much_smaller_prompt_eval_count_that_may_have_overflowed(
+        planned: int, evaluated: int | None, num_ctx: int, estimate: bool, cut: bool) -> None:
+    assert server_truncated(planned, evaluated, num_ctx, estimate=estimate) is cut

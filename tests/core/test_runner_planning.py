@@ -186,5 +186,12 @@ def test_cancelling_mid_map_reduce_stops_all_requests(fake: FakeOllama) -> None:
 
 def test_the_server_cutting_anyway_yields_a_warning(fake: FakeOllama) -> None:
     fake.count_tokens = lambda text: 10  # the server "evaluated" far fewer tokens
-    events = run_job(fake, korean_text(40))
+    events = run_job(fake, korean_text(150))  # near num_ctx: an estimate may overflow
     assert any("may have cut the prompt" in w for w in warnings(events))
+
+
+def test_a_short_count_for_a_small_prompt_is_the_prompt_cache_not_a_cut(
+        fake: FakeOllama) -> None:
+    fake.count_tokens = lambda text: 10
+    events = run_job(fake, korean_text(20))
+    assert warnings(events) == []
