@@ -61,7 +61,7 @@ _SUMMARY = Task(
         "위 글의 핵심(누가, 무엇을, 왜)을 한국어 한 문장으로만 쓰세요. "
         "머리말, 제목, 따옴표, 목록 없이 완결된 문장 하나만 출력하세요."
     ),
-    options={"temperature": 0.2},
+    options={"temperature": 0.2, "num_predict": 256},
     output_reserve=256,
     builtin=True,
 )
@@ -77,7 +77,7 @@ _TOKENS = Task(
         "토큰이 무엇인지, 한글이 왜 영어보다 토큰을 많이 쓰는지, 그리고 이 글의 토큰 수가 "
         "컨텍스트 길이와 비교해 무엇을 뜻하는지 한국어 3~4문장으로 쉽게 설명하세요."
     ),
-    options={"temperature": 0.3},
+    options={"temperature": 0.3, "num_predict": 384},
     cleanup=False,
     reduce="concat",
     output_reserve=384,
@@ -119,7 +119,7 @@ _TRANSLATE = TranslateTask(
         "never add commentary."
     ),
     template="{text}",
-    options={"temperature": 0.1},
+    options={"temperature": 0.1, "num_predict": 2048},
     reduce="concat",
     output_reserve=2048,
     builtin=True,

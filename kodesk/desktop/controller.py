@@ -22,8 +22,10 @@ from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task, TaskError, find_task
 from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture, press_paste_shortcut
+from kodesk.desktop.i18n import labels_for
 
 if TYPE_CHECKING:
+    from kodesk.core.context_planner import Plan
     from kodesk.core.runner import TaskRunner
 
 log = logging.getLogger("kodesk")
@@ -66,6 +68,8 @@ class JobController(QObject):
         self._lang = language
         self._press_paste = press_paste
         self._history = history
+        self._labels = labels_for(language)
+        self._last_plan: Plan | None = None
         self._job: asyncio.Task[None] | None = None
         self._last: tuple[str, str] | None = None
 
@@ -148,6 +152,7 @@ class JobController(QObject):
             log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
             async for event in runner.run(request):
                 self._apply(window, event)
+            window.set_details(self._details(engine))
             log.info("job %s finished: %r", task.name, window.answer_text()[:300])
             self._record(task.name, model, clean.text, window.answer_text())
         except asyncio.CancelledError:
@@ -178,6 +183,24 @@ class JobController(QObject):
         window.add_extra(view)
         return explanation_request(task, text, report, model, num_ctx)
 
+    def _details(self, engine: Engine) -> str:
+        """The plan of the last job and the prompt format (when the engine tells it)."""
+        L = self._labels
+        lines = []
+        plan = self._last_plan
+        if plan is not None:
+            parts = [f"{L.plan}: {plan.decision}",
+                     f"{plan.prompt_tokens:,} tok" + (f" ({L.estimated})" if plan.estimate
+                                                      else ""),
+                     f"num_ctx {plan.num_ctx:,}"]
+            if plan.chunks:
+                parts.append(f"{L.chunks} {len(plan.chunks)}")
+            lines.append(" · ".join(parts))
+        prompt = getattr(engine, "last_prompt", None)
+        if prompt is not None:
+            lines.append(f"{L.prompt_format}: {prompt.format}")
+        return "\n".join(lines)
+
     def _record(self, task: str, model: str, text: str, answer: str) -> None:
         if self._history is not None and self._settings.get("history.enabled") and answer:
             self._history.add(task, model, text, answer.strip())
@@ -207,6 +230,7 @@ class JobController(QObject):
         elif isinstance(event, JobReset):
             window.reset_answer(event.reason.get(self._lang))
         elif isinstance(event, JobFinished):
+            self._last_plan = event.plan
             window.finish(event.stats)
 
     async def _pick_model(self, engine: Engine, task: Task) -> str:

@@ -49,6 +49,11 @@ class Labels:
     tokens_out: str
     tokens_per_s: str
     load_time: str
+    preparing_model: str
+    plan: str
+    prompt_format: str
+    estimated: str
+    chunks: str
 
     def stats_line(self, stats: ChatStats) -> str:
         parts = []
@@ -73,7 +78,8 @@ KO = Labels(
     pause_hotkeys="단축키 일시 중지", settings="설정…", quit="끝내기",
     hotkeys_unavailable="전역 단축키를 쓸 수 없습니다", engine="엔진",
     use_embedded="내장 엔진 사용 (Ollama 없이)", tokens_in="입력", tokens_out="출력",
-    tokens_per_s="토큰/초", load_time="로드",
+    tokens_per_s="토큰/초", load_time="로드", preparing_model="내장 모델 준비 중…",
+    plan="계획", prompt_format="프롬프트 형식", estimated="추정", chunks="조각",
 )
 EN = Labels(
     lang="en", stop="Stop (Esc)", copy="Copy", retry="Retry", paste_back="Paste back",
@@ -85,7 +91,8 @@ EN = Labels(
     pause_hotkeys="Pause hotkeys", settings="Settings…", quit="Quit",
     hotkeys_unavailable="Global hotkeys are not available", engine="Engine",
     use_embedded="Use the embedded engine (no Ollama)", tokens_in="in", tokens_out="out",
-    tokens_per_s="tok/s", load_time="load",
+    tokens_per_s="tok/s", load_time="load", preparing_model="Preparing the built-in model…",
+    plan="Plan", prompt_format="Prompt format", estimated="estimated", chunks="chunks",
 )
 
 

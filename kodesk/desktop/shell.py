@@ -22,6 +22,7 @@ from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
 from kodesk.core.settings import LoadResult, SettingsStore
 from kodesk.core.tasks import Task, all_tasks
+from kodesk.core.types import Progress
 from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture
 from kodesk.desktop.controller import JobController
@@ -58,7 +59,7 @@ class Shell:
         self.tray = tray
         self.single = single
         self.quit_event = quit_event
-        self.engine: Engine = self._build_engine()
+        self.engine: Engine = self._first_engine()
         self.tasks: list[Task] = []
         self.hotkeys = HotkeyService()
         self.controller = JobController(
@@ -132,9 +133,7 @@ class Shell:
     def _on_setting(self, key: str) -> None:
         self._save_timer.start()
         if key in _ENGINE_KEYS:
-            old, self.engine = self.engine, self._build_engine()
-            self._background(old.aclose())
-            self.tray.set_engine(self.settings.get("engine.kind"))
+            self._switch_engine()
         if key.startswith("hotkey.") or key == "tasks.custom":
             self._load_tasks()
             self._apply_hotkeys()
@@ -157,7 +156,38 @@ class Shell:
         return self._runner[1]
 
     def _build_engine(self) -> Engine:
-        return engine_from_settings(self.settings, self.paths, host=self.args.host)
+        return engine_from_settings(self.settings, self.paths, host=self.args.host,
+                                    progress=self._model_progress)
+
+    def _first_engine(self) -> Engine:
+        try:
+            return self._build_engine()
+        except KodeskError as exc:  # e.g. the embedded extra is not installed
+            self.notices.append(exc.text)
+            self.settings.set("engine.kind", "ollama")
+            return self._build_engine()
+
+    def _switch_engine(self) -> None:
+        try:
+            engine = self._build_engine()
+        except KodeskError as exc:
+            self.tray.notify("kodesk", exc.explain(self.labels.lang))
+            self.settings.set("engine.kind", "ollama")  # observed: switches again
+            return
+        old, self.engine = self.engine, engine
+        self._background(old.aclose())
+        self.tray.set_engine(self.settings.get("engine.kind"))
+
+    def _model_progress(self, progress: Progress) -> None:
+        """Preparing the built-in model (first use of the embedded engine)."""
+        window = self.controller.window
+        if window is None or not window.streaming:
+            return
+        if progress.total and progress.completed is not None:
+            window.set_status(f"{self.labels.preparing_model} "
+                              f"{progress.completed / 1e6:,.0f} / {progress.total / 1e6:,.0f} MB")
+        else:
+            window.set_status(f"{self.labels.preparing_model} {progress.status}")
 
     def _load_tasks(self) -> None:
         self.tasks, problems = all_tasks(self.settings.get("tasks.custom"))

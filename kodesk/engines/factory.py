@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kodesk.core.engine import Engine
 from kodesk.core.settings import Settings
+from kodesk.core.types import Progress
 from kodesk.engines.endpoint import resolve_host
 from kodesk.engines.ollama_engine import OllamaEngine
 from kodesk.paths import AppPaths
@@ -24,7 +26,8 @@ def ollama_engine(settings: Settings, host: str | None = None) -> OllamaEngine:
     )
 
 
-def embedded_engine(settings: Settings, paths: AppPaths, gguf: Path | None = None) -> Engine:
+def embedded_engine(settings: Settings, paths: AppPaths, gguf: Path | None = None,
+                    progress: Callable[[Progress], None] | None = None) -> Engine:
     from kodesk.engines.embedded import create_embedded_engine
 
     models_dir = settings.get("embedded.models_dir")
@@ -34,13 +37,17 @@ def embedded_engine(settings: Settings, paths: AppPaths, gguf: Path | None = Non
         gguf=chosen,
         models_dir=Path(models_dir) if models_dir else paths.models,
         cache_dir=paths.cache,
+        progress=progress,
+        keep_alive=settings.get("ollama.keep_alive"),
     )
 
 
 def engine_from_settings(settings: Settings, paths: AppPaths, *, kind: str | None = None,
-                         host: str | None = None, gguf: Path | None = None) -> Engine:
+                         host: str | None = None, gguf: Path | None = None,
+                         progress: Callable[[Progress], None] | None = None) -> Engine:
+    """`progress` reports preparing the embedded engine's built-in model (first use)."""
     if (kind or settings.get("engine.kind")) == "embedded":
-        return embedded_engine(settings, paths, gguf)
+        return embedded_engine(settings, paths, gguf, progress)
     return ollama_engine(settings, host)
 
 
