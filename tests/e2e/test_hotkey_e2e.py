@@ -24,20 +24,23 @@ def xs() -> Iterator[XSession]:
         yield session
 
 
-def app_env(xs: XSession, home: Path) -> dict[str, str]:
+def app_env(xs: XSession, home: Path, cache: Path | None = None) -> dict[str, str]:
     env = dict(xs.env)
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
-               XDG_CACHE_HOME=str(home / "cache"), XDG_DATA_HOME=str(home / "data"),
+               XDG_CACHE_HOME=str(cache or home / "cache"), XDG_DATA_HOME=str(home / "data"),
                KODESK_LOG="info")
     env.pop("OLLAMA_HOST", None)
     return env
 
 
-def start_app(xs: XSession, tmp_path: Path, host: str) -> AppProcess:
+def start_app(xs: XSession, tmp_path: Path, host: str, *, settings_text: str = "",
+              cache: Path | None = None) -> AppProcess:
     settings = tmp_path / "settings.toml"
-    settings.write_text('[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n',
+    settings.write_text(settings_text or
+                        '[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n',
                         encoding="utf-8")
-    app = AppProcess(["--host", host, "--settings", str(settings)], app_env(xs, tmp_path))
+    app = AppProcess(["--host", host, "--settings", str(settings)],
+                     app_env(xs, tmp_path, cache))
     app.wait_line("tray shown", timeout=60)
     app.wait_line("hotkeys active", timeout=60)
     return app
@@ -75,5 +78,25 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
         app.wait_line("job summary stopped")
         wait_for(lambda: fake_ollama.chat_requests()[-1].aborted, 10, "the stream to close")
         xs.screenshot("e2e-04-stopped")
+    finally:
+        assert app.stop() in (0, -15)
+
+
+@pytest.mark.inference
+def test_hotkey_with_the_embedded_engine(xs: XSession, tmp_path: Path,
+                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No Ollama at all: the built-in GGUF answers through llama.cpp inside the app."""
+    cache = tmp_path_factory.getbasetemp() / "kodesk-e2e-cache"
+    app = start_app(xs, tmp_path, "http://127.0.0.1:9", cache=cache, settings_text=(
+        '[engine]\nkind = "embedded"\n[ui]\nlanguage = "ko"\n'))
+    try:
+        xs.set_clipboard(ARTICLE)
+        xs.key("ctrl+alt+k")
+        started = app.wait_line("job summary started", timeout=120)
+        assert "gemma-3-270m" in started
+        finished = app.wait_line("job summary finished", timeout=240)
+        assert len(finished.split("finished: ", 1)[1].strip("'\"")) > 0
+        wait_for(lambda: bool(xs.window_ids("kodesk")), 10, "the answer window")
+        xs.screenshot("e2e-05-embedded")
     finally:
         assert app.stop() in (0, -15)
