@@ -64,6 +64,7 @@ class JobRequest:
     keep_alive: str | int | None = None
 
 
+PLANNING = Text(ko="글 길이를 확인하는 중…", en="Measuring the text…")
 WAITING = Text(ko="응답을 기다리는 중… (모델을 처음 불러올 때는 오래 걸릴 수 있습니다)",
                en="Waiting for the model… (the first load can take a while)")
 LENGTH_WARNING = Text(

@@ -22,6 +22,7 @@ from kodesk.core.context_planner import ContextPlanner, ContextPolicy, server_tr
 from kodesk.core.engine import Engine
 from kodesk.core.job_events import (
     LENGTH_WARNING,
+    PLANNING,
     WAITING,
     WRONG_SCRIPT_RESET,
     WRONG_SCRIPT_WARNING,
@@ -69,6 +70,17 @@ async def _close(stream: AsyncIterator[Any]) -> None:
         await aclose()
 
 
+def _clean_and_plan(job: JobRequest, planner: ContextPlanner,
+                    options: dict[str, Any]) -> PlannedJob:
+    text = job.text
+    cleanup: CleanupResult | None = None
+    if job.task.cleanup:
+        cleanup = clean_web_text(text)
+        text = cleanup.text
+    plan = planner.plan(job.task, text, options, model=job.model)
+    return PlannedJob(text, cleanup, planner, plan, options)
+
+
 class TaskRunner:
     """Runs jobs on one engine.
 
@@ -92,19 +104,18 @@ class TaskRunner:
         return self._policy if isinstance(self._policy, ContextPolicy) else self._policy()
 
     async def prepare(self, job: JobRequest) -> PlannedJob:
-        """Clean the text and plan the request(s); no chat request is made."""
-        text = job.text
-        cleanup: CleanupResult | None = None
-        if job.task.cleanup:
-            cleanup = clean_web_text(text)
-            text = cleanup.text
+        """Clean the text and plan the request(s); no chat request is made.
+
+        Cleanup and counting run in a worker thread: on a long text they take a
+        noticeable fraction of a second, which the event loop (the UI) must not wait.
+        """
         profile = await self.profiles.get(job.model)
         planner = ContextPlanner(profile, self.policy())
         options = merged_options(job.task, job.overrides)
-        plan = await asyncio.to_thread(planner.plan, job.task, text, options, model=job.model)
-        return PlannedJob(text, cleanup, planner, plan, options)
+        return await asyncio.to_thread(_clean_and_plan, job, planner, options)
 
     async def run(self, job: JobRequest) -> AsyncIterator[JobEvent]:
+        yield JobStatus(PLANNING)
         planned = await self.prepare(job)
         if planned.cleanup is not None and planned.cleanup.changed:
             yield JobStatus(cleanup_status(planned.cleanup))
