@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kodesk.core.context_planner import MAP_SUMMARY_TEMPLATE, ContextPolicy
-from kodesk.core.errors import ContextTooSmall
+from kodesk.core.errors import ContextTooSmall, EngineHTTPError
 from kodesk.core.runner import JobRequest, JobStatus, TaskRunner
 from kodesk.core.tokenizer import EstimateTokenizer
 from kodesk.engines.ollama_engine import OllamaEngine
@@ -195,3 +197,37 @@ def test_a_short_count_for_a_small_prompt_is_the_prompt_cache_not_a_cut(
     fake.count_tokens = lambda text: 10
     events = run_job(fake, korean_text(20))
     assert warnings(events) == []
+
+
+def test_a_failing_chunk_stops_the_job_and_its_other_requests(fake: FakeOllama) -> None:
+    fake.chat_scripts.extend([ChatScript(reply="첫 조각 요약입니다."),
+                              ChatScript(status=500, error="model runner crashed")])
+    fake.default_chat = ChatScript(reply="느린 조각 요약입니다. " * 5, delay=0.05)
+    policy = ContextPolicy(max_num_ctx=4096, split_concurrency=1)
+
+    async def go() -> int:
+        engine = OllamaEngine(fake.url)
+        runner = TaskRunner(engine, policy=policy)
+        try:
+            with pytest.raises(EngineHTTPError, match="crashed"):
+                async for _ in runner.run(JobRequest(SUMMARY, korean_text(400), MODEL)):
+                    pass
+            return len([t for t in asyncio.all_tasks() if t is not asyncio.current_task()])
+        finally:
+            await engine.aclose()
+
+    assert run_async(go()) == 0
+    assert len(fake.chat_requests()) == 2  # the third chunk never started
+
+
+def test_cleanup_can_be_turned_off_per_task(fake: FakeOllama) -> None:
+    page = (Path(__file__).parent / "data" / "webpages" / "naver_yonhap.txt").read_text(
+        encoding="utf-8")
+    raw = replace(SUMMARY, cleanup=False)
+    events = run_job(fake, page, task=raw)
+    [chat] = fake.chat_requests()
+    assert "무단 전재" in chat.body["messages"][-1]["content"]
+    assert not any(s.startswith("정리됨") for s in statuses(events))
+    run_job(fake, page)
+    cleaned = fake.chat_requests()[-1].body["messages"][-1]["content"]
+    assert "무단 전재" not in cleaned and "한국은행이 기준금리를" in cleaned
