@@ -228,8 +228,6 @@ class AnswerWindow(QWidget):
         self.set_status(self._labels.stopped if stopped else "")
         if stats is not None:
             self.footer.setText(self._labels.stats_line(stats))
-            if stats.truncated_by_length:
-                self.add_warning(self._labels.length_warning)
 
     # -- queries --------------------------------------------------------------------
     @property

@@ -33,7 +33,6 @@ class Labels:
     starting: str
     stopped: str
     copied: str
-    length_warning: str
     tasks: str
     models: str
     models_loading: str
@@ -72,7 +71,6 @@ KO = Labels(
     lang="ko", stop="중지 (Esc)", copy="복사", retry="다시", paste_back="붙여넣기",
     details="세부 정보", close="닫기", drag_to_move="끌어서 옮기기", starting="준비 중…",
     stopped="중지했습니다.", copied="복사했습니다.",
-    length_warning="답변이 길이 제한(num_predict)에 걸려 끊겼습니다.",
     tasks="작업", models="모델", models_loading="모델 목록을 불러오는 중…",
     no_models="설치된 모델이 없습니다", unreachable_retry="Ollama에 연결할 수 없음 — 다시 시도",
     pause_hotkeys="단축키 일시 중지", settings="설정…", quit="끝내기",
@@ -85,7 +83,6 @@ EN = Labels(
     lang="en", stop="Stop (Esc)", copy="Copy", retry="Retry", paste_back="Paste back",
     details="Details", close="Close", drag_to_move="Drag to move", starting="Starting…",
     stopped="Stopped.", copied="Copied.",
-    length_warning="The answer hit the length limit (num_predict) and was cut off.",
     tasks="Tasks", models="Models", models_loading="Loading models…",
     no_models="No models installed", unreachable_retry="Ollama not reachable — retry",
     pause_hotkeys="Pause hotkeys", settings="Settings…", quit="Quit",

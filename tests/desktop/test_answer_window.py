@@ -77,13 +77,18 @@ def test_copy_retry_paste_back(qtbot: QtBot) -> None:
     assert window.footer.text() == "입력 1,234 · 출력 20 · 20.0 토큰/초 · 로드 2.5s"
 
 
-def test_length_warning_is_visible(qtbot: QtBot) -> None:
+def test_warnings_are_visible_and_cleared(qtbot: QtBot) -> None:
     window = AnswerWindow(EN)
     qtbot.addWidget(window)
     window.begin("Summary", "m")
     window.show()
+    window.add_warning("The answer hit the length limit")
+    window.add_warning("second")
     window.finish(ChatStats(done_reason="length", eval_count=3))
-    assert window.warning.isVisible() and "length limit" in window.warning.text()
+    assert window.warning.isVisible()
+    assert window.warning.text() == "⚠ The answer hit the length limit\n⚠ second"
+    window.begin("Summary", "m")
+    assert not window.warning.isVisible()
 
 
 def test_errors_stop_streaming(qtbot: QtBot) -> None:

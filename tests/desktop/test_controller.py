@@ -189,3 +189,14 @@ def test_tokens_task_shows_chips_offline_then_explains(
     assert window.answer_text() == "토큰은 모델이 글을 읽는 단위입니다."
     user = fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
     assert f"{report.tokens:,}" in user and "{token_count}" not in user
+
+
+def test_length_limit_is_a_visible_warning(controller: JobController, aloop: AsyncLoop,
+                                           fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    fake_ollama.chat_scripts.append(ChatScript(reply="길게 이어지는 답", done_reason="length"))
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    assert controller.window is not None
+    assert controller.window.warning.isVisible()
+    assert controller.window.warning.text().count("길이 제한") == 1
