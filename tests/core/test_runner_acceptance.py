@@ -1,19 +1,25 @@
 """Issue 4's acceptance test: a 40,000-character Korean page is summarized in one
 sentence on a 4096-context server, and no request is ever cut.
 
-The fake server counts prompt tokens with the same tokenizer the planner uses (the
-model exposes no vocabulary, so both sides use `EstimateTokenizer`), which makes
-its `truncated` flag and the `prompt_tokens + reserve <= num_ctx` check meaningful.
+The fake server counts prompt tokens with the same tokenizer the planner uses, which
+makes its `truncated` flag and the `prompt_tokens + reserve <= num_ctx` check
+meaningful: once for a model that exposes no vocabulary (both sides estimate), once
+for one that serves a Korean byte-level BPE vocabulary (both sides count exactly).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from kodesk.core.context_planner import MAP_SUMMARY_TEMPLATE, REDUCE_INTRO, ContextPolicy
+from kodesk.core.gguf_info import read_metadata
 from kodesk.core.sentences import split_sentences
-from kodesk.core.tokenizer import EstimateTokenizer
+from kodesk.core.tokenizer import TOKENIZER_KEYS, EstimateTokenizer, tokenizer_from_gguf
 from tests.core.runner_helpers import (
     MODEL,
     SUMMARY,
@@ -24,6 +30,7 @@ from tests.core.runner_helpers import (
     statuses,
     warnings,
 )
+from tests.core.tokenizer_ggufs import train_bpe, write_bpe_gguf
 from tests.fake_ollama import FakeOllama
 
 PAGE = Path(__file__).parent / "data" / "webpages" / "naver_long_feature.txt"
@@ -34,12 +41,25 @@ FINAL = ("학교와 버스, 병원이 사라진 소멸위험 마을에서도 주
          "전문가들은 기본 서비스 보장과 지역 주도의 재설계가 필요하다고 말한다.")
 
 
+@pytest.fixture(scope="module")
+def bpe_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_bpe_gguf(tmp_path_factory.mktemp("bpe") / "ko-bpe.gguf", train_bpe(),
+                          "llama-bpe")
+
+
+@pytest.mark.parametrize("vocabulary", ["none (estimate)", "exact BPE"])
 def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
-        fake_ollama: FakeOllama) -> None:
+        fake_ollama: FakeOllama, vocabulary: str, request: pytest.FixtureRequest) -> None:
     fake = fake_ollama
     fake.default_num_ctx = 4096
     fake.models[MODEL].context_length = 8192
-    fake.count_tokens = EstimateTokenizer().count
+    if vocabulary == "exact BPE":
+        gguf: Path = request.getfixturevalue("bpe_gguf")
+        meta: dict[str, Any] = json.loads(json.dumps(read_metadata(gguf, TOKENIZER_KEYS)))
+        fake.models[MODEL].verbose_info = meta
+        fake.count_tokens = tokenizer_from_gguf(gguf).count
+    else:
+        fake.count_tokens = EstimateTokenizer().count
     fake.chat_handler = by_content(
         [(lambda p: MAP_MARK in p, PARTIAL), (lambda p: REDUCE_INTRO.strip() in p, FINAL)],
         "예상하지 못한 요청입니다.")
@@ -49,7 +69,8 @@ def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
     events = run_job(fake, page, task=SUMMARY, policy=ContextPolicy())
 
     plan = finished(events).plan
-    assert plan is not None and plan.decision == "map_reduce" and plan.estimate
+    assert plan is not None and plan.decision == "map_reduce"
+    assert plan.estimate is (vocabulary != "exact BPE")
     chats = fake.chat_requests()
     maps = [r for r in chats if MAP_MARK in r.body["messages"][-1]["content"]]
     assert len(maps) == len(plan.chunks) >= 2
