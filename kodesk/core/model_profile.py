@@ -225,6 +225,9 @@ class ModelProfiles:
         cached = cached_vocab_exists(self._cache_dir, digest)
         details = await self.engine.show(model, verbose=not cached)
         tokenizer = self._tokenizer(details.model_info, digest, cached=cached)
+        if cached and tokenizer.is_estimate:  # the disk cache was unreadable after all
+            details = await self.engine.show(model, verbose=True)
+            tokenizer = self._tokenizer(details.model_info, digest, cached=False)
         overhead = template_overhead(
             details.template, lambda text: len(tokenizer.encode(text, add_special=False)))
         return ModelProfile(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kodesk.core.gguf_info import read_metadata
 from kodesk.core.model_profile import (
     ASSUMED_SERVER_DEFAULT,
     ModelProfile,
@@ -16,9 +19,11 @@ from kodesk.core.model_profile import (
     server_default_for_version,
     template_overhead,
 )
+from kodesk.core.tokenizer import TOKENIZER_KEYS
 from kodesk.core.types import ModelDetails
 from kodesk.engines.ollama_engine import OllamaEngine
 from tests.conftest import run_async
+from tests.core.tokenizer_ggufs import train_bpe, write_bpe_gguf
 from tests.fake_ollama import FakeOllama
 
 CHATML = ("{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n"
@@ -123,3 +128,35 @@ def test_profiles_are_cached_per_digest_but_the_server_default_is_fresh(
     assert len(shows) == 1 and shows[0].body["verbose"] is True
     assert first.server_default_ctx == second.server_default_ctx == 12288
     assert second.server_default_source == "loaded model (/api/ps)"
+
+
+@pytest.fixture(scope="module")
+def bpe_info(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    gguf = write_bpe_gguf(tmp_path_factory.mktemp("bpe") / "ko-bpe.gguf", train_bpe(),
+                          "llama-bpe")
+    info: dict[str, Any] = json.loads(json.dumps(read_metadata(gguf, TOKENIZER_KEYS)))
+    return info
+
+
+def test_an_exact_vocabulary_is_read_once_then_from_the_disk_cache(
+        fake_ollama: FakeOllama, bpe_info: dict[str, Any], tmp_path: Path) -> None:
+    fake_ollama.add_model("ko-bpe:latest", architecture="llama", digest="b" * 64,
+                          verbose_info=bpe_info)
+    [first] = profile_of(fake_ollama, "ko-bpe", tmp_path)
+    [second] = profile_of(fake_ollama, "ko-bpe", tmp_path)  # a new session, same cache
+    assert not first.estimate and not second.estimate
+    shows = [r.body["verbose"] for r in fake_ollama.requests if r.path == "/api/show"]
+    assert shows == [True, False]
+    assert first.tokenizer.encode("한국어 문장") == second.tokenizer.encode("한국어 문장")
+
+
+def test_an_unreadable_disk_cache_asks_for_the_vocabulary_again(
+        fake_ollama: FakeOllama, bpe_info: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_ollama.add_model("ko-bpe:latest", architecture="llama", digest="b" * 64,
+                          verbose_info=bpe_info)
+    monkeypatch.setattr("kodesk.core.model_profile.cached_vocab_exists", lambda *a: True)
+    [profile] = profile_of(fake_ollama, "ko-bpe", tmp_path / "empty")
+    assert not profile.estimate
+    shows = [r.body["verbose"] for r in fake_ollama.requests if r.path == "/api/show"]
+    assert shows == [False, True]
