@@ -1,8 +1,9 @@
 """Embedded engine overhead: kodesk's engine against llama-cpp-python called directly.
 
-Both run the same GGUF in the same process and run, with the same prompt tokens and
-greedy sampling, alternating order each repetition; each repetition changes the prompt's
-first words so neither side reuses a cached prompt. Reported (medians):
+Both run the same GGUF in the same process and run, loaded with the same settings, with the
+same prompt tokens and greedy sampling, alternating order each repetition; both evaluate
+every prompt from an empty KV cache, and each repetition uses a different prompt.
+Reported (medians):
 
 - first-token latency: call → first text (kodesk: `chat()` → first `Delta`; direct:
   `create_completion(stream=True)` → first chunk);
@@ -51,6 +52,7 @@ class Run:
 def direct_run(llama: llama_cpp.Llama, text: str, n_predict: int) -> Run:
     tokens = [llama.token_bos(), *llama.tokenize(f"{text}\n".encode(), add_bos=False)]
     start = time.perf_counter()
+    llama.reset()  # as kodesk does: every prompt evaluated from an empty cache
     first = 0.0
     pieces: list[str] = []
     stream = llama.create_completion(tokens, max_tokens=n_predict, stream=True, **SAMPLING)
@@ -110,7 +112,9 @@ def median(values: list[float]) -> float:
 
 
 async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> None:
-    llama = llama_cpp.Llama(str(gguf), n_ctx=1024, n_threads=threads, verbose=False)
+    # the settings kodesk loads models with
+    llama = llama_cpp.Llama(str(gguf), n_ctx=1024, n_batch=512, n_threads=threads,
+                            n_threads_batch=threads, swa_full=False, verbose=False)
     engine = EmbeddedEngine(GGUFCatalog(gguf.parent, files=(gguf,)), n_threads=threads,
                             keep_alive=-1)
     model = model_name(gguf)
