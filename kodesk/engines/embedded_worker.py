@@ -87,6 +87,8 @@ class LlamaRunner:
         self._llama: Any = None
         self._lib: Any = None
         self._template: ChatTemplate | None = None
+        self._abort_check: Callable[[], bool] | None = None
+        self._abort_callback: Any = None
 
     def load(self, spec: LoadSpec) -> int:
         """Load `spec` unless it is already loaded; the load time in nanoseconds (0 if not)."""
@@ -113,6 +115,8 @@ class LlamaRunner:
             raise ModelLoadFailed(str(spec.path), str(exc) or type(exc).__name__) from exc
         self._template = template
         self._lib, self._llama, self.loaded = lib, llama, spec
+        # kept referenced here: llama.cpp holds only a raw pointer to it
+        self._abort_callback = lib.ggml_abort_callback(self._should_abort)
         self.n_ctx = int(llama.n_ctx())
         return time.perf_counter_ns() - start
 
@@ -121,6 +125,16 @@ class LlamaRunner:
             self._llama.close()
         self._llama = self._template = None
         self.loaded = self.n_ctx = None
+
+    def _set_abort(self, check: Callable[[], bool] | None) -> None:
+        """Let llama.cpp ask `check` between the steps of a computation (None: never)."""
+        self._abort_check = check
+        callback = self._abort_callback if check else self._lib.ggml_abort_callback()
+        self._lib.llama_set_abort_callback(self._llama.ctx, callback, None)
+
+    def _should_abort(self, _data: Any) -> bool:
+        check = self._abort_check
+        return bool(check and check())
 
     def _special_text(self, token: int) -> str:
         if token < 0:
@@ -150,8 +164,12 @@ class LlamaRunner:
 
     def generate(self, tokens: Sequence[int], sampling: Sampling,
                  emit: Callable[[str], None], is_cancelled: Callable[[], bool]) -> Generation:
-        """Generate after `tokens`, passing text pieces to `emit`; checks `is_cancelled`
-        before every token and stops within one token of it turning true."""
+        """Generate after `tokens`, passing text pieces to `emit`.
+
+        `is_cancelled` is checked before every token, and inside llama.cpp while the prompt
+        is evaluated (a long prompt takes seconds on a CPU), so a cancel stops the work
+        within one token or one step of the prompt's computation.
+        """
         llama, lib = self._llama, self._lib
         if sampling.max_tokens <= 0:
             return Generation("length", 0, 0, 0)
@@ -175,10 +193,12 @@ class LlamaRunner:
             presence_penalty=sampling.presence_penalty,
             frequency_penalty=sampling.frequency_penalty,
         )
+        self._set_abort(is_cancelled)
         try:
             for token in stream:
                 if count == 0:
                     first = time.perf_counter_ns()
+                    self._set_abort(None)  # per token, the check above is enough and cheaper
                 if is_cancelled():
                     cancelled = True
                     break
@@ -194,7 +214,12 @@ class LlamaRunner:
                     break
                 if count >= sampling.max_tokens:
                     break
+        except RuntimeError:  # llama_decode aborted by the callback
+            if not is_cancelled():
+                raise
+            cancelled = True
         finally:
+            self._set_abort(None)
             stream.close()
         if not (cancelled or by_stop_sequence):
             rest = answer.finish().text

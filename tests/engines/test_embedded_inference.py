@@ -149,6 +149,29 @@ def test_cancel_mid_stream_is_prompt_and_frees_the_worker(engine_loop: EngineLoo
     assert stats.eval_count == 3 and text
 
 
+def test_cancel_during_prompt_evaluation_aborts_llama_cpp(
+        engine_loop: EngineLoop, shared_engine: EmbeddedEngine) -> None:
+    """A long prompt takes seconds to evaluate; cancelling must not wait for it to finish."""
+    text = "서울시는 내년부터 시내버스 노선을 개편한다. " * 35  # ~450 tokens: one batch
+    _, _, stats = chat(engine_loop, shared_engine, request(text, num_predict=1))
+    assert stats.prompt_eval_duration
+    evaluation = stats.prompt_eval_duration / 1e9
+
+    async def cancel_while_evaluating() -> float:
+        task = asyncio.ensure_future(collect(shared_engine, request(text + "!", num_predict=1)))
+        await asyncio.sleep(evaluation * 0.2)
+        started = time.perf_counter()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.perf_counter() - started
+
+    latency = engine_loop.run(cancel_while_evaluating())
+    # without aborting inside llama.cpp the cancel would wait for ~80% of the evaluation
+    assert latency < evaluation * 0.25
+    assert chat(engine_loop, shared_engine, request(num_predict=2))[2].eval_count == 2
+
+
 def test_gguf_chat_template_is_rendered_and_its_special_tokens_parsed(
         engine_loop: EngineLoop, shared_engine: EmbeddedEngine, gemma_chat_gguf: Path) -> None:
     _, text, stats = chat(engine_loop, shared_engine,
