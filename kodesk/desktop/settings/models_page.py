@@ -6,6 +6,7 @@ import asyncio
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
@@ -183,13 +184,17 @@ class ModelsPage(SettingsPage):
                             f"Delete the model '{name}'? You will have to pull it again."),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.buttonClicked.connect(
-            lambda button: self._delete_answered(name, box.standardButton(button)))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setProperty("model", name)
+        box.buttonClicked.connect(self._delete_answered)
         box.open()
         return box
 
-    def _delete_answered(self, name: str, answer: QMessageBox.StandardButton) -> None:
-        if answer == QMessageBox.StandardButton.Yes:
+    def _delete_answered(self, button: QAbstractButton) -> None:
+        box = button.window()
+        assert isinstance(box, QMessageBox)
+        name = str(box.property("model"))
+        if box.standardButton(button) == QMessageBox.StandardButton.Yes:
             self.jobs.start(self._delete(name), busy=[self.delete_button], on_error=self._error)
 
     async def _delete(self, name: str) -> None:

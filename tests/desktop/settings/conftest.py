@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import shiboken6
 from pytestqt.qtbot import QtBot
 
 from kodesk.core.settings import Settings, SettingsStore
@@ -47,8 +49,27 @@ class DialogHarness:
         """The settings as stored on disk."""
         return self.store.load().settings
 
-    def wait_models_loaded(self) -> None:
-        self.aloop.until(lambda: not self.dialog.models_page.jobs.running)
+    def settle(self) -> None:
+        """Run the event loop until no page has work running.
+
+        Tests must not end with work pending: Qt events processed after the asyncio
+        loop stopped would step those tasks outside it.
+        """
+        self.aloop.until(lambda: not any(p.jobs.running for p in self.dialog.pages.values()))
+        self.aloop.sleep(0.05)  # let connection clean-up callbacks run inside the loop
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage() -> Iterator[None]:
+    """Collect garbage in the GUI thread once the test's event loop is closed.
+
+    A closed qasync loop (and a dialog) can sit in reference cycles; if the collector
+    happened to run in another thread (the fake server's request threads allocate a
+    lot), their Qt timers would be destroyed there ("Timers cannot be stopped from
+    another thread", and sometimes a crash). Requested first, this runs last.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -58,11 +79,14 @@ def harness(qtbot: QtBot, aloop: AsyncLoop, fake_ollama: FakeOllama,
     store = SettingsStore(settings_path)
     engines = EngineHolder(settings)
     dialog = SettingsDialog(settings, store, engines)
-    qtbot.addWidget(dialog)
     dialog.show()
     harness = DialogHarness(dialog, settings, store, fake_ollama, aloop)
-    harness.wait_models_loaded()
+    harness.settle()
     yield harness
-    dialog.close()
+    # Destroy it here, in the GUI thread: left to the garbage collector, the dialog (kept in
+    # a reference cycle by its settings observers) could be destroyed in a worker thread.
+    if shiboken6.isValid(dialog):
+        dialog.close()
+        shiboken6.delete(dialog)
     for engine in engines.engines:
         aloop.run(engine.aclose())
