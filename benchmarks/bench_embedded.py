@@ -10,7 +10,8 @@ Reported (medians):
 - decode speed: tokens after the first / time after the first;
 - overhead ratios kodesk / direct (time: higher is slower; aim ≤ 1.05);
 - cancel latency: cancelling the task reading `chat()` → the task has finished, and →
-  the worker thread has run the next job.
+  the worker thread has run the next job; and the same 30% into a long prompt's
+  evaluation (llama.cpp's computation is aborted, not waited for).
 
 No pass/fail. Run: `python benchmarks/bench_embedded.py [--gguf FILE] [--reps N]`.
 """
@@ -107,6 +108,29 @@ async def cancel_latency(engine: EmbeddedEngine, model: str) -> tuple[float, flo
     return finished, time.perf_counter() - start
 
 
+async def cancel_during_prompt(engine: EmbeddedEngine, model: str) -> tuple[float, float]:
+    """(prompt evaluation time, cancel → task finished when cancelled 30% into it), seconds."""
+    text = PROMPT * 4  # several hundred tokens
+    options = {**SAMPLING, "num_ctx": 1024, "num_predict": 1}
+    evaluation = 0.0
+    async for event in engine.chat(ChatRequest(model, (ChatMessage("user", text),), options)):
+        if isinstance(event, Done):
+            evaluation = (event.stats.prompt_eval_duration or 0) / 1e9
+    request = ChatRequest(model, (ChatMessage("user", text + "!"),), options)
+
+    async def consume() -> None:
+        async for _ in engine.chat(request):
+            pass
+
+    task = asyncio.ensure_future(consume())
+    await asyncio.sleep(evaluation * 0.3)
+    start = time.perf_counter()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return evaluation, time.perf_counter() - start
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -136,6 +160,7 @@ async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> Non
             counts.append(count)
         same = sum(a.text == b.text for a, b in zip(direct, ours, strict=True))
         cancels = [await cancel_latency(engine, model) for _ in range(5)]
+        prompt_cancels = [await cancel_during_prompt(engine, model) for _ in range(3)]
     finally:
         await engine.aclose()
         llama.close()
@@ -158,6 +183,10 @@ async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> Non
     print(f"{'cancel → task finished (ms)':<28}{'':>18}{finished * 1e3:>18.1f}")
     print(f"{'cancel → worker free (ms)':<28}{'':>18}{free * 1e3:>18.1f}")
     print(f"{'one token at this speed (ms)':<28}{'':>18}{1e3 / o_tps:>18.1f}")
+    evaluation = median([c[0] for c in prompt_cancels])
+    aborted = median([c[1] for c in prompt_cancels])
+    print(f"{'cancel in prompt eval (ms)':<28}{'':>18}{aborted * 1e3:>18.1f}"
+          f"   (evaluating that prompt takes {evaluation * 1e3:.0f} ms)")
 
 
 def main() -> None:
