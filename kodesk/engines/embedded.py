@@ -7,13 +7,16 @@ Threads: all llama.cpp work (load, prompt rendering and tokenizing, generation, 
 runs in ONE worker thread (`ThreadPoolExecutor(max_workers=1)`); the event loop only
 awaits. Generated text crosses to the loop with `loop.call_soon_threadsafe` into an
 `asyncio.Queue`. Cancelling the task reading `chat` sets a flag the worker checks before
-every token; the cancelled task returns once the worker is free again.
+every token and llama.cpp checks while evaluating the prompt; the cancelled task returns
+once the worker is free again (measured in `benchmarks/bench_embedded.py`).
 
 Operations, compared with Ollama:
 - `chat` renders the GGUF's own chat template in a sandbox, or a plain completion
   prompt for base models; `last_prompt` tells which and holds the text. Options use
   Ollama's names and defaults. A prompt that does not fit `num_ctx` together with
-  `num_predict` raises `ContextTooSmall`; nothing is ever cut silently.
+  `num_predict` raises `ContextTooSmall`; nothing is ever cut silently. Every prompt is
+  evaluated from an empty cache, so a request always gets the same answer at
+  temperature 0 or with a fixed seed. `think` is ignored (no thinking mode here).
 - `keep_alive` works as in Ollama ("5m", seconds, 0 = unload after the answer,
   negative = forever), with one event-loop timer, no polling.
 - `pull` is refused: downloading needs Ollama.
@@ -200,8 +203,8 @@ class EmbeddedEngine:
             self._cancel_expiry()
             self._requests += 1
             try:
+                self._loaded = entry  # set first: a cancelled load still completes
                 load_ns = await self._run(self._runner.load, spec)
-                self._loaded = entry
                 prepared = await self._run(self._runner.prepare, request.messages)
                 self.last_prompt = prepared.rendered
                 sampling = sampling_for(options, n_ctx=prepared.n_ctx,

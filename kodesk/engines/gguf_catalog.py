@@ -3,8 +3,8 @@
 A model's name is its file's stem (`gemma-3-270m-q4_k_m` for
 `gemma-3-270m-q4_k_m.gguf`). Models come, in this order of precedence, from files given
 explicitly (`--gguf FILE`), the built-in model, and the user's models folder. The empty
-name means the default, which is also the first one listed. Descriptions come from `inspect_gguf` (header only) and are
-cached per file size and modification time.
+name means the default, which is also the first one listed. Descriptions come from
+`inspect_gguf` (header only) and are cached per file size and modification time.
 """
 
 from __future__ import annotations
