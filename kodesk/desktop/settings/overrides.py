@@ -104,7 +104,10 @@ def parse_value(option: OverrideOption, text: str) -> Any:
     """A PARAMETER value as the option's type, within its range; ValueError otherwise."""
     if option.kind not in ("float", "int"):
         return text
-    number = convert_value(option.name, text)  # Go's strconv rules, as Ollama reads it
+    try:
+        number = convert_value(option.name, text)  # Go's strconv rules, as Ollama reads it
+    except ValueError as exc:
+        raise ValueError(f"{option.name}: {exc}") from None
     if isinstance(number, float):
         number = round(number, 6)  # float32 → the decimal that was written
     if not option.minimum <= number <= option.maximum:

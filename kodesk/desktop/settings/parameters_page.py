@@ -225,11 +225,15 @@ class ParametersPage(SettingsPage):
         self._model_chosen()
 
     def select_model(self, name: str) -> None:
+        """Show `name`'s overrides (and read its own values from the server again)."""
         index = self.model.findData(name)
         if index < 0:
             self.model.addItem(name, name)
             index = self.model.count() - 1
-        self.model.setCurrentIndex(index)
+        if index == self.model.currentIndex():
+            self._model_chosen()
+        else:
+            self.model.setCurrentIndex(index)
 
     def overrides(self) -> dict[str, Any]:
         """The stored overrides of the chosen model."""
