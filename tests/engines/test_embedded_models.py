@@ -3,6 +3,8 @@ factory — on small generated GGUFs (nothing is loaded into llama.cpp here)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,14 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import InputRejected, KodeskError, ModelNotFound
 from kodesk.core.gguf_header import GGUFError
 from kodesk.core.types import ModelSpec, Progress
+from kodesk.engines import embedded
 from kodesk.engines.default_model import BuiltinModel
 from kodesk.engines.embedded import EmbeddedEngine, create_embedded_engine
-from kodesk.engines.embedded_errors import EmbeddedModelNotFound, UnsupportedByEmbedded
+from kodesk.engines.embedded_errors import (
+    EmbeddedModelNotFound,
+    EmbeddedUnavailable,
+    UnsupportedByEmbedded,
+)
 from kodesk.engines.gguf_catalog import GGUFCatalog
 from tests.conftest import run_async
 from tests.gguf_factory import preset, write_gguf
@@ -195,3 +202,24 @@ def test_first_listed_model_is_the_default(models_dir: Path, tmp_path: Path) -> 
         assert catalog.scan()[0].name == catalog.default_name()
     assert with_builtin.default_name() == "gemma-3-270m-q4_k_m"
     assert folder_only.default_name() == "base"
+
+
+def test_importing_the_engine_does_not_import_llama_cpp() -> None:
+    code = ("import sys, kodesk.engines.embedded, kodesk.engines.factory; "
+            "print('llama_cpp' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_missing_extra_is_explained(models_dir: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
+    engine = EmbeddedEngine(GGUFCatalog(models_dir))
+    with pytest.raises(EmbeddedUnavailable) as caught:
+        with_engine(engine, lambda e: e.version())
+    assert 'pip install "kodesk[embedded]"' in caught.value.hint_text("en")
+    assert 'pip install "kodesk[embedded]"' in caught.value.hint_text("ko")
+    monkeypatch.setattr(embedded, "find_spec", lambda name: None)
+    with pytest.raises(EmbeddedUnavailable, match="llama-cpp-python"):
+        create_embedded_engine(gguf=None, models_dir=models_dir, cache_dir=tmp_path)
