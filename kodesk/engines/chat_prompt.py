@@ -26,7 +26,8 @@ from typing import Any
 from jinja2 import TemplateError, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
-from jinja2.ext import loopcontrols
+from jinja2.ext import Extension, loopcontrols
+from jinja2.parser import Parser
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -88,6 +89,37 @@ class _Budget:
             raise ChatTemplateError(f"rendering produced more than {self.max_chars} characters")
 
 
+class _TickingRange:
+    """`range` for templates: bounded in length, and every step counts against the budget."""
+
+    def __init__(self, span: range, budget: _Budget) -> None:
+        self._span = span
+        self._budget = budget
+
+    def __len__(self) -> int:
+        return len(self._span)
+
+    def __iter__(self) -> Iterator[int]:
+        for value in self._span:
+            self._budget.tick()
+            yield value
+
+    def __reversed__(self) -> Iterator[int]:
+        return iter(_TickingRange(self._span[::-1], self._budget))
+
+
+class _GenerationTag(Extension):
+    """Hugging Face's `{% generation %}…{% endgeneration %}` (marks assistant text for
+    training); rendering just outputs the body."""
+
+    tags = {"generation"}  # noqa: RUF012 - jinja2's own declaration style
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return nodes.Scope(body, lineno=lineno)
+
+
 class _TickingCodeGenerator(CodeGenerator):
     """Compiles every block body (loop iteration, branch, macro) to start with a budget tick."""
 
@@ -103,7 +135,8 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self) -> None:
-        super().__init__(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+        super().__init__(trim_blocks=True, lstrip_blocks=True,
+                         extensions=[loopcontrols, _GenerationTag])
         self.budget: _Budget | None = None
         for name in ("lipsum", "cycler", "joiner"):
             self.globals.pop(name, None)
@@ -120,13 +153,11 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
     def budget_tick(self) -> None:
         self._active().tick()
 
-    def _range(self, *args: int) -> Iterator[int]:
+    def _range(self, *args: int) -> _TickingRange:
         budget = self._active()
         span = range(*args)
         budget.check_size(len(span))
-        for value in span:
-            budget.tick()
-            yield value
+        return _TickingRange(span, budget)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         raise SecurityError(f"access to attribute {attribute!r} of a "

@@ -53,6 +53,18 @@ def test_hugging_face_helpers_are_available() -> None:
     assert f"|{time.strftime('%Y')}|user" in text
 
 
+def test_range_behaves_like_a_range() -> None:
+    template = ChatTemplate("{{ range(3) | length }}|{% for i in range(3) | reverse %}{{ i }}"
+                            "{% endfor %}|{% for i in range(1, 4) %}{{ loop.length }}{% endfor %}")
+    assert template.render(MESSAGES).text == "3|210|333"
+
+
+def test_hugging_face_generation_tag_renders_its_body() -> None:
+    template = ChatTemplate("{% for m in messages %}{% if m.role == 'user' %}{% generation %}"
+                            "[{{ m.content }}]{% endgeneration %}{% endif %}{% endfor %}")
+    assert template.render(MESSAGES).text == "[안녕하세요?]"
+
+
 def test_raise_exception_becomes_a_kodesk_error() -> None:
     template = ChatTemplate(
         "{% if messages[0]['role'] == 'system' %}"
