@@ -54,6 +54,14 @@ class TasksPage(SettingsPage):
         self._build_layout()
         self._fill()
         self.list.setCurrentRow(0)
+        stop_observing = ctx.settings.observe(self._setting_changed)
+        self.destroyed.connect(lambda *_: stop_observing())
+
+    def _setting_changed(self, key: str) -> None:
+        """Follow task changes made elsewhere (this page re-selects after its own)."""
+        if key == "tasks.custom":
+            self._fill(min(self.list.currentRow(), len(BUILTIN_TASKS) + len(
+                self.custom_tables()) - 1))
 
     def _build_layout(self) -> None:
         buttons = QGridLayout()
