@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from kodesk.core.settings import Settings, SettingsStore
+from kodesk.desktop.autostart import Autostart
 from kodesk.desktop.settings.connection_page import ConnectionPage
 from kodesk.desktop.settings.create_page import CreatePage
 from kodesk.desktop.settings.fields import SettingsBinding
@@ -35,13 +36,15 @@ class SettingsDialog(QDialog):
     Signals: `modelsChanged()` after a pull, create or delete; `endpointChanged(str)`
     when `ollama.endpoint` changes (other settings reach the app through
     `Settings.observe`). Closing (Esc) cancels any running pull or create.
+    `autostart` is where "start at login" is written (default: this platform's).
     """
 
     modelsChanged = Signal()
     endpointChanged = Signal(str)
 
     def __init__(self, settings: Settings, store: SettingsStore,
-                 engine_factory: EngineFactory, parent: QWidget | None = None) -> None:
+                 engine_factory: EngineFactory, parent: QWidget | None = None, *,
+                 autostart: Autostart | None = None) -> None:
         super().__init__(parent)
         labels = Labels.for_setting(settings.get("ui.language"))
         self.setWindowTitle(labels("kodesk 설정", "kodesk settings"))
@@ -49,7 +52,7 @@ class SettingsDialog(QDialog):
         self.catalog = ModelCatalog(engine_factory, self)
         self.catalog.mutated.connect(self.modelsChanged)
         ctx = PageContext(settings, SettingsBinding(settings, store), engine_factory, labels,
-                          self.catalog)
+                          self.catalog, autostart)
         self.connection_page = ConnectionPage(ctx)
         self.models_page = ModelsPage(ctx)
         self.create_page = CreatePage(ctx)

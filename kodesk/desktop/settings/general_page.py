@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
 from kodesk.core.errors import Text
 from kodesk.core.tasks import all_tasks
+from kodesk.desktop.autostart import apply_at_login, launch_command, platform_autostart
 from kodesk.desktop.settings.fields import SchemaForm, ValidatedField
 from kodesk.desktop.settings.hotkey_edit import HotkeyEdit
 from kodesk.desktop.settings.hotkey_rules import MAIN, hotkey_problem, hotkeys_in_use
@@ -93,3 +94,16 @@ class GeneralPage(SettingsPage):
             self.language_note.show()
         elif key == "hotkey.main":
             self.hotkey.set_value(self.ctx.settings.get(key))
+        elif key == "startup.at_login":
+            self._apply_at_login(self.ctx.settings.get(key))
+
+    def _apply_at_login(self, enabled: bool) -> None:
+        """Write or remove the login entry (Run key / XDG autostart) to match the setting."""
+        if self.ctx.autostart is None:
+            self.ctx.autostart = platform_autostart()
+        try:
+            apply_at_login(self.ctx.autostart, enabled, launch_command())
+        except OSError as exc:
+            self.form.fields["startup.at_login"].set_error(self.labels(
+                f"로그인 시 시작을 설정하지 못했습니다: {exc}",
+                f"Could not change starting at login: {exc}"))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.settings import Settings
 from kodesk.core.types import ModelInfo
+from kodesk.desktop.autostart import Autostart
 from kodesk.desktop.settings.fields import SettingsBinding
 from kodesk.desktop.settings.jobs import EngineFactory, Jobs
 from kodesk.desktop.settings.labels import Labels
@@ -46,6 +47,8 @@ class PageContext:
     engine_factory: EngineFactory
     labels: Labels
     catalog: ModelCatalog
+    #: Where "start at login" is written; None: this platform's (made when first needed).
+    autostart: Autostart | None = None
 
 
 class SettingsPage(QWidget):

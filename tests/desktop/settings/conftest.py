@@ -12,6 +12,7 @@ import shiboken6
 from pytestqt.qtbot import QtBot
 
 from kodesk.core.settings import Settings, SettingsStore
+from kodesk.desktop.autostart import XdgAutostart
 from kodesk.desktop.settings import SettingsDialog
 from kodesk.engines.endpoint import resolve_host
 from kodesk.engines.ollama_engine import OllamaEngine
@@ -78,7 +79,8 @@ def harness(qtbot: QtBot, aloop: AsyncLoop, fake_ollama: FakeOllama,
     settings = Settings({"ollama.endpoint": fake_ollama.url, "ui.language": "ko"})
     store = SettingsStore(settings_path)
     engines = EngineHolder(settings)
-    dialog = SettingsDialog(settings, store, engines)
+    dialog = SettingsDialog(settings, store, engines,
+                            autostart=XdgAutostart(settings_path.parent / "xdg"))
     dialog.show()
     harness = DialogHarness(dialog, settings, store, fake_ollama, aloop)
     harness.settle()

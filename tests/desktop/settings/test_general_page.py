@@ -87,6 +87,12 @@ def test_schema_fields_apply_and_save(harness: DialogHarness) -> None:
     saved = harness.saved()
     assert saved.get("engine.kind") == "embedded" and saved.get("ui.language") == "en"
     assert saved.get("history.enabled") and saved.get("startup.at_login")
+    entry = harness.store.path.parent / "xdg" / "autostart" / "kodesk.desktop"
+    assert "-m kodesk" in entry.read_text(encoding="utf-8")
+    at_login = fields["startup.at_login"].editor
+    assert isinstance(at_login, QCheckBox)
+    at_login.setChecked(False)
+    assert not entry.exists()
     # A change made elsewhere shows up in the form.
     harness.settings.set("history.enabled", False)
     history = fields["history.enabled"].editor
