@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import shiboken6
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kodesk.desktop.settings import PAGE_NAMES
+from kodesk.core.settings import Settings, SettingsStore
+from kodesk.desktop.settings import PAGE_NAMES, SettingsDialog
+from kodesk.engines.ollama_engine import OllamaEngine
+from tests.desktop.conftest import AsyncLoop
 from tests.desktop.settings.conftest import DialogHarness
 
 
@@ -24,3 +30,16 @@ def test_escape_closes_the_dialog(harness: DialogHarness, qtbot: QtBot) -> None:
     dialog.activateWindow()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_english_labels_when_the_setting_says_so(qtbot: QtBot, aloop: AsyncLoop,
+                                                 settings_path: Path) -> None:
+    settings = Settings({"ui.language": "en"})
+    dialog = SettingsDialog(settings, SettingsStore(settings_path), lambda: OllamaEngine(""))
+    try:
+        titles = [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())]
+        assert titles == ["Connection", "Models", "Create from GGUF", "Parameters", "Tasks",
+                          "General"]
+        assert dialog.connection_page.test_button.text() == "&Test"
+    finally:
+        shiboken6.delete(dialog)
