@@ -125,7 +125,7 @@ class ConnectionReport:
             probe = row.probe
             mark = "✓" if probe.ok else "✗"
             where = probe.url or probe.candidate.raw
-            lines.append(f"{mark} {where}  [{_sources_label(probe, lang)}]  "
+            lines.append(f"{mark} {where}  [{sources_label(probe, lang)}]  "
                          f"{row.summary.get(lang)}")
             if row.fix:
                 lines.append(f"    → {row.fix.get(lang)}")
@@ -169,7 +169,7 @@ def _served_label(served_by: str) -> Text:
     return Text(ko="출처 불명", en="origin unknown")
 
 
-def _sources_label(probe: Probe, lang: Language) -> str:
+def sources_label(probe: Probe, lang: Language) -> str:
     names = {
         SOURCE_CONFIGURED: Text(ko="설정", en="setting"),
         SOURCE_ENV: Text(ko="OLLAMA_HOST", en="OLLAMA_HOST"),
