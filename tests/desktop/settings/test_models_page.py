@@ -145,3 +145,15 @@ def test_details_show_the_model_and_the_doctor(harness: DialogHarness) -> None:
     facts = [dialog.facts.itemAt(i).widget().text() for i in range(dialog.facts.count())]
     assert "8,192" in facts
     dialog.close()
+
+
+def test_closing_the_dialog_cancels_a_running_pull(harness: DialogHarness) -> None:
+    harness.fake.pullable.add("slow:1b")
+    harness.fake.pull_script = PullScript(total=100_000_000, steps=100, delay=0.05)
+    page = harness.dialog.models_page
+    page.start_pull("slow:1b")
+    harness.aloop.until(lambda: page.pull_bar.value() > 0)
+    harness.dialog.close()
+    harness.settle()
+    harness.aloop.sleep(0.5)
+    assert "slow:1b" not in harness.fake.models
