@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from typing import Any
 
 from kodesk.commands.common import load_settings, run_command, server_options
 from kodesk.core.errors import KodeskError
+from kodesk.engines.connection_doctor import ConnectionReport, diagnose
+from kodesk.engines.discovery import Discovery
 from kodesk.engines.factory import ollama_engine
 
 
@@ -48,13 +51,23 @@ async def basic_checks(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+async def connection_checks(args: argparse.Namespace) -> ConnectionReport:
+    """Every candidate endpoint (setting, OLLAMA_HOST, localhost, WSL distros) probed."""
+    settings, _ = load_settings(args)
+    return await diagnose(Discovery(configured=args.host or settings.get("ollama.endpoint")))
+
+
 def run(args: argparse.Namespace) -> int:
     async def go() -> int:
-        report = await basic_checks(args)
+        report, connection = await asyncio.gather(basic_checks(args), connection_checks(args))
+        details = connection.to_json()
+        report["candidates"] = details.pop("candidates")
+        report["connection"] = details
         if args.json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:
             _print(report)
+            print(connection.render_text("en"))
         return 0 if report["reachable"] and not report["problems"] else 1
 
     return run_command(go)

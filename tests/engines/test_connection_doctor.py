@@ -189,3 +189,23 @@ def test_parse_version() -> None:
     assert parse_version("v0.12") == (0, 12, 0)
     assert parse_version("0.0.0") is None
     assert parse_version("dev") is None
+
+
+def test_kodesk_doctor_json_lists_candidates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kodesk.cli import main
+
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    port = free_port()
+    with version_servers(("127.0.0.1", port, "0.9.6")):
+        main(["doctor", "--json", "--settings", str(tmp_path / "s.toml"),
+              "--host", f"http://127.0.0.1:{port}"])
+    report = json.loads(capsys.readouterr().out)
+    first = report["candidates"][0]
+    assert first["url"] == f"http://127.0.0.1:{port}"
+    assert first["sources"] == ["configured"]
+    assert first["status"] == "ok" and first["version"] == "0.9.6"
+    assert report["candidates"][1]["sources"] == ["default"]
+    assert report["connection"]["best"] == f"http://127.0.0.1:{port}"
+    assert report["version"] == "0.9.6"
