@@ -67,6 +67,7 @@ class PynputBackend:
         self._listener = keyboard.GlobalHotKeys(mapping)
         self._listener.daemon = True
         self._listener.start()
+        self._listener.wait()  # until the X RECORD context is live: no press is missed
 
     def stop(self) -> None:
         if self._listener is not None:

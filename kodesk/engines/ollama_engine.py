@@ -328,8 +328,10 @@ class OllamaEngine:
             return _status_error(exc.status_code, exc.error, model)
         if isinstance(exc, httpx.ConnectTimeout):
             return EngineTimeout("connect", self.connect_timeout)
-        if isinstance(exc, httpx.ConnectError | ConnectionError):
+        if isinstance(exc, httpx.ConnectError):
             return EngineUnreachable(self.host, _short(exc))
+        if isinstance(exc, ConnectionError):  # the client's own, with a generic text
+            return EngineUnreachable(self.host, "connection refused")
         if isinstance(exc, httpx.TimeoutException):
             return EngineTimeout("stall", self.stall_timeout)
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):

@@ -77,8 +77,7 @@ def test_run_unreachable_is_one_clear_line(cfg: str, tmp_path: Path,
                  "--settings", cfg, "--file", str(article), "-q"])
     err = capsys.readouterr().err.splitlines()
     assert code == 1
-    assert err[0] == "kodesk: Ollama is not reachable at http://127.0.0.1:9 " \
-        "(All connection attempts failed)"
+    assert err[0] == "kodesk: Ollama is not reachable at http://127.0.0.1:9 (connection refused)"
     assert err[1].startswith("  hint:") and len(err) == 2
 
 
