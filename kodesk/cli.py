@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kodesk.commands.tokens_cmd",
     "kodesk.commands.plan_cmd",
     "kodesk.commands.selftest_cmd",
+    "kodesk.commands.connection_cmd",
 )
 
 

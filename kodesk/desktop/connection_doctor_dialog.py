@@ -243,3 +243,43 @@ class ConnectionDoctorDialog(QDialog):
         if self.task and not self.task.done():
             self.task.cancel()
         super().closeEvent(event)
+
+
+def run_connection_doctor(
+    settings: Settings, save: Callable[[Settings], None], configured: str, lang: Language
+) -> int:
+    """Show the dialog on its own (`kodesk connection`, the installer's Start-menu entry)
+    until it is closed; a chosen endpoint is saved with `save`."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from kodesk.desktop.event_loop import create_event_loop
+    from kodesk.engines.connection_doctor import diagnose
+    from kodesk.engines.discovery import Discovery
+    from kodesk.engines.wsl import OllamaStarter, Wsl
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = create_event_loop(app)
+    asyncio.set_event_loop(loop)
+    wsl = Wsl()
+    starter = OllamaStarter(wsl)
+
+    async def run_diagnosis() -> ConnectionReport:
+        endpoint = settings.get("ollama.endpoint") or configured
+        return await diagnose(Discovery(configured=endpoint, wsl=wsl))
+
+    dialog = ConnectionDoctorDialog(run_diagnosis, starter.start, settings, loop, lang)
+    dialog.endpointChosen.connect(lambda _url: save(settings))
+    closed: asyncio.Future[None] = loop.create_future()
+
+    def on_finished(_code: int) -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    dialog.finished.connect(on_finished)
+    with loop:
+        dialog.show()
+        dialog.recheck()
+        loop.run_until_complete(closed)
+    return 0

@@ -4,6 +4,8 @@ end to end with real discovery, a fake wsl.exe and a server "started in WSL"."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -183,3 +185,18 @@ def test_end_to_end_with_fake_wsl(qtbot: QtBot, aloop: AsyncLoop, settings: Sett
     assert dialog.selected_url() == url
     dialog.use_button.click()
     assert settings.get("ollama.endpoint") == url
+
+
+def test_kodesk_connection_opens_the_window(tmp_path: Path) -> None:
+    """`kodesk connection` (the installer's shortcut) starts and stays open."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OLLAMA_HOST": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kodesk", "connection", "--settings", str(tmp_path / "s.toml")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=4)
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
