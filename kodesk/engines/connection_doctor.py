@@ -27,10 +27,12 @@ from kodesk.engines.discovery import (
 
 Severity = Literal["info", "warning", "error"]
 
-#: The Hyper-V firewall rule set that filters WSL's traffic (its VM creator id).
+#: A Hyper-V firewall rule (Windows 11 22H2+) letting TCP 11434 into WSL, whose VM
+#: creator id is {40E0AC32-46A5-438A-A0B2-2B479E8F2E90}; run in an admin PowerShell.
 WSL_HYPERV_FIREWALL = (
-    "Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' "
-    "-DefaultInboundAction Allow"
+    "New-NetFirewallHyperVRule -Name kodesk-ollama -DisplayName 'Ollama (kodesk)' "
+    "-Direction Inbound -VMCreatorId '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' "
+    "-Protocol TCP -LocalPorts 11434"
 )
 
 

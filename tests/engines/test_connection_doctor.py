@@ -114,7 +114,7 @@ def test_wsl_timeout_points_at_the_firewall() -> None:
     report = asyncio.run(diagnose(Given(result)))
     fix = report.candidates[0].fix
     assert fix is not None and "ufw allow 11434" in fix.en
-    assert "Set-NetFirewallHyperVVMSetting" in fix.en
+    assert "New-NetFirewallHyperVRule" in fix.en and "-LocalPorts 11434" in fix.en
 
 
 def test_mirrored_networking_is_explained() -> None:
