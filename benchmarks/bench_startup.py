@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.xsession import AppProcess, x_session  # noqa: E402
+from tests.e2e.xsession import AppProcess, x_session
 
 BARE_APP = """
 import sys, time

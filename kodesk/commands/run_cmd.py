@@ -25,6 +25,7 @@ from kodesk.core.job_events import (
     JobWarning,
 )
 from kodesk.core.tasks import TaskError, all_tasks, find_task
+from kodesk.core.types import Progress
 from kodesk.engines.factory import engine_from_settings, task_runner
 
 
@@ -56,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         engine = engine_from_settings(settings, paths, kind=args.engine, host=args.host,
-                                      gguf=Path(args.gguf) if args.gguf else None)
+                                      gguf=Path(args.gguf) if args.gguf else None,
+                                      progress=None if args.quiet else ProgressPrinter())
         try:
             model = args.model or task.model or settings.get("model.default")
             if not model:
@@ -75,6 +77,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     return run_command(go)
+
+
+class ProgressPrinter:
+    """Prints preparation progress (the built-in model's first use) at each 10%."""
+
+    def __init__(self) -> None:
+        self._last = -1
+
+    def __call__(self, progress: Progress) -> None:
+        fraction = progress.fraction
+        if fraction is None:
+            print(f"kodesk: {progress.status}", file=sys.stderr)
+            return
+        step = int(fraction * 10)
+        if step != self._last:
+            self._last = step
+            print(f"kodesk: {progress.status} {fraction:.0%}", file=sys.stderr)
 
 
 def _emit(event: object, *, quiet: bool) -> None:

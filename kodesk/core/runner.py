@@ -54,6 +54,18 @@ __all__ = [
 CHECK_AFTER_CHARS = 40
 
 
+def bounded_options(options: Mapping[str, Any], num_ctx: int,
+                    reserve: int) -> dict[str, Any]:
+    """The options sent: the planned num_ctx, and an answer limited to the tokens kept
+    for it. Without a positive num_predict a model writes until the context is full,
+    and the server then shifts the context, dropping the start of the prompt."""
+    sent = {**options, "num_ctx": num_ctx}
+    predict = sent.get("num_predict")
+    if not isinstance(predict, int) or isinstance(predict, bool) or predict <= 0:
+        sent["num_predict"] = reserve
+    return sent
+
+
 def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
     options = dict(task.options)
     options.update({k: v for k, v in overrides.items() if v is not None})
@@ -134,7 +146,7 @@ class TaskRunner:
         answer = Answer()
         messages = job.task.messages(planned.text, model=job.model)
         async for event in self.stream_answer(
-            job, messages, {**planned.options, "num_ctx": plan.num_ctx},
+            job, messages, bounded_options(planned.options, plan.num_ctx, plan.output_reserve),
             planned.planner.content_tokens(messages),
             expected_script(job.task, planned.text), answer, estimate=plan.estimate,
         ):

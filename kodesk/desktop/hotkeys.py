@@ -8,6 +8,7 @@ the tray menu.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -61,7 +62,7 @@ class PynputBackend:
         except Exception as exc:  # pynput raises plain ImportError/Exception per platform
             raise HotkeyUnavailable(f"pynput cannot start: {exc}") from exc
         mapping: dict[str, Callable[[], None]] = {
-            pynput_combo(hotkey): (lambda name=name: fire(name))
+            pynput_combo(hotkey): functools.partial(fire, name)
             for name, hotkey in bindings.items()
         }
         self._listener = keyboard.GlobalHotKeys(mapping)
@@ -86,7 +87,7 @@ class KeyboardBackend:
 
         for name, hotkey in bindings.items():
             self._handles.append(
-                keyboard.add_hotkey(keyboard_combo(hotkey), lambda name=name: fire(name),
+                keyboard.add_hotkey(keyboard_combo(hotkey), functools.partial(fire, name),
                                     suppress=False, trigger_on_release=False)
             )
 

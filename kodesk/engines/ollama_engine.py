@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -223,7 +223,7 @@ class OllamaEngine:
 
         The last progress carries the digest (`sha256:<hex>`) in `digest`.
         """
-        total = path.stat().st_size
+        total = (await asyncio.to_thread(path.stat)).st_size
         digest = await asyncio.to_thread(_sha256_file, path, chunk_size)
         yield Progress("hashing", digest, total, total)
         head = await self._send(lambda: self._http.head(f"/api/blobs/{digest}"))
@@ -264,7 +264,7 @@ class OllamaEngine:
     # -- plumbing -------------------------------------------------------------------
     async def _guarded(
         self, stream: AsyncIterator[T], model: str, *, first: float | None = None
-    ) -> AsyncIterator[T]:
+    ) -> AsyncGenerator[T, None]:
         """Iterate `stream` with the first-token and stall timeouts; map every failure."""
         timeout = self.first_token_timeout if first is None else first
         kind: TimeoutKind = "first_token"

@@ -134,3 +134,17 @@ def test_console_script_entry_point(fake_ollama: FakeOllama, cfg: str) -> None:
         [sys.executable, "-m", "kodesk", "models", "--host", fake_ollama.url,
          "--settings", cfg], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0 and "exaone3.5:2.4b" in result.stdout
+
+
+def test_progress_printer_prints_each_tenth(capsys: pytest.CaptureFixture[str]) -> None:
+    from kodesk.commands.run_cmd import ProgressPrinter
+    from kodesk.core.types import Progress
+
+    printer = ProgressPrinter()
+    for done in range(0, 101, 5):
+        printer(Progress("assembling built-in model", total=100, completed=done))
+    printer(Progress("success"))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "kodesk: assembling built-in model 0%"
+    assert lines[-2] == "kodesk: assembling built-in model 100%"
+    assert lines[-1] == "kodesk: success" and len(lines) == 12

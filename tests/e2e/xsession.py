@@ -134,7 +134,7 @@ class AppProcess:
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.proc.poll() is not None and self._queue.empty():
+            if remaining <= 0 or (self.proc.poll() is not None and self._queue.empty()):
                 raise TimeoutError(f"no log line with {needle!r}; log:\n" + "\n".join(self.lines))
             try:
                 line = self._queue.get(timeout=min(remaining, 0.5))

@@ -1,0 +1,40 @@
+"""Every request carries num_ctx and a bounded num_predict."""
+
+from __future__ import annotations
+
+import pytest
+
+from kodesk.core.job_events import JobRequest
+from kodesk.core.runner import TaskRunner, bounded_options
+from kodesk.core.tasks import task_from_table
+from kodesk.engines.ollama_engine import OllamaEngine
+from tests.conftest import run_async
+from tests.fake_ollama import ChatScript, FakeOllama
+
+
+@pytest.mark.parametrize(("given", "sent"), [
+    ({}, 300), ({"num_predict": 40}, 40), ({"num_predict": -1}, 300),
+    ({"num_predict": -2}, 300), ({"num_predict": 0}, 300), ({"num_predict": True}, 300),
+])
+def test_num_predict_is_always_bounded(given: dict[str, int], sent: int) -> None:
+    options = bounded_options({"temperature": 0.1, **given}, 4096, 300)
+    assert options["num_predict"] == sent and options["num_ctx"] == 4096
+    assert options["temperature"] == 0.1
+
+
+def test_custom_task_without_num_predict_gets_its_reserve(fake_ollama: FakeOllama) -> None:
+    task = task_from_table({"name": "교정", "template": "맞춤법을 고치세요:\n{text}",
+                            "output_reserve": 333})
+    fake_ollama.chat_scripts.append(ChatScript(reply="고친 글"))
+
+    async def go() -> None:
+        engine = OllamaEngine(fake_ollama.url)
+        try:
+            async for _ in TaskRunner(engine).run(JobRequest(task, "맞춤뻡", "exaone3.5:2.4b")):
+                pass
+        finally:
+            await engine.aclose()
+
+    run_async(go())
+    options = fake_ollama.chat_requests()[-1].body["options"]
+    assert options["num_predict"] == 333 and options["num_ctx"] >= 333
