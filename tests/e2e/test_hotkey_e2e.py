@@ -64,6 +64,7 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
         assert SUMMARY in finished
         wait_for(lambda: bool(xs.window_ids("kodesk")), 10, "the answer window")
         xs.screenshot("e2e-02-answer")
+        xs.screenshot("answer-window", window=xs.window_ids("kodesk")[0])
         body = fake_ollama.chat_requests()[-1].body
         assert "612억 달러" in body["messages"][-1]["content"]
         assert body["model"] == "exaone3.5:2.4b"

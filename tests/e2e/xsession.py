@@ -45,10 +45,11 @@ class XSession:
     def key(self, combo: str) -> None:
         self.run("xdotool", "key", "--clearmodifiers", combo)
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, window: str = "root") -> Path:
+        """Save the screen (or one window, by id) as test-artifacts/NAME.png."""
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.run("import", "-window", "root", str(path), timeout=20)
+        self.run("import", "-window", window, str(path), timeout=20)
         return path
 
     def visible_windows(self) -> set[str]:
