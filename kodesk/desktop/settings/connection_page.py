@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from kodesk.core.errors import Text
+from kodesk.core.errors import KodeskError, Text
 from kodesk.desktop.settings.fields import SchemaForm
 from kodesk.desktop.settings.labels import Labels
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
@@ -46,7 +46,7 @@ class ConnectionPage(SettingsPage):
             "ollama.endpoint", lambda text: endpoint_problem(labels, text))
         self.test_button = QPushButton(labels.mnemonic("연결 테스트", "&Test"))
         self.test_button.clicked.connect(self.test_connection)
-        self.result = message_label()
+        self.result = message_label(wrap=False)
         self.result.setObjectName("connection-result")
         self.result.hide()
         test_box = QWidget()
@@ -72,8 +72,11 @@ class ConnectionPage(SettingsPage):
             self.result.hide()
             return
         self.show_info(self.result, self.labels("연결하는 중…", "Connecting…"))
-        self.jobs.start(self._test(), busy=[self.test_button],
-                        on_error=lambda exc: self.show_error(self.result, exc))
+        self.jobs.start(self._test(), busy=[self.test_button], on_error=self._failed)
+
+    def _failed(self, error: KodeskError) -> None:
+        self.result.setWordWrap(True)  # the hint is long
+        self.show_error(self.result, error)
 
     async def _test(self) -> None:
         engine = self.ctx.engine_factory()
@@ -81,6 +84,7 @@ class ConnectionPage(SettingsPage):
         version = await engine.version()
         latency = (time.perf_counter() - started) * 1000
         where = engine.location
+        self.result.setWordWrap(False)
         self.show_info(self.result, self.labels(
             f"연결됨: {where} · Ollama {version} · 응답 {latency:.0f} ms",
             f"Connected: {where} · Ollama {version} · {latency:.0f} ms"))

@@ -57,7 +57,7 @@ class ModelDetailsDialog(QDialog):
         self.findings.setObjectName("details-findings")
         self.findings.setWordWrap(True)
         buttons = QDialogButtonBox()
-        buttons.addButton(t.mnemonic("닫기", "&Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(t("닫기", "Close"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)

@@ -71,7 +71,7 @@ class SettingsDialog(QDialog):
         self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.page_list.setCurrentRow(0)
         buttons = QDialogButtonBox()
-        close = buttons.addButton(labels.mnemonic("닫기", "&Close"),
+        close = buttons.addButton(labels("닫기", "Close"),
                                   QDialogButtonBox.ButtonRole.RejectRole)
         close.setAutoDefault(False)
         buttons.rejected.connect(self.reject)

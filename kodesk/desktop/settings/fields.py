@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -59,7 +60,6 @@ class ValidatedField(QWidget):
         self.editor = editor
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
         self.error.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -67,10 +67,14 @@ class ValidatedField(QWidget):
         layout.addWidget(editor)
         layout.addWidget(self.error)
         self.setFocusProxy(editor)
+        # Never taller than its content: spare room in a form goes elsewhere.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     def set_error(self, message: str | None) -> None:
         self.editor.setStyleSheet(INVALID_STYLE if message else "")
         self.error.setText(message or "")
+        # Wrapping only while shown: a hidden wrapping label still makes form rows too tall.
+        self.error.setWordWrap(bool(message))
         self.error.setVisible(bool(message))
 
     @property
@@ -87,6 +91,7 @@ class SchemaForm(QWidget):
         self.binding = binding
         self.labels = labels
         self.layout_ = QFormLayout(self)
+        self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.fields: dict[str, ValidatedField] = {}
         self._refreshers: dict[str, Callable[[], None]] = {}
         self._submitters: dict[str, Callable[[], None]] = {}

@@ -40,7 +40,7 @@ class GeneralPage(SettingsPage):
         self.form.add_setting("capture.mode")
         self.form.add_setting("engine.kind")
         self.form.add_setting("ui.language")
-        self.language_note = message_label()
+        self.language_note = message_label(wrap=False)
         self.language_note.hide()
         self.form.add_row("", self.language_note)
         self.form.add_setting("history.enabled")

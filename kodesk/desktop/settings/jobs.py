@@ -32,7 +32,8 @@ class Jobs:
 
     @property
     def running(self) -> bool:
-        return any(not t.done() for t in self._tasks)
+        """True until every started task has ended and its widgets are enabled again."""
+        return bool(self._tasks)
 
     def start(
         self,

@@ -44,7 +44,9 @@ class Labels:
         return f"{ko}(&{match.group(1).upper()})" if match else ko
 
     def setting(self, key: str) -> str:
-        return self.text(SETTING_LABELS[key])
+        """The label of a setting, with its mnemonic."""
+        text = SETTING_LABELS[key]
+        return self.mnemonic(text.ko, text.en)
 
     def choice(self, key: str, value: Any) -> str:
         text = CHOICE_LABELS.get((key, value))
@@ -60,9 +62,9 @@ SETTING_LABELS: dict[str, Text] = {
     "ollama.stall_timeout": Text("멈춤 시간 제한(초)", "&Stall timeout (s)"),
     "hotkey.main": Text("주 단축키", "Main &hotkey"),
     "capture.mode": Text("텍스트 가져오기", "&Capture"),
-    "history.enabled": Text("답변 기록 남기기 (이 컴퓨터에만)", "Keep a local &history of answers"),
+    "history.enabled": Text("답변 기록 남기기 (이 컴퓨터에만)", "Keep a local hi&story of answers"),
     "ui.language": Text("언어", "&Language"),
-    "startup.at_login": Text("로그인할 때 kodesk 시작", "Start kodesk at &login"),
+    "startup.at_login": Text("로그인할 때 kodesk 시작", "Start kodesk at log&in"),
     "model.default": Text("기본 모델", "Default &model"),
     "task.default": Text("주 단축키 작업", "Main hotkey &task"),
 }

@@ -77,10 +77,14 @@ class SettingsPage(QWidget):
         label.show()
 
 
-def message_label(parent: QWidget | None = None) -> QLabel:
-    """A wrapping, selectable label for results and errors."""
-    label = QLabel(parent)
-    label.setWordWrap(True)
+def message_label(*, wrap: bool = True) -> QLabel:
+    """A selectable label for results and errors.
+
+    In a form row, pass `wrap=False` and wrap only long texts: a wrapping label there
+    makes its row taller than its text.
+    """
+    label = QLabel()
+    label.setWordWrap(wrap)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label

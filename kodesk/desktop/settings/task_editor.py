@@ -82,6 +82,7 @@ class TaskEditor(QWidget):
         self.preview.setObjectName("task-preview")
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         form.addRow(t.mnemonic("이름", "&Name"), self.name)
         form.addRow(t.mnemonic("제목", "T&itle"), self.title)
         form.addRow(t.mnemonic("시스템 프롬프트", "&System prompt"), self.system)
