@@ -257,7 +257,13 @@ class CreatePage(SettingsPage):
         if isinstance(result, ModelfileError):
             raise result
         base = Path(self.info.path).parent if self.info else Path.cwd()
-        return to_model_spec(result, name, base)
+        spec = to_model_spec(result, name, base)
+        if spec.from_model is not None and spec.from_model.lower().endswith(".gguf"):
+            raise KodeskError(Text(f"GGUF 파일이 없습니다: {spec.from_model}",
+                                   f"No such GGUF file: {spec.from_model}"),
+                              Text("FROM 줄에 파일의 전체 경로를 쓰거나 위에서 파일을 고르세요.",
+                                   "Give the file's full path in FROM, or choose the file above."))
+        return spec
 
     def start_create(self) -> asyncio.Task[None] | None:
         self.log.clear()

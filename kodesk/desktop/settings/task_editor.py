@@ -55,10 +55,12 @@ def _text_box(lines: int) -> QPlainTextEdit:
 class TaskEditor(QWidget):
     """Edits a task table. Built-in tasks are shown read-only.
 
-    Signals: `edited()` whenever a field changes (the preview follows it).
+    Signals: `edited()` whenever a field changes (the preview follows it);
+    `builtinHotkeyChosen(name, hotkey)` when a built-in task's hotkey is accepted.
     """
 
     edited = Signal()
+    builtinHotkeyChosen = Signal(str, str)
 
     def __init__(self, labels: Labels, hotkey_check: HotkeyCheck,
                  parent: QWidget | None = None) -> None:
@@ -128,8 +130,9 @@ class TaskEditor(QWidget):
         self.model.setCurrentIndex(max(0, self.model.findData(current)))
         self.model.blockSignals(False)
 
-    def load(self, task: Task, table: Mapping[str, Any] | None) -> None:
-        """Show `task`; editable when `table` (its settings table) is given."""
+    def load(self, task: Task, table: Mapping[str, Any] | None, hotkey: str = "") -> None:
+        """Show `task`; editable when `table` (its settings table) is given. A built-in
+        task is read-only except its `hotkey` (kept in the `hotkey.tasks` setting)."""
         self._builtin = None if table is not None else task
         widgets: list[QWidget] = [self.name_edit, self.title, self.system, self.template_edit,
                                   self.model, self.options_edit, self.hotkey_edit, self.cleanup]
@@ -143,13 +146,11 @@ class TaskEditor(QWidget):
             self.model.addItem(task.model, task.model)
         self.model.setCurrentIndex(self.model.findData(task.model))
         self.options_edit.setText(options_text(task.options))
-        self.hotkey_edit.set_value(task.hotkey)
+        self.hotkey_edit.set_value(task.hotkey if table is not None else hotkey)
         self.cleanup.setChecked(task.cleanup)
         for widget in widgets:
             widget.blockSignals(False)
-            if widget is not self.model:
-                widget.setEnabled(table is not None)
-        self.model.setEnabled(table is not None)
+            widget.setEnabled(table is not None or widget is self.hotkey_edit)
         for field in (self.name, self.template, self.options, self.hotkey):
             field.set_error(None)
         self._changed()
@@ -195,6 +196,8 @@ class TaskEditor(QWidget):
         self.hotkey.set_error(self.labels.text(problem) if problem else None)
         if problem is None:
             self.hotkey_edit.set_value(combo)
+            if self._builtin is not None:
+                self.builtinHotkeyChosen.emit(self._builtin.name, combo)
             self._changed()
 
     def _changed(self) -> None:

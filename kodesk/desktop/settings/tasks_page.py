@@ -47,6 +47,7 @@ class TasksPage(SettingsPage):
         self.down_button.clicked.connect(lambda: self.move_task(1))
         self.save_button.clicked.connect(self.save_task)
         self.editor = TaskEditor(t, self._hotkey_problem)
+        self.editor.builtinHotkeyChosen.connect(self._builtin_hotkey)
         self.message = message_label()
         self.message.hide()
         ctx.catalog.changed.connect(lambda: self.editor.set_models(ctx.catalog.names()))
@@ -116,7 +117,9 @@ class TasksPage(SettingsPage):
         self.message.hide()
         if index is None:
             if 0 <= row < len(BUILTIN_TASKS):
-                self.editor.load(BUILTIN_TASKS[row], None)
+                task = BUILTIN_TASKS[row]
+                hotkey = self.ctx.settings.get("hotkey.tasks").get(task.name, "")
+                self.editor.load(task, None, hotkey)
         else:
             table = self.custom_tables()[index]
             self.editor.load(task_from_table(table), table)
@@ -217,6 +220,16 @@ class TasksPage(SettingsPage):
             self.message.show()
             return True
         return False
+
+    def _builtin_hotkey(self, name: str, combo: str) -> None:
+        """A built-in task's hotkey lives in `hotkey.tasks`; it is saved at once."""
+        table = self.ctx.settings.get("hotkey.tasks")
+        if combo:
+            table[name] = combo
+        else:
+            table.pop(name, None)
+        reason = self.ctx.binding.apply("hotkey.tasks", table)
+        self.editor.hotkey.set_error(reason)
 
     def _hotkey_problem(self, task_name: str, combo: str) -> Text | None:
         index = self._custom_index()

@@ -185,3 +185,12 @@ def test_cancel_stops_before_anything_is_created(
     assert "취소했습니다" in page.log.toPlainText()
     assert not harness.fake.blobs and "slow" not in harness.fake.models
     assert page.create_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_a_missing_gguf_in_from_is_explained(harness: DialogHarness) -> None:
+    page = harness.dialog.create_page
+    page.editor.setPlainText("FROM ./no-such-model.gguf\n")
+    page.name.setText("missing")
+    assert page.start_create() is None
+    assert "GGUF 파일이 없습니다: ./no-such-model.gguf" in page.log.toPlainText()
+    assert not any(r.path == "/api/create" for r in harness.fake.requests)

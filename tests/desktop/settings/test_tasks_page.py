@@ -10,6 +10,7 @@ from kodesk.desktop.settings.task_editor import SAMPLE_TEXT, TaskEditor
 from kodesk.desktop.settings.tasks_page import TasksPage
 from tests.desktop.settings.conftest import DialogHarness
 
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 CUSTOM = {"name": "polite", "title": "존댓말로 고치기", "system": "당신은 교정 전문가입니다.",
           "template": "다음 글을 존댓말로 고쳐 쓰세요.\n\n{text}", "model": "",
           "options": {"temperature": 0.2}, "hotkey": "", "cleanup": True}
@@ -118,12 +119,27 @@ def test_task_hotkey_conflicts_are_refused(harness: DialogHarness, qtbot: QtBot)
     page = _page(harness)
     page.list.setCurrentRow(len(BUILTIN_TASKS))
     hotkey = page.editor.hotkey_edit
-    ctrl_alt = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-    qtbot.keyClick(hotkey, Qt.Key.Key_K, ctrl_alt)  # the main hotkey
+    qtbot.keyClick(hotkey, Qt.Key.Key_K, CTRL_ALT)  # the main hotkey
     assert "주 단축키" in page.editor.hotkey.error.text()
-    qtbot.keyClick(hotkey, Qt.Key.Key_L, ctrl_alt)  # lock screen
+    qtbot.keyClick(hotkey, Qt.Key.Key_L, CTRL_ALT)  # lock screen
     assert "lock screen" in page.editor.hotkey.error.text()
-    qtbot.keyClick(hotkey, Qt.Key.Key_J, ctrl_alt)
+    qtbot.keyClick(hotkey, Qt.Key.Key_J, CTRL_ALT)
     assert not page.editor.hotkey.has_error and hotkey.text() == "Ctrl+Alt+J"
     assert page.save_task()
     assert harness.settings.get("tasks.custom")[0]["hotkey"] == "ctrl+alt+j"
+
+
+def test_a_builtin_tasks_hotkey_is_saved_at_once(harness: DialogHarness, qtbot: QtBot) -> None:
+    page = _page(harness)
+    page.list.setCurrentRow(1)  # translate
+    hotkey = page.editor.hotkey_edit
+    assert hotkey.isEnabled() and not page.editor.template_edit.isEnabled()
+    qtbot.keyClick(hotkey, Qt.Key.Key_Y, CTRL_ALT)
+    assert harness.saved().get("hotkey.tasks") == {"translate": "ctrl+alt+y"}
+    page.list.setCurrentRow(0)
+    qtbot.keyClick(hotkey, Qt.Key.Key_Y, CTRL_ALT)  # taken by translate now
+    assert "'translate' 작업" in page.editor.hotkey.error.text()
+    page.list.setCurrentRow(1)
+    assert hotkey.text() == "Ctrl+Alt+Y"
+    qtbot.keyClick(hotkey, Qt.Key.Key_Backspace)
+    assert harness.settings.get("hotkey.tasks") == {}
