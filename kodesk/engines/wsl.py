@@ -238,7 +238,9 @@ class Wsl:
         path = self.path()
         if path is None:
             raise WslUnavailable(f"{self.executable} not found")
-        script = 'OLLAMA_HOST="$1" exec ollama serve >"$2" 2>&1'
+        # No double quotes: wsl.exe re-parses its Windows command line, and the values
+        # (an address, a path) contain no spaces.
+        script = "OLLAMA_HOST=$1 exec ollama serve >$2 2>&1"
         return [path, "-d", distro, "-e", "sh", "-c", script, "sh", listen, log_path]
 
 
