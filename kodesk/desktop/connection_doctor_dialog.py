@@ -245,6 +245,23 @@ class ConnectionDoctorDialog(QDialog):
         super().closeEvent(event)
 
 
+def connection_doctor(settings: Settings, configured: str, lang: Language,
+                      loop: asyncio.AbstractEventLoop) -> ConnectionDoctorDialog:
+    """The dialog wired to real discovery (the endpoint setting, else `configured`) and to
+    starting Ollama in WSL."""
+    from kodesk.engines.connection_doctor import diagnose
+    from kodesk.engines.discovery import Discovery
+    from kodesk.engines.wsl import OllamaStarter, Wsl
+
+    wsl = Wsl()
+
+    async def run_diagnosis() -> ConnectionReport:
+        endpoint = settings.get("ollama.endpoint") or configured
+        return await diagnose(Discovery(configured=endpoint, wsl=wsl))
+
+    return ConnectionDoctorDialog(run_diagnosis, OllamaStarter(wsl).start, settings, loop, lang)
+
+
 def run_connection_doctor(
     settings: Settings, save: Callable[[Settings], None], configured: str, lang: Language
 ) -> int:
@@ -255,21 +272,11 @@ def run_connection_doctor(
     from PySide6.QtWidgets import QApplication
 
     from kodesk.desktop.event_loop import create_event_loop
-    from kodesk.engines.connection_doctor import diagnose
-    from kodesk.engines.discovery import Discovery
-    from kodesk.engines.wsl import OllamaStarter, Wsl
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = create_event_loop(app)
     asyncio.set_event_loop(loop)
-    wsl = Wsl()
-    starter = OllamaStarter(wsl)
-
-    async def run_diagnosis() -> ConnectionReport:
-        endpoint = settings.get("ollama.endpoint") or configured
-        return await diagnose(Discovery(configured=endpoint, wsl=wsl))
-
-    dialog = ConnectionDoctorDialog(run_diagnosis, starter.start, settings, loop, lang)
+    dialog = connection_doctor(settings, configured, lang, loop)
     dialog.endpointChosen.connect(lambda _url: save(settings))
     closed: asyncio.Future[None] = loop.create_future()
 

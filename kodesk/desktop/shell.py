@@ -74,6 +74,7 @@ class Shell:
         self._save_timer.timeout.connect(self._save)
         self._settings_dialog: Any = None
         self._offer: QMessageBox | None = None
+        self._doctor: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: tuple[Engine, TaskRunner] | None = None
 
@@ -87,6 +88,7 @@ class Shell:
         self.tray.engineChosen.connect(lambda kind: self.settings.set("engine.kind", kind))
         self.tray.pauseToggled.connect(self.hotkeys.set_paused)
         self.tray.settingsRequested.connect(self.open_settings)
+        self.tray.doctorRequested.connect(self.open_connection_doctor)
         self.tray.quitRequested.connect(self.quit_event.set)
         self.tray.activated.connect(self.show_window)
         self.single.showRequested.connect(self.show_window)
@@ -130,6 +132,16 @@ class Shell:
         self._settings_dialog.raise_()
         self._settings_dialog.activateWindow()
 
+    def open_connection_doctor(self) -> None:
+        from kodesk.desktop.connection_doctor_dialog import connection_doctor
+
+        if self._doctor is None:
+            self._doctor = connection_doctor(self.settings, self.args.host or "",
+                                             self.labels.lang, asyncio.get_event_loop())
+        self._doctor.show()
+        self._doctor.raise_()
+        self._doctor.recheck()
+
     def _on_setting(self, key: str) -> None:
         self._save_timer.start()
         if key in _ENGINE_KEYS:
@@ -141,6 +153,8 @@ class Shell:
             self._load_tasks()
         if key == "model.default":
             self.tray.set_model(self.settings.get("model.default"))
+        if key == "startup.at_login":
+            self._apply_at_login()
 
     # -- helpers ----------------------------------------------------------------------
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -219,6 +233,15 @@ class Shell:
             self.tray.set_hotkey_problem("")
             log.info("hotkeys active: %s", ", ".join(str(h) for h in bindings.values()))
 
+    def _apply_at_login(self) -> None:
+        from kodesk.desktop.autostart import apply_at_login, launch_command, platform_autostart
+
+        try:
+            apply_at_login(platform_autostart(), self.settings.get("startup.at_login"),
+                           launch_command())
+        except OSError as exc:
+            self.tray.notify("kodesk", str(exc))
+
     def _save(self) -> None:
         try:
             self.store.save(self.settings)
@@ -246,6 +269,8 @@ class Shell:
         if importlib.util.find_spec("llama_cpp") is not None:
             use = box.addButton(self.labels.use_embedded, QMessageBox.ButtonRole.AcceptRole)
             use.clicked.connect(lambda: self.settings.set("engine.kind", "embedded"))
+        doctor = box.addButton(self.labels.connection_doctor, QMessageBox.ButtonRole.HelpRole)
+        doctor.clicked.connect(self.open_connection_doctor)
         box.addButton(QMessageBox.StandardButton.Close)
         box.setModal(False)
         box.show()

@@ -34,6 +34,7 @@ class Tray(QObject):
         engineChosen(str): "ollama" or "embedded".
         pauseToggled(bool): hotkeys paused (True) or resumed.
         settingsRequested: open the settings dialog.
+        doctorRequested: open the connection doctor.
         quitRequested: quit the app.
         activated: the icon was clicked (show the last answer).
     """
@@ -43,6 +44,7 @@ class Tray(QObject):
     engineChosen = Signal(str)
     pauseToggled = Signal(bool)
     settingsRequested = Signal()
+    doctorRequested = Signal()
     quitRequested = Signal()
     activated = Signal()
 
@@ -83,6 +85,8 @@ class Tray(QObject):
         self.hotkey_problem.setEnabled(False)
         self.hotkey_problem.setVisible(False)
         self.menu.addSeparator()
+        self.doctor_action = self.menu.addAction(labels.connection_doctor)
+        self.doctor_action.triggered.connect(self.doctorRequested)
         self.settings_action = self.menu.addAction(labels.settings)
         self.settings_action.triggered.connect(self.settingsRequested)
         self.quit_action = self.menu.addAction(labels.quit)
@@ -175,6 +179,8 @@ class Tray(QObject):
             self.models_menu.addAction(error).setEnabled(False)
             retry = self.models_menu.addAction(self._labels.unreachable_retry)
             retry.triggered.connect(self.refresh_models)
+            doctor = self.models_menu.addAction(self._labels.connection_doctor)
+            doctor.triggered.connect(self.doctorRequested)
 
     def _choose_model(self, name: str) -> None:
         self.set_model(name)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,7 +87,7 @@ class OllamaEngine:
         return str(data.get("version", ""))
 
     async def list_models(self) -> list[ModelInfo]:
-        response = await self._call(self._client.list())
+        response = await self._call(self._client.list)
         return [
             ModelInfo(
                 name=m.model or "",
@@ -131,7 +131,7 @@ class OllamaEngine:
         )
 
     async def delete(self, model: str) -> None:
-        await self._call(self._client.delete(model), model=model)
+        await self._call(lambda: self._client.delete(model), model=model)
 
     async def unload(self, model: str) -> None:
         await self._raw_json("POST", "/api/generate", {"model": model, "keep_alive": 0},
@@ -140,7 +140,7 @@ class OllamaEngine:
     # -- streams --------------------------------------------------------------------
     async def chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         stream = await self._call(
-            self._client.chat(
+            lambda: self._client.chat(
                 model=request.model,
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],
                 options=request.sent_options() or None,
@@ -180,7 +180,7 @@ class OllamaEngine:
             raise StreamDisconnected("no final line")
 
     async def pull(self, model: str) -> AsyncIterator[Progress]:
-        stream = await self._call(self._client.pull(model, stream=True), model=model)
+        stream = await self._call(lambda: self._client.pull(model, stream=True), model=model)
         async with contextlib.aclosing(
                 self._guarded(stream, model, first=self.stall_timeout)) as parts:
             async for part in parts:
@@ -197,7 +197,7 @@ class OllamaEngine:
             files = {path.name: digest}
         parameters = dict(spec.parameters) or None
         stream = await self._call(
-            self._client.create(
+            lambda: self._client.create(
                 model=spec.name,
                 from_=spec.from_model,
                 files=files,
@@ -287,10 +287,12 @@ class OllamaEngine:
             if aclose is not None:
                 await aclose()
 
-    async def _call(self, awaitable: Any, *, model: str = "") -> Any:
+    async def _call(self, make: Callable[[], Awaitable[Any]], *, model: str = "") -> Any:
+        """Await `make()` with the request timeout; the coroutine is created only here, so
+        a call cancelled before it starts leaves no un-awaited coroutine behind."""
         try:
             async with asyncio.timeout(self._request_timeout + self.connect_timeout):
-                return await awaitable
+                return await make()
         except TimeoutError:
             raise EngineTimeout("connect", self._request_timeout) from None
         except KodeskError:
@@ -308,7 +310,8 @@ class OllamaEngine:
     async def _raw_json(
         self, method: str, path: str, body: Any = None, *, model: str = ""
     ) -> dict[str, Any]:
-        response = await self._call(self._http.request(method, path, json=body), model=model)
+        response = await self._call(lambda: self._http.request(method, path, json=body),
+                                    model=model)
         if response.status_code >= 300:
             raise _status_error(response.status_code, _error_text(response.text), model)
         try:

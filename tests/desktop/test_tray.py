@@ -30,7 +30,7 @@ def test_menu_lists_tasks_with_the_checked_one(aloop: AsyncLoop,
     tray = make_tray(OllamaEngine(fake_ollama.url))
     items = texts(tray)
     assert items[:4] == ["작업", "한 줄 요약", "번역 (한↔영)\tCtrl+Alt+T", "토큰 설명"]
-    assert {"모델", "단축키 일시 중지", "설정…", "끝내기"} <= set(items)
+    assert {"모델", "단축키 일시 중지", "연결 진단…", "설정…", "끝내기"} <= set(items)
     checked = [a.data() for a in tray._task_actions if a.isChecked()]
     assert checked == ["summary"]
     chosen: list[str] = []
@@ -67,6 +67,7 @@ def test_unreachable_server_offers_retry(aloop: AsyncLoop, fake_ollama: FakeOlla
     aloop.until(lambda: any("다시 시도" in a.text() for a in tray.models_menu.actions()))
     items = [a.text() for a in tray.models_menu.actions()]
     assert any("연결할 수 없습니다" in t for t in items)
+    assert "연결 진단…" in items
 
 
 def test_pause_switches_icon_and_signals(qtbot: QtBot, aloop: AsyncLoop,

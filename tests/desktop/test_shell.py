@@ -1,0 +1,89 @@
+"""The app's wiring: tray ↔ settings ↔ engine ↔ hotkeys, applied without a restart."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from kodesk.core.settings import LoadResult, Settings, SettingsStore
+from kodesk.desktop.i18n import KO
+from kodesk.desktop.shell import Shell
+from kodesk.desktop.single_instance import SingleInstance
+from kodesk.desktop.tray import Tray
+from kodesk.paths import AppPaths
+from tests.desktop.conftest import AsyncLoop
+from tests.fake_ollama import FakeOllama
+
+
+@pytest.fixture
+def shell(aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[Shell]:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    paths = AppPaths(settings=tmp_path / "config" / "kodesk" / "settings.toml",
+                     cache=tmp_path / "cache", data=tmp_path / "data")
+    settings = Settings({"model.default": "exaone3.5:2.4b"})
+    tray = Tray(labels=KO, icon=QIcon(), paused_icon=QIcon(),
+                list_models=lambda: shell_ref[0].engine.list_models())
+    args = argparse.Namespace(host=fake_ollama.url, settings=None)
+    app = Shell(app=QApplication.instance(), args=args, paths=paths,  # type: ignore[arg-type]
+                loaded=LoadResult(settings), labels=KO, tray=tray,
+                single=SingleInstance("kodesk-test-shell"), quit_event=asyncio.Event())
+    shell_ref = [app]
+    app.finish_startup()
+    yield app
+    aloop.run(app.shutdown())
+
+
+def test_start_up_fills_the_tray_and_reports_missing_hotkeys(shell: Shell) -> None:
+    tasks = [a.data() for a in shell.tray._task_actions]
+    assert tasks == ["summary", "translate", "tokens"]
+    assert shell.tray.hotkey_problem.isVisible()  # no DISPLAY here
+    assert "DISPLAY" in shell.tray.hotkey_problem.text()
+
+
+def test_tray_choices_become_settings_and_are_saved(shell: Shell, aloop: AsyncLoop) -> None:
+    shell.tray._task_actions[1].trigger()
+    assert shell.settings.get("task.default") == "translate"
+    shell.tray.modelChosen.emit("llama3-ko:8b")
+    assert shell.settings.get("model.default") == "llama3-ko:8b"
+    aloop.until(lambda: shell.paths.settings.exists())
+    saved = SettingsStore(shell.paths.settings).load().settings
+    assert saved.get("task.default") == "translate"
+    assert saved.get("model.default") == "llama3-ko:8b"
+
+
+def test_endpoint_change_rebuilds_the_engine(shell: Shell, aloop: AsyncLoop,
+                                             fake_ollama: FakeOllama) -> None:
+    first = shell.engine
+    other = FakeOllama().start()
+    try:
+        shell.args.host = None
+        shell.settings.set("ollama.endpoint", other.url)
+        assert shell.engine is not first
+        assert shell.engine.location == other.url
+        assert aloop.run(shell.engine.version()) == "0.33.1"
+    finally:
+        other.stop()
+
+
+def test_custom_task_appears_in_the_tray(shell: Shell) -> None:
+    shell.settings.set("tasks.custom", [{"name": "교정", "template": "고치세요: {text}",
+                                         "hotkey": "ctrl+alt+j"}])
+    texts = [a.text() for a in shell.tray._task_actions]
+    assert texts[-1] == "교정\tCtrl+Alt+J"
+
+
+def test_start_at_login_writes_the_autostart_entry(shell: Shell, tmp_path: Path) -> None:
+    entry = tmp_path / "config" / "autostart" / "kodesk.desktop"
+    shell.settings.set("startup.at_login", True)
+    assert entry.exists() and "kodesk" in entry.read_text()
+    shell.settings.set("startup.at_login", False)
+    assert not entry.exists()
