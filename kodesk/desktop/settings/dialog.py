@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -46,45 +46,62 @@ class SettingsDialog(QDialog):
                  engine_factory: EngineFactory, parent: QWidget | None = None, *,
                  autostart: Autostart | None = None) -> None:
         super().__init__(parent)
-        labels = Labels.for_setting(settings.get("ui.language"))
-        self.setWindowTitle(labels("kodesk 설정", "kodesk settings"))
         self.setModal(False)
+        self._settings = settings
         self.catalog = ModelCatalog(engine_factory, self)
         self.catalog.mutated.connect(self.modelsChanged)
-        ctx = PageContext(settings, SettingsBinding(settings, store), engine_factory, labels,
-                          self.catalog, autostart)
+        self._ctx = PageContext(settings, SettingsBinding(settings, store), engine_factory,
+                                Labels.for_setting(settings.get("ui.language")), self.catalog,
+                                autostart)
+        self.page_list = QListWidget()
+        self.stack = QStackedWidget()
+        self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.buttons = QDialogButtonBox()
+        self.buttons.rejected.connect(self.reject)
+        body = QHBoxLayout()
+        body.addWidget(self.page_list)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.buttons)
+        self.pages: dict[str, SettingsPage] = {}
+        self._build_pages()
+        stop_observing = settings.observe(self._setting_changed)
+        self.destroyed.connect(lambda *_: stop_observing())
+        self.resize(1000, 700)
+
+    def _build_pages(self) -> None:
+        """(Re)create the pages in the current language, keeping the chosen page."""
+        row = max(0, self.page_list.currentRow())
+        for page in self.pages.values():
+            page.shutdown()
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        ctx = self._ctx
+        labels = ctx.labels
+        self.setWindowTitle(labels("kodesk 설정", "kodesk settings"))
         self.connection_page = ConnectionPage(ctx)
         self.models_page = ModelsPage(ctx)
         self.create_page = CreatePage(ctx)
         self.parameters_page = ParametersPage(ctx)
         self.tasks_page = TasksPage(ctx)
         self.general_page = GeneralPage(ctx)
-        self.pages: dict[str, SettingsPage] = dict(zip(PAGE_NAMES, (
+        self.pages = dict(zip(PAGE_NAMES, (
             self.connection_page, self.models_page, self.create_page, self.parameters_page,
             self.tasks_page, self.general_page), strict=True))
-        self.page_list = QListWidget()
-        self.stack = QStackedWidget()
+        self.page_list.blockSignals(True)
+        self.page_list.clear()
         for page in self.pages.values():
             self.page_list.addItem(labels.text(page.title))
             self.stack.addWidget(page)
+        self.page_list.blockSignals(False)
         self.page_list.setFixedWidth(self.page_list.sizeHintForColumn(0) + 36)
-        self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.page_list.setCurrentRow(0)
-        buttons = QDialogButtonBox()
-        close = buttons.addButton(labels("닫기", "Close"),
-                                  QDialogButtonBox.ButtonRole.RejectRole)
+        self.page_list.setCurrentRow(row)
+        self.stack.setCurrentIndex(row)
+        self.buttons.clear()
+        close = self.buttons.addButton(labels("닫기", "Close"),
+                                       QDialogButtonBox.ButtonRole.RejectRole)
         close.setAutoDefault(False)
-        buttons.rejected.connect(self.reject)
-        body = QHBoxLayout()
-        body.addWidget(self.page_list)
-        body.addWidget(self.stack, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(body, 1)
-        layout.addWidget(buttons)
-        stop_observing = settings.observe(self._setting_changed)
-        self.destroyed.connect(lambda *_: stop_observing())
-        self._settings = settings
-        self.resize(1000, 700)
 
     def show_page(self, name: str) -> SettingsPage:
         """Switch to the page called `name` (one of PAGE_NAMES)."""
@@ -110,4 +127,15 @@ class SettingsDialog(QDialog):
     def _setting_changed(self, key: str) -> None:
         if key == "ollama.endpoint":
             self.endpointChanged.emit(self._settings.get(key))
+            self.refresh_models()
+        elif key == "ui.language":
+            labels = Labels.for_setting(self._settings.get(key))
+            if labels.lang != self._ctx.labels.lang:
+                self._ctx.labels = labels
+                # Later: the change comes from a combo box on a page about to be replaced.
+                QTimer.singleShot(0, self._relabel)
+
+    def _relabel(self) -> None:
+        self._build_pages()
+        if self.isVisible():
             self.refresh_models()

@@ -10,7 +10,7 @@ from kodesk.desktop.autostart import apply_at_login, launch_command, platform_au
 from kodesk.desktop.settings.fields import SchemaForm, ValidatedField
 from kodesk.desktop.settings.hotkey_edit import HotkeyEdit
 from kodesk.desktop.settings.hotkey_rules import MAIN, hotkey_problem, hotkeys_in_use
-from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
+from kodesk.desktop.settings.page import PageContext, SettingsPage
 
 
 class GeneralPage(SettingsPage):
@@ -40,9 +40,6 @@ class GeneralPage(SettingsPage):
         self.form.add_setting("capture.mode")
         self.form.add_setting("engine.kind")
         self.form.add_setting("ui.language")
-        self.language_note = message_label(wrap=False)
-        self.language_note.hide()
-        self.form.add_row("", self.language_note)
         self.form.add_setting("history.enabled")
         self.form.add_setting("startup.at_login")
         layout = QVBoxLayout(self)
@@ -87,11 +84,6 @@ class GeneralPage(SettingsPage):
     def _changed(self, key: str) -> None:
         if key == "tasks.custom":
             self._fill_tasks()
-        elif key == "ui.language":
-            self.language_note.setText(self.labels(
-                "언어는 설정 창과 답변 창을 다시 열 때 바뀝니다.",
-                "The language changes when the windows are opened again."))
-            self.language_note.show()
         elif key == "hotkey.main":
             self.hotkey.set_value(self.ctx.settings.get(key))
         elif key == "startup.at_login":

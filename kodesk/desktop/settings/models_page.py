@@ -108,6 +108,7 @@ class ModelsPage(SettingsPage):
         self._build_layout()
         self._selection_changed()
         ctx.catalog.changed.connect(self._show_installed)
+        self._show_installed()
 
     def _build_layout(self) -> None:
         t = self.labels

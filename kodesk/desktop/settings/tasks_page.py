@@ -50,13 +50,16 @@ class TasksPage(SettingsPage):
         self.editor.builtinHotkeyChosen.connect(self._builtin_hotkey)
         self.message = message_label()
         self.message.hide()
-        ctx.catalog.changed.connect(lambda: self.editor.set_models(ctx.catalog.names()))
+        ctx.catalog.changed.connect(self._models_changed)
         self.editor.set_models(ctx.catalog.names())
         self._build_layout()
         self._fill()
         self.list.setCurrentRow(0)
         stop_observing = ctx.settings.observe(self._setting_changed)
         self.destroyed.connect(lambda *_: stop_observing())
+
+    def _models_changed(self) -> None:
+        self.editor.set_models(self.ctx.catalog.names())
 
     def _setting_changed(self, key: str) -> None:
         """Follow task changes made elsewhere (this page re-selects after its own)."""

@@ -72,11 +72,6 @@ def test_combo_text_names_keys_like_kodesk() -> None:
 def test_schema_fields_apply_and_save(harness: DialogHarness) -> None:
     page = _page(harness)
     fields = page.form.fields
-    language = fields["ui.language"].editor
-    assert isinstance(language, QComboBox)
-    assert [language.itemData(i) for i in range(language.count())] == ["auto", "ko", "en"]
-    language.setCurrentIndex(language.findData("en"))
-    assert harness.settings.get("ui.language") == "en" and not page.language_note.isHidden()
     engine = fields["engine.kind"].editor
     assert isinstance(engine, QComboBox) and engine.currentText() == "Ollama (서버)"
     engine.setCurrentIndex(engine.findData("embedded"))
@@ -85,7 +80,7 @@ def test_schema_fields_apply_and_save(harness: DialogHarness) -> None:
         assert isinstance(box, QCheckBox)
         box.setChecked(True)
     saved = harness.saved()
-    assert saved.get("engine.kind") == "embedded" and saved.get("ui.language") == "en"
+    assert saved.get("engine.kind") == "embedded"
     assert saved.get("history.enabled") and saved.get("startup.at_login")
     entry = harness.store.path.parent / "xdg" / "autostart" / "kodesk.desktop"
     assert "-m kodesk" in entry.read_text(encoding="utf-8")
@@ -97,6 +92,24 @@ def test_schema_fields_apply_and_save(harness: DialogHarness) -> None:
     harness.settings.set("history.enabled", False)
     history = fields["history.enabled"].editor
     assert isinstance(history, QCheckBox) and not history.isChecked()
+
+
+def test_switching_the_language_relabels_the_dialog_at_once(harness: DialogHarness) -> None:
+    page = _page(harness)
+    language = page.form.fields["ui.language"].editor
+    assert isinstance(language, QComboBox)
+    assert [language.itemData(i) for i in range(language.count())] == ["auto", "ko", "en"]
+    language.setCurrentIndex(language.findData("en"))
+    assert harness.saved().get("ui.language") == "en"
+    harness.aloop.sleep(0.05)
+    dialog = harness.dialog
+    assert dialog.windowTitle() == "kodesk settings"
+    assert dialog.page_list.item(0).text() == "Connection"
+    assert dialog.stack.currentWidget() is dialog.general_page  # still on the same page
+    assert dialog.general_page.hotkey.text() == "Ctrl+Alt+K"
+    harness.settle()
+    assert dialog.models_page.installed.rowCount() == 1
+    assert dialog.models_page.installed.horizontalHeaderItem(0).text() == "Name"
 
 
 def test_default_model_and_task_choices(harness: DialogHarness) -> None:
