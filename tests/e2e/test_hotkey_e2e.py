@@ -36,9 +36,9 @@ def app_env(xs: XSession, home: Path, cache: Path | None = None) -> dict[str, st
 def start_app(xs: XSession, tmp_path: Path, host: str, *, settings_text: str = "",
               cache: Path | None = None) -> AppProcess:
     settings = tmp_path / "settings.toml"
-    settings.write_text(settings_text or
-                        '[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n',
-                        encoding="utf-8")
+    settings.write_text(settings_text or (
+        '[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n'
+        '[hotkey]\ntasks = { tokens = "ctrl+alt+j" }\n'), encoding="utf-8")
     app = AppProcess(["--host", host, "--settings", str(settings)],
                      app_env(xs, tmp_path, cache))
     app.wait_line("tray shown", timeout=60)
@@ -79,6 +79,13 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
         app.wait_line("job summary stopped")
         wait_for(lambda: fake_ollama.chat_requests()[-1].aborted, 10, "the stream to close")
         xs.screenshot("e2e-04-stopped")
+
+        # A per-task hotkey: the token explainer, counted offline, then explained.
+        fake_ollama.chat_scripts.append(ChatScript(
+            reply="토큰은 모델이 글을 나누어 읽는 단위입니다. 한글은 영어보다 토큰을 많이 씁니다."))
+        xs.key("ctrl+alt+j")
+        app.wait_line("job tokens finished")
+        xs.screenshot("answer-tokens", window=xs.window_ids("kodesk")[0])
     finally:
         assert app.stop() in (0, -15)
 
