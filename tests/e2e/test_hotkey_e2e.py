@@ -96,7 +96,8 @@ def test_hotkey_with_the_embedded_engine(xs: XSession, tmp_path: Path,
     """No Ollama at all: the built-in GGUF answers through llama.cpp inside the app."""
     cache = tmp_path_factory.getbasetemp() / "kodesk-e2e-cache"
     app = start_app(xs, tmp_path, "http://127.0.0.1:9", cache=cache, settings_text=(
-        '[engine]\nkind = "embedded"\n[ui]\nlanguage = "ko"\n'))
+        '[engine]\nkind = "embedded"\n[ui]\nlanguage = "ko"\n'
+        '[hotkey]\ntasks = { tokens = "ctrl+alt+j" }\n'))
     try:
         xs.set_clipboard(ARTICLE)
         xs.key("ctrl+alt+k")
@@ -106,5 +107,9 @@ def test_hotkey_with_the_embedded_engine(xs: XSession, tmp_path: Path,
         assert len(finished.split("finished: ", 1)[1].strip("'\"")) > 0
         wait_for(lambda: bool(xs.window_ids("kodesk")), 10, "the answer window")
         xs.screenshot("e2e-05-embedded")
+        # The token explainer with the model's own (exact) vocabulary, from the GGUF.
+        xs.key("ctrl+alt+j")
+        app.wait_line("job tokens finished", timeout=240)
+        xs.screenshot("answer-tokens-embedded", window=xs.window_ids("kodesk")[0])
     finally:
         assert app.stop() in (0, -15)
