@@ -84,7 +84,8 @@ class ConnectionPage(SettingsPage):
         version = await engine.version()
         latency = (time.perf_counter() - started) * 1000
         where = engine.location
+        server = f"Ollama {version}" if engine.kind == "ollama" else version
         self.result.setWordWrap(False)
         self.show_info(self.result, self.labels(
-            f"연결됨: {where} · Ollama {version} · 응답 {latency:.0f} ms",
-            f"Connected: {where} · Ollama {version} · {latency:.0f} ms"))
+            f"연결됨: {where} · {server} · 응답 {latency:.0f} ms",
+            f"Connected: {where} · {server} · {latency:.0f} ms"))
