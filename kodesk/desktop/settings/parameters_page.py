@@ -60,11 +60,13 @@ class OverrideRow:
             spin.setDecimals(2)
             spin.setRange(option.minimum, option.maximum)
             spin.setSingleStep(option.step)
+            spin.setKeyboardTracking(False)
             editor = spin
         elif option.kind == "int":
             ispin = QSpinBox()
             ispin.setRange(int(option.minimum), int(option.maximum))
             ispin.setSingleStep(int(option.step))
+            ispin.setKeyboardTracking(False)
             editor = ispin
         elif option.kind in ("lines", "text"):
             box = QPlainTextEdit()
@@ -73,10 +75,7 @@ class OverrideRow:
             editor = box
         else:
             editor = QLineEdit()
-        for widget in (editor,):
-            widget.setObjectName(f"override-{option.name}")
-            if isinstance(widget, QSpinBox | QDoubleSpinBox):
-                widget.setKeyboardTracking(False)
+        editor.setObjectName(f"override-{option.name}")
         self.field = ValidatedField(editor)
         self.editor = editor
         self.editor.setEnabled(False)
@@ -246,7 +245,9 @@ class ParametersPage(SettingsPage):
         self._show_overrides()
         model = self.current_model()
         if model:
-            self.jobs.start(self._load_defaults(model), on_error=lambda exc: None)
+            # Without the model's own values the rows just say "set by the model"; a
+            # server problem is reported by the Models page, not repeated here.
+            self.jobs.start(self._load_defaults(model), on_error=lambda _exc: None)
 
     async def _load_defaults(self, model: str) -> None:
         """Show the model's own values in the rows left at "model default"."""
