@@ -321,7 +321,7 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
         def _blob(self, digest: str, raw: bytes) -> None:
             actual = "sha256:" + hashlib.sha256(raw).hexdigest()
             if actual != digest:
-                self._error(400, "digest mismatch, expected \"%s\", got \"%s\"" % (digest, actual))
+                self._error(400, f"digest mismatch, expected \"{digest}\", got \"{actual}\"")
                 return
             fake.blobs[digest] = len(raw)
             self.send_response(201)
