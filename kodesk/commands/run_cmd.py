@@ -24,6 +24,7 @@ from kodesk.core.job_events import (
     JobStatus,
     JobWarning,
 )
+from kodesk.core.model_overrides import keep_alive_value, model_overrides
 from kodesk.core.tasks import TaskError, all_tasks, find_task
 from kodesk.core.types import Progress
 from kodesk.engines.factory import engine_from_settings, task_runner
@@ -67,9 +68,12 @@ def run(args: argparse.Namespace) -> int:
                     print("kodesk: no model is installed", file=sys.stderr)
                     return 1
                 model = models[0].name
-            overrides = settings.get("models.overrides").get(model, {})
-            request = JobRequest(task=task, text=text, model=model, overrides=overrides,
-                                 keep_alive=settings.get("ollama.keep_alive"))
+            overrides = model_overrides(settings.get("models.overrides"), model)
+            request = JobRequest(
+                task=overrides.apply_to(task), text=text, model=model,
+                overrides=overrides.options,
+                keep_alive=overrides.keep_alive
+                or keep_alive_value(settings.get("ollama.keep_alive")))
             async for event in task_runner(engine, settings, paths).run(request):
                 _emit(event, quiet=args.quiet)
         finally:

@@ -39,6 +39,7 @@ from kodesk.core.job_events import (
     truncation_warning,
 )
 from kodesk.core.map_reduce import MapReduce
+from kodesk.core.model_overrides import NOT_OPTIONS
 from kodesk.core.model_profile import ModelProfiles
 from kodesk.core.tasks import Task
 from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done
@@ -67,8 +68,11 @@ def bounded_options(options: Mapping[str, Any], num_ctx: int,
 
 
 def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The task's options with the model's overrides on top (never `system` or
+    `keep_alive`, which are not Ollama options)."""
     options = dict(task.options)
-    options.update({k: v for k, v in overrides.items() if v is not None})
+    options.update({k: v for k, v in overrides.items()
+                    if v is not None and k not in NOT_OPTIONS})
     return options
 
 

@@ -18,6 +18,7 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError, Language, Text
 from kodesk.core.history import HistoryStore
 from kodesk.core.input_text import check_input
+from kodesk.core.model_overrides import keep_alive_value, model_overrides
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task, TaskError, find_task
 from kodesk.desktop.answer_window import AnswerWindow
@@ -144,10 +145,12 @@ class JobController(QObject):
             text = clean.text
             if task.name == "tokens":
                 task, text = await self._show_tokens(window, runner, task, text, model)
+            overrides = model_overrides(self._settings.get("models.overrides"), model)
             request = JobRequest(
-                task=task, text=text, model=model,
-                overrides=self._overrides(model),
-                keep_alive=self._keep_alive(),
+                task=overrides.apply_to(task), text=text, model=model,
+                overrides=overrides.options,
+                keep_alive=overrides.keep_alive
+                or keep_alive_value(self._settings.get("ollama.keep_alive")),
             )
             log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
             async for event in runner.run(request):
@@ -241,14 +244,6 @@ class JobController(QObject):
         if not models:
             raise KodeskError(NO_MODEL, NO_MODEL_HINT)
         return models[0].name
-
-    def _overrides(self, model: str) -> dict[str, Any]:
-        overrides: dict[str, Any] = self._settings.get("models.overrides").get(model, {})
-        return {k: v for k, v in overrides.items() if k not in ("keep_alive", "system")}
-
-    def _keep_alive(self) -> str | int:
-        value: str = self._settings.get("ollama.keep_alive")
-        return int(value) if value.lstrip("-").isdigit() else value
 
     def _show(self, window: AnswerWindow, title: str, model: str) -> None:
         window.begin(title, model)

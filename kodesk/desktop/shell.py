@@ -153,8 +153,7 @@ class Shell:
             self._load_tasks()
         if key == "model.default":
             self.tray.set_model(self.settings.get("model.default"))
-        if key == "startup.at_login":
-            self._apply_at_login()
+
 
     # -- helpers ----------------------------------------------------------------------
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -232,15 +231,6 @@ class Shell:
         if self.hotkeys.active:
             self.tray.set_hotkey_problem("")
             log.info("hotkeys active: %s", ", ".join(str(h) for h in bindings.values()))
-
-    def _apply_at_login(self) -> None:
-        from kodesk.desktop.autostart import apply_at_login, launch_command, platform_autostart
-
-        try:
-            apply_at_login(platform_autostart(), self.settings.get("startup.at_login"),
-                           launch_command())
-        except OSError as exc:
-            self.tray.notify("kodesk", str(exc))
 
     def _save(self) -> None:
         try:

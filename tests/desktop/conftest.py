@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -52,4 +53,7 @@ def aloop(qapp: QApplication) -> Iterator[AsyncLoop]:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
         asyncio.set_event_loop(None)
+        # Collect the closed loop here, on the GUI thread: left in a reference cycle it
+        # could be collected later in a worker thread, stopping Qt timers from there.
+        gc.collect()
         sys.set_asyncgen_hooks(None, None)

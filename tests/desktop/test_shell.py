@@ -80,10 +80,3 @@ def test_custom_task_appears_in_the_tray(shell: Shell) -> None:
     texts = [a.text() for a in shell.tray._task_actions]
     assert texts[-1] == "교정\tCtrl+Alt+J"
 
-
-def test_start_at_login_writes_the_autostart_entry(shell: Shell, tmp_path: Path) -> None:
-    entry = tmp_path / "config" / "autostart" / "kodesk.desktop"
-    shell.settings.set("startup.at_login", True)
-    assert entry.exists() and "kodesk" in entry.read_text()
-    shell.settings.set("startup.at_login", False)
-    assert not entry.exists()
