@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 from kodesk.core.errors import ContextTooSmall, Text
 from kodesk.core.model_profile import ModelProfile
-from kodesk.core.sentences import split_oversize, split_sentences
+from kodesk.core.sentence_packing import pack
+from kodesk.core.sentences import split_sentences
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task
 from kodesk.core.token_drift import measure_drift
@@ -276,7 +277,7 @@ class ContextPlanner:
             budget = min(budget, reserve)  # a translation is about as long as its input
         if budget < 16:
             return None
-        pending = self._pack(text, budget)
+        pending = pack(text, budget, self.count_text)
         while True:  # verify every chunk with its real prompt; split any that overflow
             total = len(pending)
             counts = [self.count_messages(messages(c, i, total))
@@ -288,42 +289,6 @@ class ContextPlanner:
             if halves is None:
                 return None
             pending[over[0]:over[0] + 1] = halves
-
-    def _pack(self, text: str, budget: int) -> list[str]:
-        """Sentences (oversize ones cut) packed into as few chunks as `budget` allows,
-        of about equal size (a last chunk of a few sentences summarizes badly)."""
-        parts: list[tuple[str, int]] = []
-        for sentence in split_sentences(text):
-            tokens = self.count_text(sentence)
-            if tokens > budget:
-                parts += [(p, self.count_text(p))
-                          for p in split_oversize(sentence, budget, self.count_text)]
-            else:
-                parts.append((sentence, tokens))
-        fewest = len(_greedy(parts, budget))
-        total = sum(tokens for _, tokens in parts)
-        target = min(budget, -(-total // max(1, fewest)))
-        chunks = _greedy(parts, target)
-        while len(chunks) > fewest and target < budget:
-            target = min(budget, target + max(1, target // 20))
-            chunks = _greedy(parts, target)
-        return [c for c in chunks if c.strip()]
-
-
-def _greedy(parts: Sequence[tuple[str, int]], budget: int) -> list[str]:
-    """Consecutive parts joined while their token sum stays within `budget`."""
-    chunks: list[str] = []
-    current: list[str] = []
-    used = 0
-    for part, tokens in parts:
-        if current and used + tokens > budget:
-            chunks.append("".join(current))
-            current, used = [], 0
-        current.append(part)
-        used += tokens
-    if current:
-        chunks.append("".join(current))
-    return chunks
 
 
 def server_truncated(planned_content: int, evaluated: int | None, num_ctx: int, *,

@@ -35,6 +35,20 @@ _ABBREVIATIONS = frozenset({
     "e.g", "i.e", "approx", "dept", "univ", "est", "vol", "p", "pp", "ph.d", "a.m", "p.m",
 })
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+#: The characters the scanner acts on: line breaks, final punctuation and quotes.
+_FINAL_CHARS = frozenset(_FINAL + "…")
+_FINAL_RUN = re.compile(f"[{re.escape(_FINAL)}…]*")
+_CLOSER_RUN = re.compile(f"[{re.escape(_CLOSERS)}]*")
+_BLANKS = re.compile("[ \t\r\n]*")
+_SPACES = re.compile("[ \t]*")
+_SIGNIFICANT = re.compile(
+    "[" + re.escape("\n" + _FINAL + "…\"" + "".join(_OPENERS) + "".join(_PAIRED_CLOSERS)) + "]")
+
+
+def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where the run of `pattern` characters starting at `pos` ends."""
+    found = pattern.match(text, pos)
+    return found.end() if found else pos
 
 
 def _is_hangul_syllable(ch: str) -> bool:
@@ -80,23 +94,33 @@ class _Scanner:
     def run(self) -> list[str]:
         text = self.text
         n = len(text)
+        find = _SIGNIFICANT.search
         i = 0
         while i < n:
+            # Other characters change nothing: jump to the next one that may.
+            found = find(text, i)
+            if found is None:
+                break
+            i = found.start()
             ch = text[i]
-            if ch == "\n":
-                j = i + 1
-                while j < n and text[j] in " \t\r\n":
-                    j += 1
+            if (ch == "." and i > 0 and text[i + 1:i + 2] in (" ", "\t")
+                    and _is_hangul_syllable(text[i - 1])
+                    and not (self.quotes or self.straight_open)):
+                # The most common end, "다. ": `_after_final` in short.
+                i = _skip(_SPACES, text, i + 1)
+                if i >= n or text[i] not in "\r\n":
+                    self.cut(i)
+            elif ch in _FINAL_CHARS:
+                i = self._after_final(i)
+            elif ch == "\n":
+                j = _skip(_BLANKS, text, i + 1)
                 self.cut(j)
                 self.quotes.clear()
                 self.straight_open = False
                 i = j
-                continue
-            self._track_quote(ch)
-            if ch in _FINAL or ch == "…" or (ch == "." and text.startswith("...", i)):
-                i = self._after_final(i)
-                continue
-            i += 1
+            else:
+                self._track_quote(ch)
+                i += 1
         self.cut(n)
         return self.pieces
 
@@ -112,21 +136,17 @@ class _Scanner:
         """Handle final punctuation at `i`; returns where scanning continues."""
         text = self.text
         n = len(text)
-        j = i
-        ellipsis = False
-        while j < n and (text[j] in _FINAL or text[j] == "…"):
-            ellipsis = ellipsis or text[j] == "…" or text.startswith("..", j)
-            j += 1
+        j = _skip(_FINAL_RUN, text, i)
+        ellipsis = "…" in text[i:j] or ".." in text[i:j]
         # Closing quotes and brackets right after the punctuation belong to the sentence.
-        while j < n and text[j] in _CLOSERS:
-            self._track_quote(text[j])
-            j += 1
+        closed = _skip(_CLOSER_RUN, text, j)
+        for closer in text[j:closed]:
+            self._track_quote(closer)
+        j = closed
         inside_quote = bool(self.quotes) or self.straight_open
         if inside_quote or not self._is_sentence_end(i, j, ellipsis):
             return j
-        k = j
-        while k < n and text[k] in " \t":
-            k += 1
+        k = _skip(_SPACES, text, j)
         if k < n and text[k] in "\r\n":
             return k  # the line break cuts (and keeps its blank lines)
         self.cut(k)
@@ -140,7 +160,9 @@ class _Scanner:
         if ellipsis:
             return followed_by_space and prev in _KOREAN_ENDINGS
         if text[i] == ".":
-            if _is_number_period(text, i, self.start) or _ends_abbreviation(text, i):
+            # Numbers and abbreviations end in a digit, a space or a Latin letter.
+            if not _is_hangul_syllable(prev) and (
+                    _is_number_period(text, i, self.start) or _ends_abbreviation(text, i)):
                 return False
             if not followed_by_space:
                 # "했다.그러나": a Korean ending glued to the next sentence.

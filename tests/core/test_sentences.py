@@ -44,6 +44,12 @@ def test_whitespace_and_blank_lines_stay_with_the_piece_before() -> None:
     assert split_sentences(text) == ["제목\n\n\n", "첫 문장이다.  ", "둘째 문장이다.\n"]
 
 
+def test_spaces_before_a_line_break_stay_with_the_sentence_before_it() -> None:
+    assert split_sentences("첫 문장이다. \n둘째 문장이다.\t셋째.") == [
+        "첫 문장이다. \n", "둘째 문장이다.\t", "셋째."]
+    assert split_sentences("그가 “간다. 온다.” 했다. 끝") == ["그가 “간다. 온다.” ", "했다. ", "끝"]
+
+
 def test_empty_text_has_no_pieces() -> None:
     assert split_sentences("") == []
 

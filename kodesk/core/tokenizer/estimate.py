@@ -29,12 +29,13 @@ twice: an estimate plans conservatively, and is shown as an estimate.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import Enum
-
-from kodesk.core.script import is_han, is_hangul
 
 
 class CharClass(Enum):
@@ -65,32 +66,132 @@ SAFETY_TOKENS = 2
 
 ESTIMATE_ID = -1
 
+# The classes (`CharClass`), counted with C-speed primitives instead of a loop over
+# the characters. A character is Hangul (syllables and jamo, `script.is_hangul`); else,
+# when ASCII, a letter, a digit, whitespace (`str.isspace`) or punctuation; else
+# whitespace, Han (`script.is_han`), a Latin letter below U+0250 or other.
+#
+# U+0000-U+00FF are counted in the text's Latin-1 bytes (`bytes.translate` deletes a
+# class; the length difference is its count). U+0100-U+FFFF by the high byte of the
+# code point (every 256-character block lies wholly in one class except a few: there
+# the low byte decides, by and-ing 0/1 masks of both bytes as integers). Characters
+# beyond U+FFFF are rare; they are counted apart with a regular expression.
+_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3),
+           (0xD7B0, 0xD7FF))
+_HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+_WIDE_SPACES = ((0x1680, 0x1680), (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F),
+                (0x205F, 0x205F), (0x3000, 0x3000))
+_ASTRAL_RUNS = re.compile("[\U00010000-\U0010ffff]+")
+_ASTRAL_HAN_RUNS = re.compile("[\U00020000-\U0002fa1f]+")
 
-def char_class(ch: str) -> CharClass:
-    if is_hangul(ch):
-        return CharClass.HANGUL
-    if ch.isascii():
-        if ch.isalpha():
-            return CharClass.LATIN
-        if ch.isdigit():
-            return CharClass.DIGIT
-        if ch.isspace():
-            return CharClass.SPACE
-        return CharClass.PUNCT
-    if ch.isspace():
-        return CharClass.SPACE
-    if is_han(ch):
-        return CharClass.HAN
-    if unicodedata.category(ch).startswith("L") and ord(ch) < 0x250:
-        return CharClass.LATIN  # accented Latin letters
-    return CharClass.OTHER
+
+def _table(members: set[int]) -> bytes:
+    """A `bytes.translate` table mapping `members` to 1 and every other byte to 0."""
+    return bytes(1 if b in members else 0 for b in range(256))
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """The characters of one class within U+0100-U+FFFF, by 256-character block."""
+
+    #: High bytes of the blocks wholly in the class.
+    whole: bytes
+    #: Blocks partly in it: (high byte, its 0/1 table, the 0/1 table of the low bytes).
+    partial: tuple[tuple[int, bytes, bytes], ...]
+
+    @classmethod
+    def of(cls, ranges: Iterable[tuple[int, int]]) -> _Blocks:
+        lows: dict[int, set[int]] = {}
+        for first, last in ranges:
+            for cp in range(first, last + 1):
+                lows.setdefault(cp >> 8, set()).add(cp & 0xFF)
+        whole = bytes(sorted(h for h, s in lows.items() if len(s) == 256))
+        partial = tuple((h, _table({h}), _table(s)) for h, s in sorted(lows.items())
+                        if len(s) < 256)
+        return cls(whole, partial)
+
+    def count(self, highs: bytes, lows: bytes) -> int:
+        """How many characters (given by their high and low bytes) are in the class."""
+        n = _hits(highs, self.whole) if self.whole else 0
+        for high, high_table, low_table in self.partial:
+            if high in highs:
+                both = (int.from_bytes(highs.translate(high_table), "big")
+                        & int.from_bytes(lows.translate(low_table), "big"))
+                n += both.bit_count()
+        return n
+
+
+@dataclass(frozen=True)
+class _Tables:
+    #: Latin-1 bytes of each class (letters include the accented ones).
+    letters: bytes
+    digits: bytes
+    spaces: bytes
+    punct: bytes
+    hangul: _Blocks
+    han: _Blocks
+    wide_spaces: _Blocks
+    #: Latin letters U+0100-U+024F.
+    accented: _Blocks
+
+
+@functools.cache
+def _tables() -> _Tables:
+    ascii_ = [chr(b) for b in range(128)]
+    latin1 = [chr(b) for b in range(256)]
+    letters = [ch for ch in latin1 if ch.isalpha() if ch.isascii()
+               or unicodedata.category(ch).startswith("L")]
+    accented = [c for c in range(0x100, 0x250) if unicodedata.category(chr(c)).startswith("L")]
+    return _Tables(
+        letters="".join(letters).encode("latin-1"),
+        digits=b"0123456789",
+        spaces="".join(ch for ch in latin1 if ch.isspace()).encode("latin-1"),
+        punct="".join(ch for ch in ascii_ if not (ch.isalnum() or ch.isspace())).encode(),
+        hangul=_Blocks.of(_HANGUL),
+        han=_Blocks.of(_HAN),
+        wide_spaces=_Blocks.of(_WIDE_SPACES),
+        accented=_Blocks.of((c, c) for c in accented),
+    )
+
+
+def _hits(data: bytes, members: bytes) -> int:
+    """How many bytes of `data` are among `members`."""
+    return len(data) - len(data.translate(None, members))
+
+
+def _class_tuple(text: str) -> tuple[int, int, int, int, int, int, int]:
+    """Characters of each class, in `CharClass` order."""
+    n = len(text)
+    t = _tables()
+    low = text.encode("latin-1", "ignore")
+    letters, digits = _hits(low, t.letters), _hits(low, t.digits)
+    spaces, punct = _hits(low, t.spaces), _hits(low, t.punct)
+    hangul = han = 0
+    if len(low) < n:
+        wide = text.encode("utf-32-be", "surrogatepass")  # lone surrogates stay apart
+        if wide[1::4].count(0) < n:
+            return _with_astral(text)
+        highs, lows = wide[2::4], wide[3::4]
+        hangul, han = t.hangul.count(highs, lows), t.han.count(highs, lows)
+        spaces += t.wide_spaces.count(highs, lows)
+        letters += t.accented.count(highs, lows)
+    other = n - hangul - letters - digits - spaces - punct - han
+    return hangul, letters, digits, spaces, punct, han, other
+
+
+def _with_astral(text: str) -> tuple[int, int, int, int, int, int, int]:
+    """`_class_tuple` of a text with characters beyond U+FFFF (Han or other)."""
+    astral = "".join(_ASTRAL_RUNS.findall(text))
+    hangul, letters, digits, spaces, punct, han, other = _class_tuple(
+        _ASTRAL_RUNS.sub("", text))
+    astral_han = len(astral) - len(_ASTRAL_HAN_RUNS.sub("", astral))
+    return (hangul, letters, digits, spaces, punct, han + astral_han,
+            other + len(astral) - astral_han)
 
 
 def class_counts(text: str) -> dict[CharClass, int]:
-    counts = dict.fromkeys(CharClass, 0)
-    for ch in text:
-        counts[char_class(ch)] += 1
-    return counts
+    """How many characters of each class `text` holds."""
+    return dict(zip(CharClass, _class_tuple(text), strict=True))
 
 
 class EstimateTokenizer:
@@ -110,13 +211,15 @@ class EstimateTokenizer:
         margin: float = SAFETY_MARGIN,
     ) -> None:
         self.name = name
-        self._ratios = dict(RATIOS if ratios is None else ratios)
+        table = RATIOS if ratios is None else ratios
+        self._ratio_tuple = tuple(table[c] for c in CharClass)
         self._margin = margin
 
     def count(self, text: str) -> int:
         if not text:
             return 1
-        raw = sum(self._ratios[c] * n for c, n in class_counts(text).items())
+        ratios = self._ratio_tuple
+        raw = sum(ratios[i] * n for i, n in enumerate(_class_tuple(text)))
         return math.ceil(raw * self._margin) + SAFETY_TOKENS
 
     def encode(self, text: str, *, add_special: bool = True) -> list[int]:
