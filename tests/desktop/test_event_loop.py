@@ -1,0 +1,44 @@
+"""The qasync loop survives a long token stream from a worker thread.
+
+PySide6 6.12.0 lost a reference to True on every signal emitted from another thread
+(qasync's call_soon_threadsafe) and to None on every Python timerEvent; on Python 3.11
+a streamed answer of a few thousand tokens then crashed the app. pyproject.toml keeps
+PySide6 below 6.12; this test fails on a PySide6 with that bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+
+from tests.desktop.conftest import AsyncLoop
+
+CALLS = 20_000
+
+
+def test_many_threadsafe_calls_and_timer_events_keep_refcounts(aloop: AsyncLoop) -> None:
+    async def scenario() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[int | None] = asyncio.Queue()
+        true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
+
+        def worker() -> None:
+            for i in range(CALLS):
+                loop.call_soon_threadsafe(queue.put_nowait, i)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        received = 0
+        while await queue.get() is not None:
+            received += 1
+        thread.join()
+        for _ in range(CALLS):
+            await asyncio.sleep(0)
+        assert received == CALLS
+        return (sys.getrefcount(True) - true_before, sys.getrefcount(None) - none_before)
+
+    true_delta, none_delta = aloop.run(scenario(), timeout=120)
+    assert true_delta > -CALLS // 10
+    assert none_delta > -CALLS // 10
