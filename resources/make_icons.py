@@ -46,7 +46,7 @@ def write_ico(path: Path, images: dict[int, bytes]) -> None:
 
 
 def main() -> int:
-    QGuiApplication(sys.argv[:1] + ["-platform", "offscreen"])
+    QGuiApplication([*sys.argv[:1], "-platform", "offscreen"])
     for name in ("kodesk", "kodesk-paused"):
         svg = HERE / f"{name}.svg"
         images = {size: render(svg, size) for size in PNG_SIZES}
