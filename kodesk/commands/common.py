@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from kodesk.core.errors import InputRejected, KodeskError, Text
+from kodesk.core.input_text import check_input
 from kodesk.core.settings import Settings, SettingsStore
+from kodesk.core.tasks import Task, all_tasks, find_task
 from kodesk.paths import AppPaths, default_paths
 
 
@@ -40,6 +42,20 @@ def read_text_arg(path: str | None) -> str:
         raise InputRejected(Text(ko=f"파일을 읽을 수 없습니다: {path} ({exc.strerror})",
                                  en=f"Cannot read {path}: {exc.strerror}")) from exc
     return data.decode("utf-8", errors="replace")
+
+
+def task_and_text(args: argparse.Namespace, settings: Settings) -> tuple[Task, str]:
+    """The task named by `args.task` and the checked input text (`--file` or stdin).
+
+    Raises TaskError for an unknown task (exit code 2), KodeskError for bad input."""
+    tasks, _ = all_tasks(settings.get("tasks.custom"))
+    task = find_task(tasks, args.task)
+    return task, check_input(read_text_arg(args.file)).text
+
+
+def usage_error(exc: Exception) -> int:
+    print(f"kodesk: {exc}", file=sys.stderr)
+    return 2
 
 
 def fail(exc: KodeskError | str) -> int:

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
-from kodesk.commands.common import fail, load_settings, read_text_arg, run_command, server_options
-from kodesk.core.context_planner import ContextPolicy
+from kodesk.commands.common import (
+    fail,
+    load_settings,
+    run_command,
+    server_options,
+    task_and_text,
+    usage_error,
+)
 from kodesk.core.errors import KodeskError
-from kodesk.core.input_text import check_input
-from kodesk.core.model_profile import ModelProfiles
-from kodesk.core.runner import JobRequest, PlannedJob, TaskRunner
-from kodesk.core.tasks import TaskError, all_tasks, find_task
-from kodesk.engines.factory import ollama_engine
+from kodesk.core.model_choice import choose_model
+from kodesk.core.model_overrides import model_overrides
+from kodesk.core.runner import JobRequest, PlannedJob
+from kodesk.core.tasks import TaskError
+from kodesk.engines.factory import ollama_engine, task_runner
 
 
 def register(sub: Any) -> None:
@@ -40,32 +45,21 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, paths = load_settings(args)
-    tasks, _ = all_tasks(settings.get("tasks.custom"))
     try:
-        task = find_task(tasks, args.task)
+        task, text = task_and_text(args, settings)
     except TaskError as exc:
-        print(f"kodesk: {exc}", file=sys.stderr)
-        return 2
-    try:
-        text = check_input(read_text_arg(args.file)).text
+        return usage_error(exc)
     except KodeskError as exc:
         return fail(exc)
 
     async def go() -> int:
         engine = ollama_engine(settings, host=args.host)
         try:
-            model = args.model or task.model or settings.get("model.default")
-            if not model:
-                models = await engine.list_models()
-                if not models:
-                    print("kodesk: no model is installed", file=sys.stderr)
-                    return 1
-                model = models[0].name
-            runner = TaskRunner(
-                engine, policy=ContextPolicy.from_settings(settings),
-                profiles=ModelProfiles(engine, cache_dir=paths.cache / "tokenizers"))
-            overrides = settings.get("models.overrides").get(model, {})
-            planned = await runner.prepare(JobRequest(task, text, model, overrides=overrides))
+            model = await choose_model(engine, args.model, task.model,
+                                       settings.get("model.default"))
+            overrides = model_overrides(settings.get("models.overrides"), model)
+            planned = await task_runner(engine, settings, paths).prepare(
+                JobRequest(overrides.apply_to(task), text, model, overrides=overrides.options))
         finally:
             await engine.aclose()
         if args.json:

@@ -10,12 +10,12 @@ from typing import Any
 from kodesk.commands.common import (
     fail,
     load_settings,
-    read_text_arg,
     run_command,
     server_options,
+    task_and_text,
+    usage_error,
 )
 from kodesk.core.errors import KodeskError
-from kodesk.core.input_text import check_input
 from kodesk.core.job_events import (
     JobDelta,
     JobFinished,
@@ -24,8 +24,9 @@ from kodesk.core.job_events import (
     JobStatus,
     JobWarning,
 )
+from kodesk.core.model_choice import choose_model
 from kodesk.core.model_overrides import keep_alive_value, model_overrides
-from kodesk.core.tasks import TaskError, all_tasks, find_task
+from kodesk.core.tasks import TaskError
 from kodesk.core.types import Progress
 from kodesk.engines.factory import engine_from_settings, task_runner
 
@@ -45,14 +46,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, paths = load_settings(args)
-    tasks, _ = all_tasks(settings.get("tasks.custom"))
     try:
-        task = find_task(tasks, args.task)
+        task, text = task_and_text(args, settings)
     except TaskError as exc:
-        print(f"kodesk: {exc}", file=sys.stderr)
-        return 2
-    try:
-        text = check_input(read_text_arg(args.file)).text
+        return usage_error(exc)
     except KodeskError as exc:
         return fail(exc)
 
@@ -61,13 +58,8 @@ def run(args: argparse.Namespace) -> int:
                                       gguf=Path(args.gguf) if args.gguf else None,
                                       progress=None if args.quiet else ProgressPrinter())
         try:
-            model = args.model or task.model or settings.get("model.default")
-            if not model:
-                models = await engine.list_models()
-                if not models:
-                    print("kodesk: no model is installed", file=sys.stderr)
-                    return 1
-                model = models[0].name
+            model = await choose_model(engine, args.model, task.model,
+                                       settings.get("model.default"))
             overrides = model_overrides(settings.get("models.overrides"), model)
             request = JobRequest(
                 task=overrides.apply_to(task), text=text, model=model,

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 
 from kodesk.core.engine import Engine
-from kodesk.core.errors import KodeskError, Language, Text
+from kodesk.core.errors import KodeskError, Language
 from kodesk.core.history import HistoryStore
 from kodesk.core.input_text import check_input
+from kodesk.core.model_choice import choose_model
 from kodesk.core.model_overrides import keep_alive_value, model_overrides
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task, TaskError, find_task
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
     from kodesk.core.runner import TaskRunner
 
 log = logging.getLogger("kodesk")
-NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
-NO_MODEL_HINT = Text(ko="설정 → 모델에서 exaone3.5 같은 한국어 모델을 받으세요.",
-                     en="Pull a Korean model such as exaone3.5 in Settings → Models.")
 
 
 class JobController(QObject):
@@ -139,7 +137,7 @@ class JobController(QObject):
             for note in clean.notes:
                 window.add_warning(note.get(self._lang))
             engine = self._engine()
-            model = await self._pick_model(engine, task)
+            model = await choose_model(engine, task.model, self._settings.get("model.default"))
             window.header.setText(f"{task.title.get(self._lang)} · {model}")
             runner = self._runner(engine)
             text = clean.text
@@ -235,15 +233,6 @@ class JobController(QObject):
         elif isinstance(event, JobFinished):
             self._last_plan = event.plan
             window.finish(event.stats)
-
-    async def _pick_model(self, engine: Engine, task: Task) -> str:
-        chosen = task.model or self._settings.get("model.default")
-        if chosen:
-            return str(chosen)
-        models = await engine.list_models()
-        if not models:
-            raise KodeskError(NO_MODEL, NO_MODEL_HINT)
-        return models[0].name
 
     def _show(self, window: AnswerWindow, title: str, model: str) -> None:
         window.begin(title, model)

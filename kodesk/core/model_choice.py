@@ -1,0 +1,24 @@
+"""Which model a job uses: the first name given, else the first installed model."""
+
+from __future__ import annotations
+
+from kodesk.core.engine import Engine
+from kodesk.core.errors import KodeskError, Text
+
+NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
+NO_MODEL_HINT = Text(ko="설정 → 모델에서 exaone3.5 같은 한국어 모델을 받으세요 "
+                     "(또는 `ollama pull exaone3.5:2.4b`).",
+                     en="Pull a Korean model such as exaone3.5 in Settings → Models "
+                     "(or `ollama pull exaone3.5:2.4b`).")
+
+
+async def choose_model(engine: Engine, *preferred: str | None) -> str:
+    """The first non-empty of `preferred` (e.g. --model, the task's, the default setting);
+    without one, the engine's first model; KodeskError when it has none."""
+    for name in preferred:
+        if name:
+            return name
+    models = await engine.list_models()
+    if not models:
+        raise KodeskError(NO_MODEL, NO_MODEL_HINT)
+    return models[0].name
