@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.fake_ollama import FakeOllama
+from tests.xdisplay import xvfb
 
 # Desktop tests run offscreen unless a test starts its own display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,6 +32,13 @@ def fake_ollama() -> Iterator[FakeOllama]:
 @pytest.fixture
 def settings_path(tmp_path: Path) -> Path:
     return tmp_path / "config" / "settings.toml"
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb display (":N") for a test that runs something under X."""
+    with xvfb() as display:
+        yield display
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

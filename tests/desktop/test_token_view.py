@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -121,33 +120,6 @@ def test_estimate_has_no_chips_and_says_so(view: TokenChipsView) -> None:
 def test_header_without_context() -> None:
     report = build_report("hello", EstimateTokenizer())
     assert "num_ctx" not in header_text(report)
-
-
-def _free_display() -> int:
-    for number in range(160, 260):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
-                f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
-@pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    number = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    try:
-        deadline = time.monotonic() + 20
-        while not socket.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Xvfb :{number} did not start")
-            time.sleep(0.02)
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.e2e

@@ -13,45 +13,16 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.core.modelfile_fixtures import COMMUNITY_PATH
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-COMMUNITY_MODELFILE = Path("/work/shared/fixtures/community-llama3-ko.Modelfile")
+COMMUNITY_MODELFILE = COMMUNITY_PATH
 SHOTS = ("connection", "models", "models-details", "create", "parameters", "tasks", "general")
-
-
-def _free_display() -> int:
-    for number in range(140, 240):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
-                f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
-@pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    """A private Xvfb display, ready once its socket exists."""
-    number = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    try:
-        import time
-
-        deadline = time.monotonic() + 20
-        while not socket.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Xvfb :{number} did not start")
-            time.sleep(0.02)
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.e2e

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.xdisplay import xvfb
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -74,40 +76,26 @@ class XSession:
 
 @contextmanager
 def x_session(width: int = 1280, height: int = 800) -> Iterator[XSession]:
-    read_fd, write_fd = os.pipe()
-    # -displayfd: Xvfb picks a free display itself and writes its number when ready.
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
-                             f"{width}x{height}x24", "-nolisten", "tcp", "+extension", "RECORD"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as ready:
-        number = ready.readline().strip()
-    if not number:
-        xvfb.kill()
-        raise RuntimeError("Xvfb did not start")
-    display = f":{number}"
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "XDG_SESSION_TYPE": "x11"}
-    env.pop("WAYLAND_DISPLAY", None)
-    tray = None
-    try:
+    """Xvfb plus the trayer tray host."""
+    with xvfb(width, height) as display:
+        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+               "XDG_SESSION_TYPE": "x11"}
+        env.pop("WAYLAND_DISPLAY", None)
         tray = subprocess.Popen(
             ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
              "--height", "28", "--SetDockType", "true", "--transparent", "false",
              "--tint", "0x303030"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        session = XSession(display, env)
-        wait_for(lambda: bool(session.window_ids("panel")), 20, "trayer")
-        yield session
-    finally:
-        for proc in (tray, xvfb):
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        try:
+            session = XSession(display, env)
+            wait_for(lambda: bool(session.window_ids("panel")), 20, "trayer")
+            yield session
+        finally:
+            tray.terminate()
+            try:
+                tray.wait(10)
+            except subprocess.TimeoutExpired:
+                tray.kill()
 
 
 class AppProcess:

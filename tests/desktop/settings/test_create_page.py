@@ -13,10 +13,11 @@ from kodesk.core.modelfile import parse_modelfile
 from kodesk.desktop.settings.create_page import CreatePage
 from kodesk.desktop.settings.modelfile_editor import VALIDATION_DELAY_MS
 from kodesk.engines import ollama_engine
+from tests.core.modelfile_fixtures import COMMUNITY_PATH
 from tests.desktop.settings.conftest import DialogHarness
 from tests.gguf_factory import preset, write_gguf
 
-COMMUNITY = Path("/work/shared/fixtures/community-llama3-ko.Modelfile")
+COMMUNITY = COMMUNITY_PATH
 
 
 def _findings(page: CreatePage) -> list[str]:
