@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.fake_ollama import FakeOllama
+from tests.fake_wsl.harness import FAKE_DIR, FakeWindows
 from tests.xdisplay import xvfb
 
 # Desktop tests run offscreen unless a test starts its own display.
@@ -32,6 +33,15 @@ def fake_ollama() -> Iterator[FakeOllama]:
 @pytest.fixture
 def settings_path(tmp_path: Path) -> Path:
     return tmp_path / "config" / "settings.toml"
+
+
+@pytest.fixture
+def fake_windows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeWindows:
+    """Fake `wsl.exe` and `tasklist.exe` first on PATH, scripted through a state file."""
+    monkeypatch.setenv("PATH", f"{FAKE_DIR}:{os.environ['PATH']}")
+    windows = FakeWindows(tmp_path)
+    monkeypatch.setenv("FAKE_WSL_STATE", str(windows.state_path))
+    return windows
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from kodesk.engines.connection_doctor import ConnectionReport, diagnose
 from kodesk.engines.discovery import SOURCE_DEFAULT, Candidate, Discovery, DiscoveryResult, Probe
 from kodesk.engines.wsl import OllamaStarter, StartStatus, Wsl, WslDistro
 from tests.desktop.conftest import AsyncLoop
-from tests.fake_wsl.harness import FAKE_DIR, FakeWindows, free_port
+from tests.fake_wsl.harness import FakeWindows, free_port
 
 UBUNTU = WslDistro("Ubuntu", True, ("172.28.1.2",), True)
 
@@ -147,11 +147,8 @@ def test_start_failure_shows_log(qtbot: QtBot, aloop: AsyncLoop, settings: Setti
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeWindows:
-    monkeypatch.setenv("PATH", f"{FAKE_DIR}:{os.environ['PATH']}")
-    windows = FakeWindows(tmp_path)
-    monkeypatch.setenv("FAKE_WSL_STATE", str(windows.state_path))
-    return windows
+def fake(fake_windows: FakeWindows) -> FakeWindows:
+    return fake_windows
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from kodesk.engines.discovery import (
     Probe,
 )
 from kodesk.engines.wsl import WslDistro
-from tests.fake_wsl.harness import FAKE_DIR, FakeWindows, free_port, version_servers
+from tests.fake_wsl.harness import FakeWindows, free_port, version_servers
 
 UBUNTU = {"name": "Ubuntu", "running": True, "ips": "127.0.0.2", "ollama": True}
 
@@ -41,11 +40,8 @@ class Given:
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeWindows:
-    monkeypatch.setenv("PATH", f"{FAKE_DIR}:{os.environ['PATH']}")
-    windows = FakeWindows(tmp_path)
-    monkeypatch.setenv("FAKE_WSL_STATE", str(windows.state_path))
-    return windows
+def fake(fake_windows: FakeWindows) -> FakeWindows:
+    return fake_windows
 
 
 def codes(report: ConnectionReport) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from kodesk.engines.discovery import (
     tasklist_has_ollama,
 )
 from kodesk.engines.wsl import Wsl
-from tests.fake_wsl.harness import FAKE_DIR, FakeWindows, free_port, version_servers
+from tests.fake_wsl.harness import FakeWindows, free_port, version_servers
 from tests.fake_wsl.version_server import VersionServer
 
 UBUNTU = {"name": "Ubuntu", "running": True, "ips": "127.0.0.2 10.8.0.2", "ollama": True}
@@ -30,11 +29,8 @@ DOCKER = {"name": "docker-desktop", "running": True, "ips": "127.0.0.4", "ollama
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeWindows:
-    monkeypatch.setenv("PATH", f"{FAKE_DIR}:{os.environ['PATH']}")
-    windows = FakeWindows(tmp_path)
-    monkeypatch.setenv("FAKE_WSL_STATE", str(windows.state_path))
-    return windows
+def fake(fake_windows: FakeWindows) -> FakeWindows:
+    return fake_windows
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,7 @@ from kodesk.engines.wsl import (
     parse_distro_list,
     parse_ip_list,
 )
-from tests.fake_wsl.harness import FAKE_DIR, FakeWindows
+from tests.fake_wsl.harness import FakeWindows
 
 UBUNTU = {"name": "Ubuntu-22.04", "running": True, "ips": "172.28.144.7 10.8.0.2", "ollama": True}
 DEBIAN = {"name": "Debian", "running": False, "ips": "172.28.150.9", "ollama": False}
@@ -25,11 +23,8 @@ DOCKER = {"name": "docker-desktop", "running": True, "ips": "172.28.144.8", "oll
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeWindows:
-    monkeypatch.setenv("PATH", f"{FAKE_DIR}:{os.environ['PATH']}")
-    windows = FakeWindows(tmp_path)
-    monkeypatch.setenv("FAKE_WSL_STATE", str(windows.state_path))
-    return windows
+def fake(fake_windows: FakeWindows) -> FakeWindows:
+    return fake_windows
 
 
 def test_decodes_utf16_with_bom_and_crlf() -> None:

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kodesk.engines.wsl import OllamaStarter, StartStatus, Wsl
-from tests.fake_wsl.harness import FAKE_DIR, FakeWindows, free_port
+from tests.fake_wsl.harness import FakeWindows, free_port
 
 UBUNTU = {"name": "Ubuntu", "running": True, "ips": "127.0.0.2", "ollama": True}
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeWindows:
-    monkeypatch.setenv("PATH", f"{FAKE_DIR}:{os.environ['PATH']}")
-    windows = FakeWindows(tmp_path)
-    monkeypatch.setenv("FAKE_WSL_STATE", str(windows.state_path))
-    return windows
+def fake(fake_windows: FakeWindows) -> FakeWindows:
+    return fake_windows
 
 
 @pytest.fixture
