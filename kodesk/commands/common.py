@@ -12,7 +12,7 @@ from typing import Any
 from kodesk.core.errors import InputRejected, KodeskError, Text
 from kodesk.core.input_text import check_input
 from kodesk.core.settings import Settings, SettingsStore
-from kodesk.core.tasks import Task, all_tasks, find_task
+from kodesk.core.tasks import Task, TaskError, all_tasks, find_task
 from kodesk.paths import AppPaths, default_paths
 
 
@@ -70,9 +70,12 @@ def fail(exc: KodeskError | str) -> int:
 
 
 def run_command(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """Run an async command; kodesk errors become one line and exit code 1."""
+    """Run an async command; kodesk errors become one line and exit code 1, an unknown
+    task name exit code 2."""
     try:
         return asyncio.run(coro_factory())
+    except TaskError as exc:
+        return usage_error(exc)
     except KodeskError as exc:
         return fail(exc)
     except OSError as exc:

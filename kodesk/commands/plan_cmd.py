@@ -12,18 +12,13 @@ import json
 from typing import Any
 
 from kodesk.commands.common import (
-    fail,
     load_settings,
     run_command,
     server_options,
     task_and_text,
-    usage_error,
 )
-from kodesk.core.errors import KodeskError
-from kodesk.core.model_choice import choose_model
-from kodesk.core.model_overrides import model_overrides
-from kodesk.core.runner import JobRequest, PlannedJob
-from kodesk.core.tasks import TaskError
+from kodesk.core.job_setup import job_request
+from kodesk.core.runner import PlannedJob
 from kodesk.engines.factory import ollama_engine, task_runner
 
 
@@ -45,27 +40,19 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, paths = load_settings(args)
-    try:
-        task, text = task_and_text(args, settings)
-    except TaskError as exc:
-        return usage_error(exc)
-    except KodeskError as exc:
-        return fail(exc)
 
     async def go() -> int:
+        task, text = task_and_text(args, settings)
         engine = ollama_engine(settings, host=args.host)
         try:
-            model = await choose_model(engine, args.model, task.model,
-                                       settings.get("model.default"))
-            overrides = model_overrides(settings.get("models.overrides"), model)
-            planned = await task_runner(engine, settings, paths).prepare(
-                JobRequest(overrides.apply_to(task), text, model, overrides=overrides.options))
+            request = await job_request(engine, settings, task, text, args.model)
+            planned = await task_runner(engine, settings, paths).prepare(request)
         finally:
             await engine.aclose()
         if args.json:
-            print(json.dumps(plan_json(task.name, model, planned), ensure_ascii=False))
+            print(json.dumps(plan_json(task.name, request.model, planned), ensure_ascii=False))
         else:
-            print(describe(task.name, model, planned))
+            print(describe(task.name, request.model, planned))
         return 0
 
     return run_command(go)

@@ -8,25 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from kodesk.commands.common import (
-    fail,
     load_settings,
     run_command,
     server_options,
     task_and_text,
-    usage_error,
 )
-from kodesk.core.errors import KodeskError
 from kodesk.core.job_events import (
     JobDelta,
     JobFinished,
-    JobRequest,
     JobReset,
     JobStatus,
     JobWarning,
 )
-from kodesk.core.model_choice import choose_model
-from kodesk.core.model_overrides import keep_alive_value, model_overrides
-from kodesk.core.tasks import TaskError
+from kodesk.core.job_setup import job_request
 from kodesk.core.types import Progress
 from kodesk.engines.factory import engine_from_settings, task_runner
 
@@ -46,26 +40,14 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings, paths = load_settings(args)
-    try:
-        task, text = task_and_text(args, settings)
-    except TaskError as exc:
-        return usage_error(exc)
-    except KodeskError as exc:
-        return fail(exc)
 
     async def go() -> int:
+        task, text = task_and_text(args, settings)
         engine = engine_from_settings(settings, paths, kind=args.engine, host=args.host,
                                       gguf=Path(args.gguf) if args.gguf else None,
                                       progress=None if args.quiet else ProgressPrinter())
         try:
-            model = await choose_model(engine, args.model, task.model,
-                                       settings.get("model.default"))
-            overrides = model_overrides(settings.get("models.overrides"), model)
-            request = JobRequest(
-                task=overrides.apply_to(task), text=text, model=model,
-                overrides=overrides.options,
-                keep_alive=overrides.keep_alive
-                or keep_alive_value(settings.get("ollama.keep_alive")))
+            request = await job_request(engine, settings, task, text, args.model)
             async for event in task_runner(engine, settings, paths).run(request):
                 _emit(event, quiet=args.quiet)
         finally:

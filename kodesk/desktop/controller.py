@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
@@ -18,8 +19,6 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError, Language
 from kodesk.core.history import HistoryStore
 from kodesk.core.input_text import check_input
-from kodesk.core.model_choice import choose_model
-from kodesk.core.model_overrides import keep_alive_value, model_overrides
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task, TaskError, find_task
 from kodesk.desktop.answer_window import AnswerWindow
@@ -121,7 +120,7 @@ class JobController(QObject):
             return
         self._show(window, task.title.get(self._lang), task.model)
         # Imported on the first job, not at start-up: planning pulls in the tokenizers.
-        from kodesk.core.job_events import JobRequest
+        from kodesk.core.job_setup import job_request
 
         stopped = False
         try:
@@ -137,19 +136,14 @@ class JobController(QObject):
             for note in clean.notes:
                 window.add_warning(note.get(self._lang))
             engine = self._engine()
-            model = await choose_model(engine, task.model, self._settings.get("model.default"))
+            request = await job_request(engine, self._settings, task, clean.text)
+            model = request.model
             window.header.setText(f"{task.title.get(self._lang)} · {model}")
             runner = self._runner(engine)
-            text = clean.text
             if task.name == "tokens":
-                task, text = await self._show_tokens(window, runner, task, text, model)
-            overrides = model_overrides(self._settings.get("models.overrides"), model)
-            request = JobRequest(
-                task=overrides.apply_to(task), text=text, model=model,
-                overrides=overrides.options,
-                keep_alive=overrides.keep_alive
-                or keep_alive_value(self._settings.get("ollama.keep_alive")),
-            )
+                explained, text = await self._show_tokens(window, runner, request.task,
+                                                          clean.text, model)
+                request = replace(request, task=explained, text=text)
             log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
             async for event in runner.run(request):
                 self._apply(window, event)
