@@ -2,11 +2,12 @@
 
 Counting every sentence of a long text on its own costs one tokenizer call per
 sentence (thousands for a 200,000-character page). Instead, consecutive sentences
-are counted in runs of at most `budget / RUN_SHARE` characters. Where a run does not
-fit whole into the chunk being filled, the longest leading span of its sentences
-that does is found by bisection (a few more counts), and the rest starts the next
-chunk. A run over the budget on its own has its oversize sentences cut
-(`split_oversize`).
+are counted in runs of at most `budget / RUN_SHARE` characters, made of whole lines
+(a line always ends a sentence) where lines are short enough, so most of the text is
+never even cut into sentences. Where a run does not fit whole into the chunk being
+filled, it is cut into sentences and the longest leading span of them that fits is
+found by bisection (a few more counts); the rest starts the next chunk. A run over
+the budget on its own has its oversize sentences cut (`split_oversize`).
 
 The counts are sums of spans, so a chunk's real prompt may differ by a few tokens at
 the joins; the planner counts every chunk prompt exactly afterwards and splits any
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kodesk.core.sentences import split_oversize, split_sentences
+from kodesk.core.sentences import split_lines, split_oversize, split_sentences
 
 #: Sentences are counted in runs of at most (chunk budget / this) characters.
 RUN_SHARE = 16
@@ -26,20 +27,29 @@ Count = Callable[[str], int]
 
 
 class _Run:
-    """Consecutive pieces (sentences, or parts of an oversize one), counted as a whole;
-    spans of them are counted on demand."""
+    """Consecutive lines or sentences, counted as a whole; cut into sentences (and
+    parts of oversize ones) only when a span of them must be counted."""
 
-    def __init__(self, sentences: list[str], count: Count, budget: int) -> None:
+    def __init__(self, units: list[str], count: Count, budget: int) -> None:
         self._count = count
-        text = "".join(sentences)
-        tokens = count(text)
-        pieces = sentences
-        if tokens > budget:  # cut what is over the budget on its own
-            pieces = []
-            for sentence in sentences:
-                pieces += split_oversize(sentence, budget, count)
-        self.pieces = pieces
-        self._spans: dict[tuple[int, int], int] = {(0, len(pieces)): tokens}
+        self._budget = budget
+        self._units = units
+        self.text = "".join(units)
+        self.tokens = count(self.text)
+        self._pieces: list[str] | None = None
+        self._spans: dict[tuple[int, int], int] = {}
+
+    @property
+    def pieces(self) -> list[str]:
+        """The sentences, any over the budget cut (`split_oversize`)."""
+        if self._pieces is None:
+            sentences = [s for unit in self._units for s in split_sentences(unit)]
+            if self.tokens > self._budget:
+                sentences = [part for s in sentences
+                             for part in split_oversize(s, self._budget, self._count)]
+            self._pieces = sentences
+            self._spans[0, len(sentences)] = self.tokens
+        return self._pieces
 
     def span(self, start: int, end: int) -> int:
         """Tokens of pieces[start:end]."""
@@ -67,10 +77,12 @@ def pack(text: str, budget: int, count: Count) -> list[str]:
     """Sentences of `text` (oversize ones cut) packed into as few chunks as `budget`
     tokens allow, of about equal size (a last chunk of a few sentences summarizes
     badly). The chunks joined are `text`, minus chunks of whitespace only."""
-    runs = [_Run(r, count, budget)
-            for r in _runs(split_sentences(text), max(1, budget // RUN_SHARE))]
+    max_chars = max(1, budget // RUN_SHARE)
+    units = [unit for line in split_lines(text)
+             for unit in (split_sentences(line) if len(line) > max_chars else [line])]
+    runs = [_Run(r, count, budget) for r in _runs(units, max_chars)]
     fewest = len(_greedy(runs, budget))
-    total = sum(run.span(0, len(run.pieces)) for run in runs)
+    total = sum(run.tokens for run in runs)
     target = min(budget, -(-total // max(1, fewest)))
     chunks = _greedy(runs, target)
     while len(chunks) > fewest and target < budget:
@@ -81,18 +93,18 @@ def pack(text: str, budget: int, count: Count) -> list[str]:
     return [c for c, _ in chunks if c.strip()]
 
 
-def _runs(sentences: Sequence[str], max_chars: int) -> list[list[str]]:
-    """Consecutive sentences grouped while a group stays within `max_chars` characters
-    (a longer sentence is a group of its own)."""
+def _runs(units: Sequence[str], max_chars: int) -> list[list[str]]:
+    """Consecutive lines or sentences grouped while a group stays within `max_chars`
+    characters (a longer one is a group of its own)."""
     runs: list[list[str]] = []
     current: list[str] = []
     size = 0
-    for sentence in sentences:
-        if current and size + len(sentence) > max_chars:
+    for unit in units:
+        if current and size + len(unit) > max_chars:
             runs.append(current)
             current, size = [], 0
-        current.append(sentence)
-        size += len(sentence)
+        current.append(unit)
+        size += len(unit)
     if current:
         runs.append(current)
     return runs
@@ -105,6 +117,10 @@ def _greedy(runs: Sequence[_Run], budget: int) -> list[tuple[str, int]]:
     current: list[str] = []
     used = 0
     for run in runs:
+        if used + run.tokens <= budget:
+            current.append(run.text)
+            used += run.tokens
+            continue
         start, end = 0, len(run.pieces)
         while start < end:
             rest = run.span(start, end)

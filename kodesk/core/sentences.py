@@ -175,6 +175,24 @@ def split_sentences(text: str) -> list[str]:
     return _Scanner(text).run() if text else []
 
 
+_LINE_END = re.compile("\n[ \t\r\n]*")
+
+
+def split_lines(text: str) -> list[str]:
+    """`text` cut after each line break (and the blank space after it): where
+    `split_sentences` always cuts, with nothing carried over, so splitting each line
+    into sentences gives `split_sentences(text)` (at a fraction of the cost when only
+    some lines need it)."""
+    lines: list[str] = []
+    start = 0
+    for end in _LINE_END.finditer(text):
+        lines.append(text[start:end.end()])
+        start = end.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:，、])\s+|(?<=(?:며|고|서|만|데|면|나|니|해|어|아))\s+")
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kodesk.core.sentences import split_oversize, split_sentences
+from kodesk.core.sentences import split_lines, split_oversize, split_sentences
 
 
 def stripped(text: str) -> list[str]:
@@ -48,6 +48,13 @@ def test_spaces_before_a_line_break_stay_with_the_sentence_before_it() -> None:
     assert split_sentences("첫 문장이다. \n둘째 문장이다.\t셋째.") == [
         "첫 문장이다. \n", "둘째 문장이다.\t", "셋째."]
     assert split_sentences("그가 “간다. 온다.” 했다. 끝") == ["그가 “간다. 온다.” ", "했다. ", "끝"]
+
+
+@given(st.text(alphabet=st.sampled_from(list("가다요 .?!…\"“”「」\n\r\t3U.x")), max_size=300))
+def test_lines_split_into_sentences_are_the_sentences_of_the_text(text: str) -> None:
+    lines = split_lines(text)
+    assert "".join(lines) == text
+    assert [s for line in lines for s in split_sentences(line)] == split_sentences(text)
 
 
 def test_empty_text_has_no_pieces() -> None:

@@ -29,7 +29,9 @@ def _random_texts(seed: int, count: int) -> list[str]:
     rng = random.Random(seed)
     alphabet = sorted(set("".join(CORPUS)))
     words = [w for line in CORPUS for w in line.split(" ") if w]
+    # "> " and "▁" exercise the SentencePiece cut (Gemma never cuts between ">" and "▁").
     pieces = ["<start_of_turn>", "<|eot_id|>", "<bos>", "  ", "\n\n", "\t", " ", "'s", "<0x41>",
+              "> ", "<table> ", "\u2581", "\u2581\u2581",
               "'LL", "'Ve", *"\r\x0b\x0c\x1c\x85\xa0\u2000\u2028\u3000\u200b\u00ad０１٣४",
               *"ⓐ①Ⅷ½²µßÆ\u0301\u1100\u1161\u11a8👍🏽\U000e0001\ue000\U0010fffd"]
     out = []

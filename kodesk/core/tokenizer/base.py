@@ -85,16 +85,6 @@ class VocabTokenizer(ABC):
             out.append(self._piece(i))
         return out
 
-    def _cached(self, word: str) -> list[int] | None:
-        return self._word_cache.get(word)
-
-    def _remember(self, word: str, ids: list[int]) -> None:
-        if len(word) > CACHED_WORD_MAX_CHARS:
-            return
-        if len(self._word_cache) >= WORD_CACHE_LIMIT:
-            self._word_cache.clear()
-        self._word_cache[word] = ids
-
     @abstractmethod
     def _encode_text(self, text: str, prev_special: bool, out: list[int]) -> None:
         """Append the ids of a piece of raw text (no special tokens in it) to `out`."""
@@ -102,3 +92,12 @@ class VocabTokenizer(ABC):
     @abstractmethod
     def _piece(self, token_id: int) -> bytes:
         """The raw bytes token `token_id` stands for."""
+
+
+def remember(cache: dict[str, list[int]], word: str, ids: list[int]) -> None:
+    """Keep the ids of `word` in a word cache (dropped whole when it is full)."""
+    if len(word) > CACHED_WORD_MAX_CHARS:
+        return
+    if len(cache) >= WORD_CACHE_LIMIT:
+        cache.clear()
+    cache[word] = ids

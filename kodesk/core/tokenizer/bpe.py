@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 
-from kodesk.core.tokenizer.base import VocabTokenizer
+from kodesk.core.tokenizer.base import VocabTokenizer, remember
 from kodesk.core.tokenizer.pretokenize import Splitter, byte_decode, byte_encode, pre_tokenizer
 from kodesk.core.tokenizer.specials import BYTE, NORMAL, UNUSED
 from kodesk.core.tokenizer.vocab import Vocab
@@ -30,12 +30,13 @@ class BpeTokenizer(VocabTokenizer):
             self._ranks.setdefault(pair, rank)
 
     def _encode_text(self, text: str, prev_special: bool, out: list[int]) -> None:
+        cache = self._word_cache
         for word in self._splitter.words(text):
-            ids = self._cached(word)
+            ids = cache.get(word)
             if ids is None:
                 ids = self._word_ids(byte_encode(word))
-                self._remember(word, ids)
-            out.extend(ids)
+                remember(cache, word, ids)
+            out += ids
 
     def _word_ids(self, word: str) -> list[int]:
         """llama.cpp's `llm_tokenizer_bpe_session::tokenize` on one byte-encoded word."""

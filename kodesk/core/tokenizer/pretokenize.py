@@ -94,6 +94,10 @@ class Splitter:
         for pattern in self._patterns:
             split: list[str] = []
             for word in words:
+                found: list[str] = pattern.findall(word) if not pattern.groups else []
+                if sum(map(len, found)) == len(word):  # the matches tile the word
+                    split += [w for w in found if w]
+                    continue
                 start = 0
                 for m in pattern.finditer(word):
                     if m.start() > start:

@@ -8,15 +8,19 @@ bytes with the `<0xXX>` byte tokens.
 
 Speed: merges can only join characters that occur next to each other inside some
 vocabulary token, so the text is cut before each "▁" whose left neighbour never
-precedes "▁" in any token; the pieces are tokenized independently and cached.
+precedes "▁" in any token (the guard set; for Gemma only ">"); the pieces are
+tokenized independently and cached. Text with no guard character before a "▁" is
+cut with `str.split`, the usual case.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
-from kodesk.core.tokenizer.base import VocabTokenizer
+from kodesk.core.tokenizer.base import VocabTokenizer, remember
 from kodesk.core.tokenizer.specials import BYTE
 from kodesk.core.tokenizer.vocab import Vocab
 
@@ -29,8 +33,11 @@ class SpmTokenizer(VocabTokenizer):
         super().__init__(vocab, name)
         self._scores = vocab.scores
         self._byte_ids = [self._byte_token(b) for b in range(256)]
-        guard = "".join(re.escape(c) for c in sorted(_chars_before_space(vocab.tokens)))
-        self._cut = re.compile(f"(?<![{guard}])(?={SPACE})" if guard else f"(?={SPACE})")
+        self._guard = frozenset(_chars_before_space(vocab.tokens))
+        #: Finds a "▁" that must not be cut before (its left neighbour is in the guard).
+        self._glued = (re.compile(f"[{''.join(map(re.escape, sorted(self._guard)))}]{SPACE}")
+                       if self._guard else None)
+        self._spaced_cache: dict[str, list[int]] = {}
 
     def _byte_token(self, b: int) -> int | None:
         """llama.cpp's `byte_to_token`: `<0xXX>`, else the byte itself as a token."""
@@ -43,14 +50,44 @@ class SpmTokenizer(VocabTokenizer):
         if self.vocab.add_space_prefix and prev_special:
             text = " " + text
         text = text.replace(" ", SPACE)
-        for chunk in self._cut.split(text):
-            if not chunk:
-                continue
-            ids = self._cached(chunk)
+        if self._glued is not None and self._glued.search(text):
+            self._encode_pieces(self._pieces(text), out)
+            return
+        # Cut before every "▁": the pieces after the first are "▁" + a segment, kept
+        # in a cache of their own keyed by the segment (no string is built).
+        segments = text.split(SPACE)
+        self._encode_pieces(segments[:1], out)
+        spaced = self._spaced_cache
+        for segment in islice(segments, 1, None):
+            ids = spaced.get(segment)
             if ids is None:
-                ids = self._merge(chunk)
-                self._remember(chunk, ids)
-            out.extend(ids)
+                ids = self._merge(SPACE + segment)
+                remember(spaced, segment, ids)
+            out += ids
+
+    def _encode_pieces(self, pieces: Iterable[str], out: list[int]) -> None:
+        cache = self._word_cache
+        for piece in pieces:
+            ids = cache.get(piece)
+            if ids is None:
+                if not piece:
+                    continue
+                ids = self._merge(piece)
+                remember(cache, piece, ids)
+            out += ids
+
+    def _pieces(self, text: str) -> Iterator[str]:
+        """`text` cut before each "▁" whose left neighbour is not in the guard set."""
+        guard = self._guard
+        segments = iter(text.split(SPACE))
+        pending = next(segments)
+        for segment in segments:
+            if pending and pending[-1] in guard:
+                pending += SPACE + segment
+            else:
+                yield pending
+                pending = SPACE + segment
+        yield pending
 
     def _merge(self, text: str) -> list[int]:
         """llama.cpp's `llm_tokenizer_spm_session::tokenize` on one piece of text."""
