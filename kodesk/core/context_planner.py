@@ -28,6 +28,7 @@ from kodesk.core.sentences import split_sentences
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task
 from kodesk.core.token_drift import measure_drift
+from kodesk.core.tokenizer import EstimateTokenizer
 from kodesk.core.types import ChatMessage
 
 Decision = Literal["fits", "raise_ctx", "map_reduce", "refuse"]
@@ -179,7 +180,12 @@ class ContextPlanner:
 
     # -- counting ---------------------------------------------------------------------
     def count_text(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special=False)) if text else 0
+        """Tokens of `text` alone (no BOS/EOS)."""
+        if not text:
+            return 0
+        if isinstance(self._tokenizer, EstimateTokenizer):
+            return self._tokenizer.count(text)  # its ids are `count` placeholders
+        return len(self._tokenizer.encode(text, add_special=False))
 
     def content_tokens(self, messages: Sequence[ChatMessage]) -> int:
         """Tokens of the message texts alone (what the server evaluates at the least)."""

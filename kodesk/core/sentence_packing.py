@@ -62,8 +62,27 @@ class _Run:
 
     def fitting(self, start: int, room: int) -> int:
         """The end of the longest span from `start` within `room` tokens (`start` when
-        not even one piece fits), by bisection."""
-        lo, hi = start, len(self.pieces)
+        not even one piece fits): a guess by characters, then bisection."""
+        pieces = self.pieces
+        lo, hi = start, len(pieces)
+        # Tokens grow about in step with characters: guess the end, then test it and
+        # its successor, which usually settles the answer in two counts.
+        share = room / max(1, self.span(start, hi))
+        chars = share * sum(len(p) for p in pieces[start:])
+        guess, size = start, 0
+        while guess < hi and size + len(pieces[guess]) <= chars:
+            size += len(pieces[guess])
+            guess += 1
+        if guess > lo:
+            if self.span(start, guess) <= room:
+                lo = guess
+            else:
+                hi = guess - 1
+        if lo < hi:
+            if self.span(start, lo + 1) <= room:
+                lo += 1
+            else:
+                hi = lo
         while lo < hi:
             mid = (lo + hi + 1) // 2
             if self.span(start, mid) <= room:

@@ -123,6 +123,10 @@ _CAPTION_TAIL = re.compile(
     r"사진\s*제공\s*[=:]\s*\S+|ⓒ\s*\S+)\s*$", re.IGNORECASE)
 #: Caption tails are looked for in this many last characters of a line.
 _TAIL_WINDOW = 64
+#: Every `_CAPTION_TAIL` match holds one of these (in a lower-cased line): a quick
+#: test that skips the slow expression on most body lines.
+_CAPTION_TAIL_HINT = re.compile(
+    "/|ⓒ|©|기자|특파원|연합뉴스|뉴시스|뉴스1|로이터|일보|신문|ap|afp|epa|db|자료사진|\\[|사진")
 _LINK = re.compile(r"^(?:▶|▷|☞|→|>>|\[관련\s*기사\]|\[관련기사\]|관련기사\s*[:：]|\[단독\]\s*$)")
 _COUNT_BUTTON = re.compile(
     r"^(?:좋아요|싫어요|공감|추천|비추천|댓글|답글|공유|조회|조회수|공감수|구독자|훈훈해요|슬퍼요|화나요|"
@@ -141,16 +145,26 @@ _DATELINE = re.compile(
 _SENTENCE_END = re.compile(r"(?:[가-힣][.?!…]|[.?!][\"'”’)\]]|[다요죠까][.?!]?[\"'”’)]?)\s*$")
 
 
+_MENU_SEPARATORS = re.compile(r"[\s|·/>]+")
+
+
 def _squash(line: str) -> str:
     return "".join(line.split()).lower()
 
 
 def _is_menu(line: str) -> bool:
     """A navigation row or section label: (most of) its words are UI or section words."""
-    words = [w for w in re.split(r"[\s|·/>]+", line) if w]
+    words = [w for w in _MENU_SEPARATORS.split(line) if w]
     if not words:
         return False
-    known = sum(1 for w in words if w.lower() in _UI_WORDS)
+    known = unknown = 0
+    for word in words:
+        if word.lower() in _UI_WORDS:
+            known += 1
+        else:
+            unknown += 1
+            if 2 * unknown > len(words):
+                return False  # under half known: neither test below can pass
     return known == len(words) or (len(words) >= 3 and known / len(words) >= 0.6)
 
 
@@ -172,11 +186,15 @@ def _is_short_junk(line: str, squashed: str) -> bool:
     )
 
 
+def _caption_tail(window: str) -> bool:
+    return (_CAPTION_TAIL_HINT.search(window.lower()) is not None
+            and _CAPTION_TAIL.search(window) is not None)
+
+
 def classify(line: str) -> Kind:
     """The kind of one stripped line (see the module docstring)."""
     if not line:
         return Kind.BLANK
-    squashed = _squash(line)
     if len(line) < 200 and _COPYRIGHT.search(line):
         return Kind.END
     if len(line) < 40 and _END_HEADINGS.match(line):
@@ -184,10 +202,10 @@ def classify(line: str) -> Kind:
     if len(line) < 40 and _RELATED.match(line):
         return Kind.RELATED
     junk = (
-        (len(line) < 80 and _is_short_junk(line, squashed))
+        (len(line) < 80 and _is_short_junk(line, _squash(line)))
         or (len(line) < 160 and _BOILERPLATE.search(line) is not None)
         or _CAPTION_HEAD.match(line) is not None
-        or (len(line) >= 12 and _CAPTION_TAIL.search(line[-_TAIL_WINDOW:]) is not None)
+        or (len(line) >= 12 and _caption_tail(line[-_TAIL_WINDOW:]))
         or _LINK.match(line) is not None
     )
     if junk:
@@ -253,8 +271,9 @@ def clean_web_text(text: str) -> CleanupResult:
     """The title and body of a copied web page (or `text` itself when it is not one)."""
     before = len(text)
     unchanged = CleanupResult(text, before, before, changed=False)
-    lines = [line.replace("\u00a0", " ").replace("\u200b", "").strip()
-             for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    normalized = (text.replace("\r\n", "\n").replace("\r", "\n")
+                  .replace("\u00a0", " ").replace("\u200b", ""))
+    lines = [line.strip() for line in normalized.split("\n")]
     known: dict[str, Kind] = {}  # pages repeat many lines (buttons, counters)
     kinds = [known.get(line) or known.setdefault(line, classify(line)) for line in lines]
     start = _body_start(kinds)

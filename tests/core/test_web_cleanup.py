@@ -10,8 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kodesk.core.web_cleanup import Kind, classify, clean_web_text
+from kodesk.core.web_cleanup import (
+    _CAPTION_TAIL,
+    Kind,
+    _caption_tail,
+    classify,
+    clean_web_text,
+)
 from tests.core.planning_helpers import korean_text
 
 PAGES = Path(__file__).parent / "data" / "webpages"
@@ -107,3 +115,15 @@ def test_a_dateline_is_removed_from_the_first_paragraph() -> None:
 ])
 def test_line_classes(line: str, kind: Kind) -> None:
     assert classify(line) is kind
+
+
+_TAIL_PIECES = st.sampled_from([
+    "/", "ⓒ", "Ⓒ", "©", " ", "=", "[", "]", "(", ")", ":", "기자", "특파원", "연합뉴스", "뉴시스",
+    "뉴스1", "NEWS1", "로이터", "AP", "ap", "AFP", "EPA", "Epa", "DB", "db", "제공", "자료사진",
+    "사진", "취재단", "홍길동", "한국일보", "서울신문", "게티이미지", "신화", "말했다.", "다", "x",
+])
+
+
+@given(st.lists(_TAIL_PIECES, max_size=12).map("".join))
+def test_the_caption_tail_hint_never_skips_a_caption(window: str) -> None:
+    assert _caption_tail(window) is (_CAPTION_TAIL.search(window) is not None)
