@@ -14,6 +14,7 @@ and the tray behave the same. A job:
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -42,6 +43,7 @@ from kodesk.core.map_reduce import MapReduce
 from kodesk.core.model_overrides import NOT_OPTIONS
 from kodesk.core.model_profile import ModelProfiles
 from kodesk.core.tasks import Task
+from kodesk.core.token_drift import DriftLog, measure_drift
 from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done
 from kodesk.core.web_cleanup import CleanupResult, clean_web_text
 
@@ -50,6 +52,8 @@ __all__ = [
     "JobWarning", "PlannedJob", "TaskRunner", "merged_options",
 ]
 
+
+log = logging.getLogger("kodesk")
 
 #: Visible characters held back until the script check has seen them.
 CHECK_AFTER_CHARS = 40
@@ -113,6 +117,8 @@ class TaskRunner:
         profiles: ModelProfiles | None = None,
     ) -> None:
         self.engine = engine
+        #: Planned prompt sizes against the server's `prompt_eval_count`, recent requests.
+        self.drift = DriftLog()
         self._policy: PolicySource = policy if policy is not None else ContextPolicy()
         self.profiles = profiles if profiles is not None else ModelProfiles(engine)
 
@@ -221,6 +227,11 @@ class TaskRunner:
             answer.warnings.append(WRONG_SCRIPT_WARNING)
         stats = answer.stats
         num_ctx = int(options.get("num_ctx") or 0)
+        if stats is not None:
+            drift = self.drift.add(measure_drift(planned_tokens, stats.prompt_eval_count,
+                                                 num_ctx))
+            log.info("prompt tokens: planned %d (content), server evaluated %s, num_ctx %d",
+                     drift.planned, drift.evaluated, num_ctx)
         if stats is not None and server_truncated(planned_tokens, stats.prompt_eval_count,
                                                   num_ctx, estimate=estimate):
             answer.warnings.append(truncation_warning(planned_tokens,
