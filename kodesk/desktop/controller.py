@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 
 from kodesk.core.engine import Engine
-from kodesk.core.errors import KodeskError, Language
+from kodesk.core.errors import KodeskError, Language, Text
 from kodesk.core.history import HistoryStore
 from kodesk.core.input_text import check_input
 from kodesk.core.settings import Settings
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from kodesk.core.runner import TaskRunner
 
 log = logging.getLogger("kodesk")
+NO_SELECTION = Text(ko="선택된 글을 복사하지 못해 클립보드에 있던 글을 사용했습니다.",
+                    en="Nothing was copied from a selection; the clipboard's text was used.")
 
 
 class JobController(QObject):
@@ -130,6 +132,8 @@ class JobController(QObject):
                     self._settings.get("capture.copy_timeout_ms"),
                 )
                 clean = check_input(captured.text, had_other_content=captured.had_other_content)
+                if captured.used_existing_clipboard:
+                    window.add_warning(NO_SELECTION.get(self._lang))
             else:
                 clean = check_input(text)
             self._last = (task_name, clean.text)

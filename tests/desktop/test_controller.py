@@ -200,3 +200,15 @@ def test_length_limit_is_a_visible_warning(controller: JobController, aloop: Asy
     assert controller.window is not None
     assert controller.window.warning.isVisible()
     assert controller.window.warning.text().count("길이 제한") == 1
+
+
+def test_selection_mode_falls_back_with_a_note(controller: JobController, aloop: AsyncLoop,
+                                               fake_ollama: FakeOllama) -> None:
+    controller._settings.set("capture.mode", "selection")
+    controller._settings.set("capture.copy_timeout_ms", 100)
+    QGuiApplication.clipboard().setText(ARTICLE)
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    assert controller.window is not None
+    assert "클립보드에 있던 글을 사용" in controller.window.warning.text()
+    assert ARTICLE.strip() in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
