@@ -127,6 +127,22 @@ def test_sentencepiece_with_leading_space_matches_llama_cpp(
     assert _mismatches(ours, ref, CORPUS + RANDOM[:60]) == []
 
 
+#: The same line at the start, after text and after a special token (whole lines
+#: between special tokens are cached; a leading space changes them).
+_REPEATED_LINES = [
+    "같은 줄이다.", "<start_of_turn>같은 줄이다.\n같은 줄이다.",
+    "같은 줄이다.<start_of_turn>같은 줄이다.", "앞 글\n같은 줄이다.\n\n같은 줄이다. ",
+]
+
+
+def test_lines_seen_before_elsewhere_match_llama_cpp(
+    gemma_path: Path, spm_with_space_prefix: Path
+) -> None:
+    for path in (gemma_path, spm_with_space_prefix):
+        ours = tokenizer_from_gguf(path)
+        assert _mismatches(ours, Reference(path), _REPEATED_LINES * 2) == []
+
+
 PRE_TOKENIZERS = ["llama-bpe", "qwen2", "exaone", "gpt-2", "default", "smollm", "falcon"]
 
 

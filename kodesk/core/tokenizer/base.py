@@ -13,6 +13,11 @@ from kodesk.core.tokenizer.vocab import Vocab
 WORD_CACHE_LIMIT = 200_000
 #: Longer words (long runs without spaces) are not worth keeping.
 CACHED_WORD_MAX_CHARS = 64
+#: Whole pieces of text between special tokens (lines, for Gemma) up to this long are
+#: cached as well: planning counts each line of a long text about three times (the
+#: whole prompt, runs of lines, the chunk prompts). At most this many are kept.
+CACHED_LINE_MAX_CHARS = 1024
+LINE_CACHE_LIMIT = 4096
 
 
 @runtime_checkable
@@ -52,6 +57,9 @@ class VocabTokenizer(ABC):
         # Later duplicates win, as in llama.cpp's `token_to_id[word] = i`.
         self._ids: dict[str, int] = dict(zip(tokens, range(len(tokens)), strict=True))
         self._word_cache: dict[str, list[int]] = {}
+        # By whether a leading space is added (after a special token, when the
+        # vocabulary asks for one): the same line is tokenized differently then.
+        self._line_caches: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
 
     def encode(
         self, text: str, *, add_special: bool = True, parse_special: bool = True
@@ -67,7 +75,17 @@ class VocabTokenizer(ABC):
                 out.append(fragment)
                 prev_special = True
             else:
-                self._encode_text(fragment, prev_special, out)
+                lines = self._line_caches[prev_special and v.add_space_prefix]
+                ids = lines.get(fragment)
+                if ids is None:
+                    start = len(out)
+                    self._encode_text(fragment, prev_special, out)
+                    if len(fragment) <= CACHED_LINE_MAX_CHARS:
+                        if len(lines) >= LINE_CACHE_LIMIT:
+                            lines.clear()
+                        lines[fragment] = out[start:]
+                else:
+                    out += ids
                 prev_special = False
         if add_special and v.add_eos and v.eos_id is not None:
             out.append(v.eos_id)
