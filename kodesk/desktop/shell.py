@@ -30,6 +30,7 @@ from kodesk.desktop.hotkeys import HotkeyService
 from kodesk.desktop.i18n import Labels
 from kodesk.desktop.single_instance import SingleInstance
 from kodesk.desktop.tray import Tray
+from kodesk.engines.endpoint import resolve_host, server_version
 from kodesk.engines.factory import engine_from_settings, task_runner
 from kodesk.paths import AppPaths
 
@@ -59,7 +60,7 @@ class Shell:
         self.tray = tray
         self.single = single
         self.quit_event = quit_event
-        self.engine: Engine = self._first_engine()
+        self._engine: Engine | None = None
         self.tasks: list[Task] = []
         self.hotkeys = HotkeyService()
         self.controller = JobController(
@@ -77,6 +78,13 @@ class Shell:
         self._doctor: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: tuple[Engine, TaskRunner] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """Built on first use (a menu, a hotkey), so an idle tray does not load it."""
+        if self._engine is None:
+            self._engine = self._first_engine()
+        return self._engine
 
     # -- start and stop -------------------------------------------------------------
     def finish_startup(self) -> None:
@@ -107,7 +115,8 @@ class Shell:
         self.hotkeys.stop()
         if self._save_timer.isActive():
             self._save()
-        await self.engine.aclose()
+        if self._engine is not None:
+            await self._engine.aclose()
 
     # -- reactions --------------------------------------------------------------------
     def _on_hotkey(self, binding: str) -> None:
@@ -187,8 +196,9 @@ class Shell:
             self.tray.notify("kodesk", exc.explain(self.labels.lang))
             self.settings.set("engine.kind", "ollama")  # observed: switches again
             return
-        old, self.engine = self.engine, engine
-        self._background(old.aclose())
+        old, self._engine = self._engine, engine
+        if old is not None:
+            self._background(old.aclose())
         self.tray.set_engine(self.settings.get("engine.kind"))
 
     def _model_progress(self, progress: Progress) -> None:
@@ -242,15 +252,13 @@ class Shell:
         """At start: if Ollama is unreachable, offer the embedded engine."""
         if self.settings.get("engine.kind") != "ollama":
             return
+        host = resolve_host(self.args.host, self.settings.get("ollama.endpoint"))
         try:
-            version = await self.engine.version()
+            version = await server_version(host)
         except EngineUnreachable as exc:
             self._offer_embedded(exc)
             return
-        except KodeskError as exc:
-            log.warning("engine check: %s", exc.message("en"))
-            return
-        log.info("ollama %s at %s", version, self.engine.location)
+        log.info("ollama %s at %s", version, host)
 
     def _offer_embedded(self, exc: KodeskError) -> None:
         lang = self.labels.lang

@@ -80,3 +80,19 @@ def resolve_host(
         if candidate and candidate.strip():
             return normalize_host(candidate)
     return DEFAULT_HOST
+
+
+async def server_version(host: str, wait_seconds: float = 3.0) -> str:
+    """`GET /api/version` with plain httpx — a cheap "is Ollama there?" that does not
+    load the Ollama client. Raises EngineUnreachable."""
+    import httpx
+
+    from kodesk.core.errors import EngineUnreachable
+
+    try:
+        async with httpx.AsyncClient(base_url=host, timeout=wait_seconds) as client:
+            response = await client.get("/api/version")
+            response.raise_for_status()
+            return str(response.json().get("version", ""))
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        raise EngineUnreachable(host, type(exc).__name__) from exc

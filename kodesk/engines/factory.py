@@ -10,14 +10,17 @@ from kodesk.core.engine import Engine
 from kodesk.core.settings import Settings
 from kodesk.core.types import Progress
 from kodesk.engines.endpoint import resolve_host
-from kodesk.engines.ollama_engine import OllamaEngine
 from kodesk.paths import AppPaths
 
 if TYPE_CHECKING:
     from kodesk.core.runner import TaskRunner
+    from kodesk.engines.ollama_engine import OllamaEngine
 
 
 def ollama_engine(settings: Settings, host: str | None = None) -> OllamaEngine:
+    # Imported here: the Ollama client (with pydantic) costs ~20 MB and ~0.3 s.
+    from kodesk.engines.ollama_engine import OllamaEngine
+
     return OllamaEngine(
         resolve_host(host, settings.get("ollama.endpoint")),
         connect_timeout=settings.get("ollama.connect_timeout"),

@@ -47,6 +47,7 @@ def test_start_up_fills_the_tray_and_reports_missing_hotkeys(shell: Shell) -> No
     assert tasks == ["summary", "translate", "tokens"]
     assert shell.tray.hotkey_problem.isVisible()  # no DISPLAY here
     assert "DISPLAY" in shell.tray.hotkey_problem.text()
+    assert shell._engine is None  # built on first use, not at start-up
 
 
 def test_tray_choices_become_settings_and_are_saved(shell: Shell, aloop: AsyncLoop) -> None:

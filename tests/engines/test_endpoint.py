@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from kodesk.engines.endpoint import EndpointError, normalize_host, resolve_host
+from kodesk.core.errors import EngineUnreachable
+from kodesk.engines.endpoint import EndpointError, normalize_host, resolve_host, server_version
+from tests.conftest import run_async
+from tests.fake_ollama import FakeOllama
 
 
 @pytest.mark.parametrize(("value", "url"), [
@@ -35,3 +38,9 @@ def test_resolution_order() -> None:
     assert resolve_host(None, "", env) == "http://127.0.0.1:11434"
     assert resolve_host(None, "", {"OLLAMA_HOST": "10.1.1.1"}) == "http://10.1.1.1:11434"
     assert resolve_host(None, "", {}) == "http://127.0.0.1:11434"
+
+
+def test_server_version_probe(fake_ollama: FakeOllama) -> None:
+    assert run_async(server_version(fake_ollama.url)) == "0.33.1"
+    with pytest.raises(EngineUnreachable):
+        run_async(server_version("http://127.0.0.1:9", 1.0))
