@@ -71,16 +71,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=5.0)
     opts = parser.parse_args()
+    fake = FakeOllama().start()  # the usual case: Ollama is running
+    fake.add_model("exaone3.5:2.4b")
     with tempfile.TemporaryDirectory() as tmp, x_session() as xs:
         bare = Path(tmp) / "bare_tray.py"
         bare.write_text(BARE_APP)
         env = {**xs.env, "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config",
                "XDG_CACHE_HOME": f"{tmp}/cache", "XDG_DATA_HOME": f"{tmp}/data",
-               "KODESK_LOG": "info", "OLLAMA_HOST": "127.0.0.1:9"}
+               "KODESK_LOG": "info", "OLLAMA_HOST": fake.url}
         results: dict[str, list[tuple[float, float, float]]] = {"bare": [], "kodesk": []}
         for _ in range(opts.runs):
             results["bare"].append(measure(env, [sys.executable, str(bare)], opts.idle))
             results["kodesk"].append(measure(env, [sys.executable, "-m", "kodesk"], opts.idle))
+    fake.stop()
     print(f"{'':8} {'tray shown (ms)':>16} {'RSS after idle (MB)':>20} {'wake-ups/s':>11}")
     med = {}
     for name, rows in results.items():

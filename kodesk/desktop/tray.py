@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup, QIcon
@@ -13,6 +13,9 @@ from kodesk.core.errors import KodeskError
 from kodesk.core.tasks import Task
 from kodesk.core.types import ModelInfo
 from kodesk.desktop.i18n import Labels
+
+if TYPE_CHECKING:
+    import asyncio
 
 ListModels = Callable[[], Awaitable[list[ModelInfo]]]
 
@@ -149,6 +152,8 @@ class Tray(QObject):
         """Fill the Models submenu from the engine (called when it opens)."""
         if self._refresh is not None and not self._refresh.done():
             return
+        import asyncio  # not at import time: the tray is shown before the event loop exists
+
         self._set_model_items([], placeholder=self._labels.models_loading)
         self._refresh = asyncio.ensure_future(self._load_models())
 
