@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.xsession import AppProcess, x_session
+from tests.fake_ollama import FakeOllama
 
 BARE_APP = """
 import sys, time
