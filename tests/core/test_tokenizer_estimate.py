@@ -106,3 +106,17 @@ def test_custom_ratios_weigh_the_classes() -> None:
     only_hangul = dict.fromkeys(CharClass, 0.0) | {CharClass.HANGUL: 1.0}
     est = EstimateTokenizer(ratios=only_hangul, margin=1.0)
     assert est.count("가나다 abc 123") == 3 + SAFETY_TOKENS
+
+
+def test_lines_counted_before_give_the_same_counts() -> None:
+    est = EstimateTokenizer()
+    text = korean_text(300)
+    lines = text.split("\n")
+    for t in (text, text, "\n".join(lines[5:40]), "머리말\n" + text + "\n\n끝 🙂", lines[7]):
+        assert est.count(t) == reference_count(t)
+
+
+@given(st.lists(st.sampled_from([korean_text(6), korean_text(5, start=9), "", "Ω 😀 abc"]),
+                max_size=12).map("\n".join))
+def test_long_lines_in_any_order_are_counted_like_the_reference(text: str) -> None:
+    assert EstimateTokenizer().count(text) == reference_count(text)

@@ -36,6 +36,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from operator import add
 
 
 class CharClass(Enum):
@@ -65,6 +66,18 @@ SAFETY_MARGIN = 1.3
 SAFETY_TOKENS = 2
 
 ESTIMATE_ID = -1
+
+#: Class counts of lines up to this long are cached, at most `LINE_CACHE_LIMIT` of
+#: them: planning counts each line of a long text about three times (the whole
+#: prompt, runs of lines, the chunk prompts). Only texts whose lines are this long
+#: on average go line by line (many short lines cost more calls than they save).
+CACHED_LINE_MAX_CHARS = 1024
+LINE_CACHE_LIMIT = 2048
+MIN_AVERAGE_LINE = 64
+
+#: Characters of each class, in `CharClass` order.
+ClassCounts = tuple[int, ...]
+_SPACE_INDEX = list(CharClass).index(CharClass.SPACE)
 
 # The classes (`CharClass`), counted with C-speed primitives instead of a loop over
 # the characters. A character is Hangul (syllables and jamo, `script.is_hangul`); else,
@@ -159,7 +172,7 @@ def _hits(data: bytes, members: bytes) -> int:
     return len(data) - len(data.translate(None, members))
 
 
-def _class_tuple(text: str) -> tuple[int, int, int, int, int, int, int]:
+def _class_tuple(text: str) -> ClassCounts:
     """Characters of each class, in `CharClass` order."""
     n = len(text)
     t = _tables()
@@ -179,7 +192,7 @@ def _class_tuple(text: str) -> tuple[int, int, int, int, int, int, int]:
     return hangul, letters, digits, spaces, punct, han, other
 
 
-def _with_astral(text: str) -> tuple[int, int, int, int, int, int, int]:
+def _with_astral(text: str) -> ClassCounts:
     """`_class_tuple` of a text with characters beyond U+FFFF (Han or other)."""
     astral = "".join(_ASTRAL_RUNS.findall(text))
     hangul, letters, digits, spaces, punct, han, other = _class_tuple(
@@ -214,13 +227,33 @@ class EstimateTokenizer:
         table = RATIOS if ratios is None else ratios
         self._ratio_tuple = tuple(table[c] for c in CharClass)
         self._margin = margin
+        self._lines: dict[str, ClassCounts] = {}
 
     def count(self, text: str) -> int:
         if not text:
             return 1
         ratios = self._ratio_tuple
-        raw = sum(ratios[i] * n for i, n in enumerate(_class_tuple(text)))
+        raw = sum(ratios[i] * n for i, n in enumerate(self._classes(text)))
         return math.ceil(raw * self._margin) + SAFETY_TOKENS
+
+    def _classes(self, text: str) -> ClassCounts:
+        """`_class_tuple(text)`, line by line through the cache when lines are long."""
+        breaks = text.count("\n")
+        if not breaks or len(text) < MIN_AVERAGE_LINE * (breaks + 1):
+            return _class_tuple(text)
+        cache = self._lines
+        totals = [0] * len(CharClass)
+        totals[_SPACE_INDEX] = breaks
+        for line in text.split("\n"):
+            counts = cache.get(line)
+            if counts is None:
+                counts = _class_tuple(line)
+                if len(line) <= CACHED_LINE_MAX_CHARS:
+                    if len(cache) >= LINE_CACHE_LIMIT:
+                        cache.clear()
+                    cache[line] = counts
+            totals = list(map(add, totals, counts))
+        return tuple(totals)
 
     def encode(self, text: str, *, add_special: bool = True) -> list[int]:
         return [ESTIMATE_ID] * self.count(text)
