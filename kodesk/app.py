@@ -53,8 +53,8 @@ def run_app(args: argparse.Namespace) -> int:
     labels = labels_for(pick_language(loaded.settings.get("ui.language")))
 
     def icon(name: str) -> QIcon:
-        sizes = {s: str(resource_path(f"icons/{name}-{s}.png")) for s in (16, 24, 32, 48, 64)}
-        return load_icon(str(resource_path(f"icons/{name}.svg")), sizes)
+        return load_icon([str(resource_path(f"icons/{name}-{size}.png"))
+                          for size in (16, 20, 24, 32, 40, 48, 64, 128, 256)])
 
     app.setWindowIcon(icon("kodesk"))
     shell: dict[str, Any] = {}

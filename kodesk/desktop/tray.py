@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 ListModels = Callable[[], Awaitable[list[ModelInfo]]]
 
 
-def load_icon(svg: str, sizes: dict[int, str]) -> QIcon:
-    """An icon from the SVG plus pre-rendered PNGs, so small sizes stay crisp."""
-    icon = QIcon(svg)
-    for path in sizes.values():
+def load_icon(pngs: Sequence[str]) -> QIcon:
+    """An icon from pre-rendered PNG sizes: crisp at every size, and no SVG plugin to load
+    before the tray appears."""
+    icon = QIcon()
+    for path in pngs:
         icon.addFile(path)
     return icon
 
