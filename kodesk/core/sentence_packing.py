@@ -22,6 +22,8 @@ from kodesk.core.sentences import split_lines, split_oversize, split_sentences
 
 #: Sentences are counted in runs of at most (chunk budget / this) characters.
 RUN_SHARE = 16
+#: Lines over this many run sizes are cut into sentences before packing.
+LONG_LINE = 4
 
 Count = Callable[[str], int]
 
@@ -97,8 +99,11 @@ def pack(text: str, budget: int, count: Count) -> list[str]:
     tokens allow, of about equal size (a last chunk of a few sentences summarizes
     badly). The chunks joined are `text`, minus chunks of whitespace only."""
     max_chars = max(1, budget // RUN_SHARE)
+    # A line a few times over the run size is a run of its own (cut into sentences only
+    # if a chunk ends in it); longer ones are cut now, so no span counted is too long.
     units = [unit for line in split_lines(text)
-             for unit in (split_sentences(line) if len(line) > max_chars else [line])]
+             for unit in (split_sentences(line) if len(line) > LONG_LINE * max_chars
+                          else [line])]
     runs = [_Run(r, count, budget) for r in _runs(units, max_chars)]
     fewest = len(_greedy(runs, budget))
     total = sum(run.tokens for run in runs)
