@@ -115,7 +115,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("window.placement", str, "cursor",
             "Where the answer window opens", choices=("cursor", "remember")),
     Setting("window.position", list, [], "Last answer window position [x, y]"),
-    Setting("window.size", list, [460, 300], "Answer window size [width, height]"),
+    Setting("window.size", list, [480, 320], "Answer window size [width, height]"),
     Setting("history.enabled", bool, False, "Keep a local history of answers (SQLite)"),
     Setting("ui.language", str, "auto", "Interface language", choices=("auto", "ko", "en")),
     Setting("context.max_num_ctx", int, 16384,

@@ -7,11 +7,12 @@ only the unfinished last paragraph is replaced on a flush, never the whole answe
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QCursor,
     QGuiApplication,
+    QHideEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizeGrip,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -52,6 +54,7 @@ class AnswerWindow(QWidget):
         pasteBackRequested(str): put this text where the user was typing.
         copied(str): the answer was copied to the clipboard.
         moved(QPoint): the user dragged the window to a new position.
+        hidden(QSize): the window was closed or hidden, at this size (to remember it).
     """
 
     stopRequested = Signal()
@@ -59,6 +62,7 @@ class AnswerWindow(QWidget):
     pasteBackRequested = Signal(str)
     copied = Signal(str)
     moved = Signal(QPoint)
+    hidden = Signal(QSize)
 
     def __init__(self, labels: Labels, parent: QWidget | None = None) -> None:
         flags = (Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
@@ -145,6 +149,8 @@ class AnswerWindow(QWidget):
                        self.paste_button, self.details_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(QSizeGrip(frame), 0,
+                          Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
         layout.addLayout(buttons)
         self.footer = QLabel(frame)
         self.footer.setObjectName("footer")
@@ -248,7 +254,6 @@ class AnswerWindow(QWidget):
         """Put the window just below-right of `point` (the cursor), fully on screen."""
         anchor = QCursor.pos() if point is None else point
         screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
-        self.adjustSize()
         self.move(fit_on_screen(QRect(anchor + QPoint(16, 16), self.size()),
                                 screen.availableGeometry()))
 
@@ -307,6 +312,10 @@ class AnswerWindow(QWidget):
             self._drag_offset = None
             self.moved.emit(self.pos())
         super().mouseReleaseEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.hidden.emit(self.size())
+        super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._streaming:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QPoint, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QSize, QTimer, Signal
 
 from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError, Language, Text
@@ -70,6 +70,7 @@ class JobController(QObject):
         self._history = history
         self._labels = labels_for(language)
         self._last_plan: Plan | None = None
+        self._tall = False
         self._job: asyncio.Task[None] | None = None
         self._last: tuple[str, str] | None = None
 
@@ -110,6 +111,7 @@ class JobController(QObject):
             self._window.retryRequested.connect(self.retry)
             self._window.pasteBackRequested.connect(self._paste_back)
             self._window.moved.connect(self._remember_position)
+            self._window.hidden.connect(self._remember_size)
         return self._window
 
     async def _run(self, task_name: str, text: str | None) -> None:
@@ -120,7 +122,7 @@ class JobController(QObject):
             self._show(window, task_name, "")
             window.show_error(str(exc))
             return
-        self._show(window, task.title.get(self._lang), task.model)
+        self._show(window, task.title.get(self._lang), task.model, tall=task.name == "tokens")
         # Imported on the first job, not at start-up: planning pulls in the tokenizers.
         from kodesk.core.job_setup import job_request
 
@@ -232,8 +234,12 @@ class JobController(QObject):
             self._last_plan = event.plan
             window.finish(event.stats)
 
-    def _show(self, window: AnswerWindow, title: str, model: str) -> None:
+    def _show(self, window: AnswerWindow, title: str, model: str, *,
+              tall: bool = False) -> None:
         window.begin(title, model)
+        self._tall = tall
+        width, height = self._settings.get("window.size")
+        window.resize(max(width, 320), max(height, 560 if tall else 200))
         position = self._settings.get("window.position")
         if self._settings.get("window.placement") == "remember" and len(position) == 2:
             window.move(QPoint(*position))
@@ -245,6 +251,11 @@ class JobController(QObject):
 
     def _remember_position(self, point: QPoint) -> None:
         self._settings.set("window.position", [point.x(), point.y()])
+
+    def _remember_size(self, size: QSize) -> None:
+        """The user's size for ordinary answers (the taller token view is not kept)."""
+        if not self._tall:
+            self._settings.set("window.size", [size.width(), size.height()])
 
     def _paste_back(self, text: str) -> None:
         window = self._ensure_window()

@@ -212,3 +212,18 @@ def test_selection_mode_falls_back_with_a_note(controller: JobController, aloop:
     assert controller.window is not None
     assert "클립보드에 있던 글을 사용" in controller.window.warning.text()
     assert ARTICLE.strip() in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
+
+
+def test_window_size_is_remembered(controller: JobController, aloop: AsyncLoop,
+                                   fake_ollama: FakeOllama) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and window.size().width() == 480
+    window.resize(600, 400)
+    window.close()
+    assert controller._settings.get("window.size") == [600, 400]
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    assert (window.width(), window.height()) == (600, 400)
