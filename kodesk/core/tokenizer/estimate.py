@@ -116,8 +116,10 @@ class _Blocks:
     def of(cls, ranges: Iterable[tuple[int, int]]) -> _Blocks:
         lows: dict[int, set[int]] = {}
         for first, last in ranges:
-            for cp in range(first, last + 1):
-                lows.setdefault(cp >> 8, set()).add(cp & 0xFF)
+            for high in range(first >> 8, (last >> 8) + 1):
+                start = first & 0xFF if high == first >> 8 else 0
+                end = last & 0xFF if high == last >> 8 else 0xFF
+                lows.setdefault(high, set()).update(range(start, end + 1))
         whole = bytes(sorted(h for h, s in lows.items() if len(s) == 256))
         partial = tuple((h, _table({h}), _table(s)) for h, s in sorted(lows.items())
                         if len(s) < 256)
