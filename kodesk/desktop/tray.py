@@ -69,6 +69,7 @@ class Tray(QObject):
         self._task_group = QActionGroup(self)
         self._task_group.setExclusive(True)
         self._task_actions: list[QAction] = []
+        self._task_hotkeys: dict[str, str] = {}
         self._tasks_end = self.menu.addSeparator()
         self.models_menu = self.menu.addMenu(labels.models)
         self.models_menu.aboutToShow.connect(self.refresh_models)
@@ -109,13 +110,28 @@ class Tray(QObject):
             action = QAction(title, self.menu)
             action.setCheckable(True)
             action.setChecked(task.name == current)
-            action.setData(task.name)
-            if task.name in hotkeys:
-                action.setText(f"{title}\t{hotkeys[task.name]}")
-            action.triggered.connect(lambda _=False, n=task.name: self.taskChosen.emit(n))
+            action.setData((task.name, title))
+            action.triggered.connect(lambda _=False, n=task.name: self._choose_task(n))
             self._task_group.addAction(action)
             self.menu.insertAction(self._tasks_end, action)
             self._task_actions.append(action)
+        self._task_hotkeys = dict(hotkeys)
+        self._label_tasks()
+
+    def _choose_task(self, name: str) -> None:
+        self._label_tasks()
+        self.taskChosen.emit(name)
+
+    def _label_tasks(self) -> None:
+        """Each task with its own hotkey; the checked one also shows the main hotkey."""
+        for action in self._task_actions:
+            name, title = action.data()
+            key = self._task_hotkeys.get(name) or (self._hotkey if action.isChecked() else "")
+            action.setText(f"{title}\t{key}" if key else title)
+
+    def current_task(self) -> str:
+        checked = self._task_group.checkedAction()
+        return str(checked.data()[0]) if checked is not None else ""
 
     def set_model(self, model: str) -> None:
         self._model = model
@@ -131,6 +147,7 @@ class Tray(QObject):
 
     def set_hotkey(self, label: str) -> None:
         self._hotkey = label
+        self._label_tasks()
         self._update_tooltip()
 
     def set_hotkey_problem(self, reason: str) -> None:

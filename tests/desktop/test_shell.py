@@ -43,7 +43,7 @@ def shell(aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path,
 
 
 def test_start_up_fills_the_tray_and_reports_missing_hotkeys(shell: Shell) -> None:
-    tasks = [a.data() for a in shell.tray._task_actions]
+    tasks = [a.data()[0] for a in shell.tray._task_actions]
     assert tasks == ["summary", "translate", "tokens"]
     assert shell.tray.hotkey_problem.isVisible()  # no DISPLAY here
     assert "DISPLAY" in shell.tray.hotkey_problem.text()

@@ -29,15 +29,16 @@ def test_menu_lists_tasks_with_the_checked_one(aloop: AsyncLoop,
                                                fake_ollama: FakeOllama) -> None:
     tray = make_tray(OllamaEngine(fake_ollama.url))
     items = texts(tray)
-    assert items[:4] == ["작업", "한 줄 요약", "번역 (한↔영)\tCtrl+Alt+T", "토큰 설명"]
+    assert items[:4] == ["작업", "한 줄 요약\tCtrl+Alt+K", "번역 (한↔영)\tCtrl+Alt+T", "토큰 설명"]
     assert {"모델", "단축키 일시 중지", "연결 진단…", "설정…", "끝내기"} <= set(items)
-    checked = [a.data() for a in tray._task_actions if a.isChecked()]
-    assert checked == ["summary"]
+    assert tray.current_task() == "summary"
     chosen: list[str] = []
     tray.taskChosen.connect(chosen.append)
     tray._task_actions[1].trigger()
     assert chosen == ["translate"]
-    assert [a.data() for a in tray._task_actions if a.isChecked()] == ["translate"]
+    assert tray.current_task() == "translate"
+    tray._task_actions[2].trigger()
+    assert texts(tray)[1:4] == ["한 줄 요약", "번역 (한↔영)\tCtrl+Alt+T", "토큰 설명\tCtrl+Alt+K"]
 
 
 def test_models_submenu_is_filled_from_tags_and_switches(
