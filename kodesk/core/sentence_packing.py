@@ -110,9 +110,10 @@ def pack(text: str, budget: int, count: Count) -> list[str]:
     target = min(budget, -(-total // max(1, fewest)))
     chunks = _greedy(runs, target)
     while len(chunks) > fewest and target < budget:
-        # Spread what spilled over into the extra chunks across the others.
+        # Spread what spilled over into the extra chunks across the others (at least
+        # 1% more: sentence ends rarely fall right at the target).
         spilled = sum(tokens for _, tokens in chunks[fewest:])
-        target = min(budget, target + max(1, -(-spilled // max(1, fewest))))
+        target = min(budget, target + max(1, target // 100, -(-spilled // max(1, fewest))))
         chunks = _greedy(runs, target)
     return [c for c, _ in chunks if c.strip()]
 
