@@ -6,7 +6,7 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.job_events import JobRequest
 from kodesk.core.model_overrides import keep_alive_value, model_overrides
-from kodesk.core.settings import Settings
+from kodesk.core.settings import Settings, default_model_key
 from kodesk.core.tasks import Task
 
 NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
@@ -30,9 +30,12 @@ async def choose_model(engine: Engine, *preferred: str | None) -> str:
 
 async def job_request(engine: Engine, settings: Settings, task: Task, text: str,
                       model: str | None = None) -> JobRequest:
-    """The request for `task` on `text`: the model (`model`, the task's, the default
-    setting, the first installed) and that model's overrides from the settings."""
-    chosen = await choose_model(engine, model, task.model, settings.get("model.default"))
+    """The request for `task` on `text`: the model (`model`, the task's — Ollama names
+    only —, the engine's default-model setting, its first model) and that model's
+    overrides from the settings."""
+    default = settings.get(default_model_key(engine.kind))
+    chosen = await choose_model(engine, model, task.model if engine.kind == "ollama" else None,
+                                default)
     overrides = model_overrides(settings.get("models.overrides"), chosen)
     return JobRequest(
         task=overrides.apply_to(task), text=text, model=chosen, overrides=overrides.options,

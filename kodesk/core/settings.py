@@ -128,12 +128,19 @@ SCHEMA: tuple[Setting, ...] = (
             maximum=8),
     Setting("embedded.models_dir", str, "", "Folder of GGUF files; empty: the user data folder"),
     Setting("embedded.model", str, "", "GGUF used by the embedded engine; empty: built-in"),
+    Setting("embedded.default_model", str, "",
+            "Model (file name) the embedded engine answers with; empty: the first one"),
     Setting("startup.at_login", bool, False, "Start kodesk when you log in"),
     Setting("tasks.custom", list, [], "Your own tasks", check=_list_of_tables),
     Setting("models.overrides", dict, {}, "Per-model option overrides: model → options"),
 )
 
 BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
+
+
+def default_model_key(engine_kind: str) -> str:
+    """Each engine has its own default model (their model names differ)."""
+    return "embedded.default_model" if engine_kind == "embedded" else "model.default"
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 #: version n → function turning a version-n document into version n+1.

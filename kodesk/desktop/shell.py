@@ -20,7 +20,7 @@ from kodesk.core.engine import Engine
 from kodesk.core.errors import EngineUnreachable, KodeskError
 from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
-from kodesk.core.settings import LoadResult, SettingsStore
+from kodesk.core.settings import LoadResult, SettingsStore, default_model_key
 from kodesk.core.tasks import Task, all_tasks
 from kodesk.core.types import Progress
 from kodesk.desktop.answer_window import AnswerWindow
@@ -89,10 +89,10 @@ class Shell:
     # -- start and stop -------------------------------------------------------------
     def finish_startup(self) -> None:
         self._load_tasks()
-        self.tray.set_model(self.settings.get("model.default"))
+        self.tray.set_model(self._default_model())
         self.tray.set_engine(self.settings.get("engine.kind"))
         self.tray.taskChosen.connect(lambda name: self.settings.set("task.default", name))
-        self.tray.modelChosen.connect(lambda name: self.settings.set("model.default", name))
+        self.tray.modelChosen.connect(self._choose_model)
         self.tray.engineChosen.connect(lambda kind: self.settings.set("engine.kind", kind))
         self.tray.pauseToggled.connect(self.hotkeys.set_paused)
         self.tray.settingsRequested.connect(self.open_settings)
@@ -160,11 +160,17 @@ class Shell:
             self._apply_hotkeys()
         if key == "task.default":
             self._load_tasks()
-        if key == "model.default":
-            self.tray.set_model(self.settings.get("model.default"))
+        if key in ("model.default", "embedded.default_model", "engine.kind"):
+            self.tray.set_model(self._default_model())
 
 
     # -- helpers ----------------------------------------------------------------------
+    def _default_model(self) -> str:
+        return str(self.settings.get(default_model_key(self.settings.get("engine.kind"))))
+
+    def _choose_model(self, name: str) -> None:
+        self.settings.set(default_model_key(self.settings.get("engine.kind")), name)
+
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run `coro` without waiting; keep a reference until it ends."""
         task = asyncio.ensure_future(coro)

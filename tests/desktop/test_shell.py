@@ -81,3 +81,14 @@ def test_custom_task_appears_in_the_tray(shell: Shell) -> None:
     texts = [a.text() for a in shell.tray._task_actions]
     assert texts[-1] == "교정\tCtrl+Alt+J"
 
+
+
+def test_each_engine_keeps_its_own_default_model(shell: Shell) -> None:
+    shell.tray.modelChosen.emit("exaone3.5:7.8b")
+    assert shell.settings.get("model.default") == "exaone3.5:7.8b"
+    shell.settings.set("embedded.default_model", "gemma-3-270m-q4_k_m")
+    shell.settings.set("engine.kind", "embedded")
+    assert "gemma-3-270m-q4_k_m" in shell.tray.icon.toolTip()
+    shell.tray.modelChosen.emit("my-exaone-q4")
+    assert shell.settings.get("embedded.default_model") == "my-exaone-q4"
+    assert shell.settings.get("model.default") == "exaone3.5:7.8b"
