@@ -95,6 +95,15 @@ class JobController(QObject):
         if self._last is not None:
             self.start(*self._last)
 
+    def set_language(self, language: Language) -> None:
+        """Answers from now on in `language`; the window is rebuilt for the next job."""
+        self._lang = language
+        self._labels = labels_for(language)
+        if self._window is not None and not self._window.streaming:
+            self._window.close()
+            self._window.deleteLater()
+            self._window = None
+
     @property
     def window(self) -> AnswerWindow | None:
         return self._window

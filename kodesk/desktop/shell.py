@@ -27,7 +27,7 @@ from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture
 from kodesk.desktop.controller import JobController
 from kodesk.desktop.hotkeys import HotkeyService
-from kodesk.desktop.i18n import Labels
+from kodesk.desktop.i18n import Labels, labels_for, pick_language
 from kodesk.desktop.single_instance import SingleInstance
 from kodesk.desktop.tray import Tray
 from kodesk.engines.endpoint import resolve_host, server_version
@@ -159,6 +159,11 @@ class Shell:
             self._load_tasks()
             self._apply_hotkeys()
         if key == "task.default":
+            self._load_tasks()
+        if key == "ui.language":
+            self.labels = labels_for(pick_language(self.settings.get("ui.language")))
+            self.tray.set_labels(self.labels)
+            self.controller.set_language(self.labels.lang)
             self._load_tasks()
         if key in ("model.default", "embedded.default_model", "engine.kind"):
             self.tray.set_model(self._default_model())

@@ -65,41 +65,56 @@ class Tray(QObject):
         self._refresh: asyncio.Task[None] | None = None
         self.icon = QSystemTrayIcon(icon, self)
         self.menu = QMenu()
-        self.tasks_menu_title = self.menu.addSection(labels.tasks)
+        self.tasks_menu_title = self.menu.addSection("")
         self._task_group = QActionGroup(self)
         self._task_group.setExclusive(True)
         self._task_actions: list[QAction] = []
         self._task_hotkeys: dict[str, str] = {}
         self._tasks_end = self.menu.addSeparator()
-        self.models_menu = self.menu.addMenu(labels.models)
+        self.models_menu = self.menu.addMenu("")
         self.models_menu.aboutToShow.connect(self.refresh_models)
         self._model_group = QActionGroup(self)
         self._model_group.setExclusive(True)
-        self.engine_menu = self.menu.addMenu(labels.engine)
+        self.engine_menu = self.menu.addMenu("")
         self._engine_group = QActionGroup(self)
-        for kind, text in (("ollama", "Ollama"), ("embedded", labels.use_embedded)):
-            action = self.engine_menu.addAction(text)
+        for kind in ("ollama", "embedded"):
+            action = self.engine_menu.addAction("")
             action.setCheckable(True)
             action.setData(kind)
             self._engine_group.addAction(action)
         self._engine_group.triggered.connect(lambda a: self.engineChosen.emit(a.data()))
-        self.pause_action = self.menu.addAction(labels.pause_hotkeys)
+        self.pause_action = self.menu.addAction("")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self._on_pause)
         self.hotkey_problem = self.menu.addAction("")
         self.hotkey_problem.setEnabled(False)
         self.hotkey_problem.setVisible(False)
         self.menu.addSeparator()
-        self.doctor_action = self.menu.addAction(labels.connection_doctor)
+        self.doctor_action = self.menu.addAction("")
         self.doctor_action.triggered.connect(self.doctorRequested)
-        self.settings_action = self.menu.addAction(labels.settings)
+        self.settings_action = self.menu.addAction("")
         self.settings_action.triggered.connect(self.settingsRequested)
-        self.quit_action = self.menu.addAction(labels.quit)
+        self.quit_action = self.menu.addAction("")
         self.quit_action.triggered.connect(self.quitRequested)
         self.icon.setContextMenu(self.menu)
+        self.set_labels(labels)
         self.icon.activated.connect(self._on_activated)
 
     # -- state from the app ---------------------------------------------------------
+    def set_labels(self, labels: Labels) -> None:
+        """Show the menu in `labels`' language (the language setting changed)."""
+        self._labels = labels
+        self.tasks_menu_title.setText(labels.tasks)
+        self.models_menu.setTitle(labels.models)
+        self.engine_menu.setTitle(labels.engine)
+        for action in self._engine_group.actions():
+            action.setText("Ollama" if action.data() == "ollama" else labels.use_embedded)
+        self.pause_action.setText(labels.pause_hotkeys)
+        self.doctor_action.setText(labels.connection_doctor)
+        self.settings_action.setText(labels.settings)
+        self.quit_action.setText(labels.quit)
+        self._update_tooltip()
+
     def set_tasks(self, tasks: Sequence[Task], current: str, hotkeys: dict[str, str]) -> None:
         for action in self._task_actions:
             self._task_group.removeAction(action)

@@ -92,3 +92,13 @@ def test_each_engine_keeps_its_own_default_model(shell: Shell) -> None:
     shell.tray.modelChosen.emit("my-exaone-q4")
     assert shell.settings.get("embedded.default_model") == "my-exaone-q4"
     assert shell.settings.get("model.default") == "exaone3.5:7.8b"
+
+
+def test_language_change_applies_without_restart(shell: Shell) -> None:
+    shell.settings.set("ui.language", "en")
+    texts = [a.text() for a in shell.tray.menu.actions() if a.text()]
+    assert "Settings…" in texts and "Quit" in texts
+    assert [a.text().split("\t")[0] for a in shell.tray._task_actions][:2] == [
+        "One-line summary", "Translate (Korean↔English)"]
+    shell.settings.set("ui.language", "ko")
+    assert "끝내기" in [a.text() for a in shell.tray.menu.actions()]
