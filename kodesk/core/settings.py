@@ -81,6 +81,12 @@ def _hotkey_map(value: Any) -> str | None:
     return None
 
 
+def _tables_by_name(value: Any) -> str | None:
+    if not all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items()):
+        return "each model's overrides must be a table"
+    return None
+
+
 def _list_of_tables(value: Any) -> str | None:
     if not all(isinstance(item, dict) for item in value):
         return "each entry must be a table"
@@ -132,7 +138,8 @@ SCHEMA: tuple[Setting, ...] = (
             "Model (file name) the embedded engine answers with; empty: the first one"),
     Setting("startup.at_login", bool, False, "Start kodesk when you log in"),
     Setting("tasks.custom", list, [], "Your own tasks", check=_list_of_tables),
-    Setting("models.overrides", dict, {}, "Per-model option overrides: model → options"),
+    Setting("models.overrides", dict, {}, "Per-model option overrides: model → options",
+            check=_tables_by_name),
 )
 
 BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}

@@ -54,6 +54,8 @@ def test_invalid_values_are_refused() -> None:
         settings.set("context.max_num_ctx", 16)
     with pytest.raises(SettingsError, match="modifier"):
         settings.set("hotkey.main", "hyper+k")
+    with pytest.raises(SettingsError, match="must be a table"):
+        settings.set("models.overrides", {"exaone3.5:2.4b": "hot"})
     with pytest.raises(SettingsError, match="unknown setting"):
         settings.set("no.such", 1)
 
