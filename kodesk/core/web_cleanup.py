@@ -142,6 +142,9 @@ _DATELINE = re.compile(
     r"^(?:[(\[【]\s*[가-힣A-Za-z]{1,10}\s*=\s*[^)\]】]{1,12}[)\]】]\s*"
     r"(?:[가-힣]{2,4}(?:·[가-힣]{2,4})*\s*(?:기자|특파원)\s*(?:=|ㅣ|\|)\s*)?"
     r"|\[[^\]]{2,20}\s[가-힣]{2,4}\s?기자\]\s*)")
+#: Credits, dates, script marks, subscribe buttons and counters in one expression.
+_SHORT_JUNK = re.compile("|".join(
+    f"(?:{p.pattern})" for p in (_CREDITS, _DATE, _SCRIPT_MARK, _SUBSCRIBE, _COUNT_BUTTON)))
 _SENTENCE_END = re.compile(r"(?:[가-힣][.?!…]|[.?!][\"'”’)\]]|[다요죠까][.?!]?[\"'”’)]?)\s*$")
 
 
@@ -175,11 +178,7 @@ def _is_short_junk(line: str, squashed: str) -> bool:
         or len(squashed) <= 2
         or ("@" in line and _EMAIL.search(line) is not None)
         or (len(line) < 50 and _REPORTER.match(line) is not None)
-        or _CREDITS.match(line) is not None
-        or _DATE.match(line) is not None
-        or _SCRIPT_MARK.match(line) is not None
-        or _SUBSCRIBE.match(line) is not None
-        or _COUNT_BUTTON.match(line) is not None
+        or _SHORT_JUNK.match(line) is not None
         or (len(line) < 40 and _BREADCRUMB.match(line) is not None)
         or _is_menu(line)
         or _NUMBERS.fullmatch(line) is not None

@@ -15,6 +15,12 @@ from hypothesis import strategies as st
 
 from kodesk.core.web_cleanup import (
     _CAPTION_TAIL,
+    _COUNT_BUTTON,
+    _CREDITS,
+    _DATE,
+    _SCRIPT_MARK,
+    _SHORT_JUNK,
+    _SUBSCRIBE,
     Kind,
     _caption_tail,
     classify,
@@ -127,3 +133,16 @@ _TAIL_PIECES = st.sampled_from([
 @given(st.lists(_TAIL_PIECES, max_size=12).map("".join))
 def test_the_caption_tail_hint_never_skips_a_caption(window: str) -> None:
     assert _caption_tail(window) is (_CAPTION_TAIL.search(window) is not None)
+
+
+def test_the_combined_short_line_expression_matches_where_one_of_its_parts_does() -> None:
+    parts = (_CREDITS, _DATE, _SCRIPT_MARK, _SUBSCRIBE, _COUNT_BUTTON)
+    lines = {line.strip() for name in NAMES
+             for line in (PAGES / f"{name}.txt").read_text(encoding="utf-8").split("\n")}
+    lines |= {"입력 2024.05.01 10:00", "[앵커]", "좋아요 12", "기자 구독", "영상편집: 홍길동"}
+    hits = 0
+    for line in lines:
+        expected = any(p.match(line) for p in parts)
+        assert (_SHORT_JUNK.match(line) is not None) is expected, line
+        hits += expected
+    assert hits >= 5
