@@ -27,7 +27,22 @@ def gui_main() -> None:
     raise SystemExit(run_app(build_parser().parse_args(sys.argv[1:])))
 
 
+def no_display_reason(environ: dict[str, str] | None = None,
+                      platform: str = sys.platform) -> str:
+    """Why the tray app cannot open a window here ("" when it can)."""
+    env = dict(os.environ) if environ is None else environ
+    if platform.startswith("linux") and not (
+            env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM")):
+        return ("kodesk: no graphical display (DISPLAY and WAYLAND_DISPLAY are not set). "
+                "Run it in a desktop session, or use the commands: kodesk run summary < file.txt")
+    return ""
+
+
 def run_app(args: argparse.Namespace) -> int:
+    reason = no_display_reason()
+    if reason:
+        print(reason, file=sys.stderr)
+        return 1
     logging.basicConfig(level=os.environ.get("KODESK_LOG", "WARNING").upper(),
                         format="kodesk: %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
