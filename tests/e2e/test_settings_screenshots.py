@@ -22,7 +22,8 @@ from tests.core.modelfile_fixtures import COMMUNITY_PATH
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 COMMUNITY_MODELFILE = COMMUNITY_PATH
-SHOTS = ("connection", "models", "models-details", "create", "parameters", "tasks", "general")
+SHOTS = ("connection", "models", "models-details", "create", "parameters", "context", "tasks",
+         "general")
 
 
 @pytest.mark.e2e
@@ -49,6 +50,9 @@ async def _shoot(out: Path, work: Path) -> None:
 
     fake = FakeOllama().start()
     fake.add_model("exaone3.5:7.8b", size=4_790_000_000, parameter_size="7.8B",
+                   verbose_info={"exaone.block_count": 32, "exaone.attention.head_count": 32,
+                                 "exaone.attention.head_count_kv": 8,
+                                 "exaone.embedding_length": 4096},
                    system="당신은 LG AI Research의 EXAONE입니다.",
                    parameters='stop "[|endofturn|]"\ntemperature 0.7', license="EXAONE AI Model "
                    "License Agreement 1.1 - NC")
@@ -62,7 +66,7 @@ async def _shoot(out: Path, work: Path) -> None:
     fake.pullable.add("exaone3.5:32b")
     fake.pull_script = PullScript(total=19_300_000_000, steps=400, delay=0.05)
     settings = Settings({
-        "ollama.endpoint": fake.url, "ui.language": "ko",
+        "ollama.endpoint": fake.url, "ui.language": "ko", "model.default": "exaone3.5:7.8b",
         "models.overrides": {"exaone3.5:7.8b": {"temperature": 0.3, "num_ctx": 8192,
                                                 "system": "한국어로 간결하게 답하세요."}},
         "tasks.custom": [{"name": "polite", "title": "존댓말로 고치기",
@@ -123,6 +127,13 @@ async def _shoot(out: Path, work: Path) -> None:
     dialog.parameters_page.select_model("exaone3.5:7.8b")
     await settle()
     grab("parameters")
+
+    dialog.show_page("context")
+    for _ in range(300):
+        await asyncio.sleep(0.01)
+        if "GiB" in dialog.context_page.memory.text():
+            break
+    grab("context")
 
     dialog.show_page("tasks")
     dialog.tasks_page.list.setCurrentRow(3)

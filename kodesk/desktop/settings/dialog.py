@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from kodesk.core.settings import Settings, SettingsStore
 from kodesk.desktop.autostart import Autostart
 from kodesk.desktop.settings.connection_page import ConnectionPage
+from kodesk.desktop.settings.context_page import ContextPage
 from kodesk.desktop.settings.create_page import CreatePage
 from kodesk.desktop.settings.fields import SettingsBinding
 from kodesk.desktop.settings.general_page import GeneralPage
@@ -27,7 +28,7 @@ from kodesk.desktop.settings.page import ModelCatalog, PageContext, SettingsPage
 from kodesk.desktop.settings.parameters_page import ParametersPage
 from kodesk.desktop.settings.tasks_page import TasksPage
 
-PAGE_NAMES = ("connection", "models", "create", "parameters", "tasks", "general")
+PAGE_NAMES = ("connection", "models", "create", "parameters", "context", "tasks", "general")
 
 
 class SettingsDialog(QDialog):
@@ -84,11 +85,12 @@ class SettingsDialog(QDialog):
         self.models_page = ModelsPage(ctx)
         self.create_page = CreatePage(ctx)
         self.parameters_page = ParametersPage(ctx)
+        self.context_page = ContextPage(ctx)
         self.tasks_page = TasksPage(ctx)
         self.general_page = GeneralPage(ctx)
         self.pages = dict(zip(PAGE_NAMES, (
             self.connection_page, self.models_page, self.create_page, self.parameters_page,
-            self.tasks_page, self.general_page), strict=True))
+            self.context_page, self.tasks_page, self.general_page), strict=True))
         self.page_list.blockSignals(True)
         self.page_list.clear()
         for page in self.pages.values():

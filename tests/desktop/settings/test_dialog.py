@@ -18,7 +18,7 @@ from tests.desktop.settings.conftest import DialogHarness
 def test_pages_are_listed_in_korean(harness: DialogHarness) -> None:
     dialog = harness.dialog
     titles = [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())]
-    assert titles == ["연결", "모델", "GGUF로 모델 만들기", "매개변수", "작업", "일반"]
+    assert titles == ["연결", "모델", "GGUF로 모델 만들기", "매개변수", "긴 글", "작업", "일반"]
     for name in PAGE_NAMES:
         page = dialog.show_page(name)
         assert dialog.stack.currentWidget() is page
@@ -38,8 +38,8 @@ def test_english_labels_when_the_setting_says_so(qtbot: QtBot, aloop: AsyncLoop,
     dialog = SettingsDialog(settings, SettingsStore(settings_path), lambda: OllamaEngine(""))
     try:
         titles = [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())]
-        assert titles == ["Connection", "Models", "Create from GGUF", "Parameters", "Tasks",
-                          "General"]
+        assert titles == ["Connection", "Models", "Create from GGUF", "Parameters",
+                          "Long texts", "Tasks", "General"]
         assert dialog.connection_page.test_button.text() == "&Test"
     finally:
         shiboken6.delete(dialog)
