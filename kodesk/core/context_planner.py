@@ -138,9 +138,9 @@ class Plan:
 _NO_FIT = Text(ko="글이 모델의 컨텍스트에 들어가지 않습니다.",
                en="The text does not fit in the model's context.")
 _SETTINGS_HINT = Text(
-    ko="설정 → 컨텍스트에서 'num_ctx 늘리기'(context.allow_raise)나 '긴 글 나눠 처리'"
+    ko="설정 → 긴 글에서 'num_ctx 늘리기'(context.allow_raise)나 '긴 글 나눠 처리'"
     "(context.allow_split)를 켜거나, 최대 num_ctx(context.max_num_ctx)를 늘리세요.",
-    en="In Settings → Context, turn on raising num_ctx (context.allow_raise) or splitting "
+    en="In Settings → Long texts, turn on raising num_ctx (context.allow_raise) or splitting "
     "long texts (context.allow_split), or raise the largest num_ctx (context.max_num_ctx).",
 )
 
