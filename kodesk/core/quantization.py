@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
+from gguf.constants import GGMLQuantizationType, LlamaFileType
 
 from kodesk.core.errors import Text
 
@@ -73,15 +73,6 @@ def tensor_type_name(ggml_type: int) -> str:
         return GGMLQuantizationType(ggml_type).name
     except ValueError:
         return f"unknown ({ggml_type})"
-
-
-def tensor_type_bits(ggml_type: int) -> float | None:
-    """Exact bits per weight of one tensor type (block bytes × 8 / block size)."""
-    try:
-        block, size = GGML_QUANT_SIZES[GGMLQuantizationType(ggml_type)]
-    except (ValueError, KeyError):
-        return None
-    return size * 8 / block
 
 
 def describe_quantization(name: str, *, file_size: int | None = None) -> QuantizationInfo:
