@@ -50,6 +50,7 @@ class Labels:
     load_time: str
     preparing_model: str
     connection_doctor: str
+    answering: str
     plan: str
     prompt_format: str
     estimated: str
@@ -78,7 +79,7 @@ KO = Labels(
     hotkeys_unavailable="전역 단축키를 쓸 수 없습니다", engine="엔진",
     use_embedded="내장 엔진 사용 (Ollama 없이)", tokens_in="입력", tokens_out="출력",
     tokens_per_s="토큰/초", load_time="로드", preparing_model="내장 모델 준비 중…",
-    connection_doctor="연결 진단…",
+    connection_doctor="연결 진단…", answering="답변 중…",
     plan="계획", prompt_format="프롬프트 형식", estimated="추정", chunks="조각",
 )
 EN = Labels(
@@ -91,7 +92,7 @@ EN = Labels(
     hotkeys_unavailable="Global hotkeys are not available", engine="Engine",
     use_embedded="Use the embedded engine (no Ollama)", tokens_in="in", tokens_out="out",
     tokens_per_s="tok/s", load_time="load", preparing_model="Preparing the built-in model…",
-    connection_doctor="Connection doctor…",
+    connection_doctor="Connection doctor…", answering="Answering…",
     plan="Plan", prompt_format="Prompt format", estimated="estimated", chunks="chunks",
 )
 

@@ -101,6 +101,7 @@ class Shell:
         self.tray.activated.connect(self.show_window)
         self.single.showRequested.connect(self.show_window)
         self.hotkeys.triggered.connect(self._on_hotkey)
+        self.controller.busyChanged.connect(self.tray.set_busy)
         self.hotkeys.unavailable.connect(self.tray.set_hotkey_problem)
         self.settings.observe(self._on_setting)
         self._apply_hotkeys()

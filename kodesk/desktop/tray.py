@@ -63,6 +63,7 @@ class Tray(QObject):
         self._engine = "ollama"
         self._hotkey = ""
         self._refresh: asyncio.Task[None] | None = None
+        self._busy = False
         self.icon = QSystemTrayIcon(icon, self)
         self.menu = QMenu()
         self.tasks_menu_title = self.menu.addSection("")
@@ -171,6 +172,11 @@ class Tray(QObject):
         self.hotkey_problem.setVisible(bool(reason))
         self._update_tooltip()
 
+    def set_busy(self, busy: bool) -> None:
+        """A job is running: say so in the tooltip (its window may be hidden)."""
+        self._busy = busy
+        self._update_tooltip()
+
     def set_paused(self, paused: bool) -> None:
         self.pause_action.setChecked(paused)
 
@@ -242,4 +248,6 @@ class Tray(QObject):
             parts.append(L.hotkeys_unavailable)
         elif self._hotkey:
             parts.append(self._hotkey)
+        if self._busy:
+            parts.append(L.answering)
         self.icon.setToolTip("\n".join(parts))

@@ -102,3 +102,10 @@ def test_language_change_applies_without_restart(shell: Shell) -> None:
         "One-line summary", "Translate (Korean↔English)"]
     shell.settings.set("ui.language", "ko")
     assert "끝내기" in [a.text() for a in shell.tray.menu.actions()]
+
+
+def test_tray_tooltip_says_when_a_job_runs(shell: Shell) -> None:
+    shell.controller.busyChanged.emit(True)
+    assert "답변 중…" in shell.tray.icon.toolTip()
+    shell.controller.busyChanged.emit(False)
+    assert "답변 중…" not in shell.tray.icon.toolTip()
