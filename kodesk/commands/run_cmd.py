@@ -16,6 +16,7 @@ from kodesk.commands.common import (
 from kodesk.core.job_events import (
     JobDelta,
     JobFinished,
+    JobNote,
     JobReset,
     JobStatus,
     JobWarning,
@@ -84,7 +85,7 @@ def _emit(event: object, *, quiet: bool) -> None:
         sys.stdout.write("\n")
         if not quiet:
             print(f"kodesk: {event.reason.en}", file=sys.stderr)
-    elif isinstance(event, JobStatus) and not quiet:
+    elif isinstance(event, JobStatus | JobNote) and not quiet:
         print(f"kodesk: {event.text.en}", file=sys.stderr)
     elif isinstance(event, JobFinished):
         sys.stdout.write("\n")

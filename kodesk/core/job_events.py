@@ -39,6 +39,13 @@ class JobReset:
 
 
 @dataclass(frozen=True)
+class JobNote:
+    """Something to keep in view beside the answer ("정리됨: 12,345 → 3,210자")."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
 class JobWarning:
     text: Text
 
@@ -51,7 +58,7 @@ class JobFinished:
     plan: Plan | None = None
 
 
-JobEvent = JobStatus | JobDelta | JobReset | JobWarning | JobFinished
+JobEvent = JobStatus | JobDelta | JobReset | JobNote | JobWarning | JobFinished
 
 
 @dataclass(frozen=True)

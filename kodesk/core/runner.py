@@ -31,6 +31,7 @@ from kodesk.core.job_events import (
     JobDelta,
     JobEvent,
     JobFinished,
+    JobNote,
     JobRequest,
     JobReset,
     JobStatus,
@@ -48,7 +49,7 @@ from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done
 from kodesk.core.web_cleanup import CleanupResult, clean_web_text
 
 __all__ = [
-    "JobDelta", "JobEvent", "JobFinished", "JobRequest", "JobReset", "JobStatus",
+    "JobDelta", "JobEvent", "JobFinished", "JobNote", "JobRequest", "JobReset", "JobStatus",
     "JobWarning", "PlannedJob", "TaskRunner", "merged_options",
 ]
 
@@ -140,7 +141,7 @@ class TaskRunner:
         yield JobStatus(PLANNING)
         planned = await self.prepare(job)
         if planned.cleanup is not None and planned.cleanup.changed:
-            yield JobStatus(cleanup_status(planned.cleanup))
+            yield JobNote(cleanup_status(planned.cleanup))
         plan = planned.plan
         if plan.decision == "refuse":
             raise plan.error()

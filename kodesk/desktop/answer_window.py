@@ -114,6 +114,11 @@ class AnswerWindow(QWidget):
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        self.note = QLabel(frame)
+        self.note.setObjectName("footer")
+        self.note.setWordWrap(True)
+        self.note.hide()
+        layout.addWidget(self.note)
         self.extra = QVBoxLayout()
         layout.addLayout(self.extra)
         self.body = QTextBrowser(frame)
@@ -181,6 +186,8 @@ class AnswerWindow(QWidget):
         self.status.show()
         self.warning.clear()
         self.warning.hide()
+        self.note.clear()
+        self.note.hide()
         self.error.hide()
         self.footer.clear()
         self.set_details("")
@@ -206,6 +213,12 @@ class AnswerWindow(QWidget):
     def set_status(self, text: str) -> None:
         self.status.setText(text)
         self.status.setVisible(bool(text))
+
+    def add_note(self, text: str) -> None:
+        """A line that stays in view beside the answer (e.g. how the text was cleaned)."""
+        current = self.note.text()
+        self.note.setText(f"{current}\n{text}" if current else text)
+        self.note.show()
 
     def add_warning(self, text: str) -> None:
         current = self.warning.text()

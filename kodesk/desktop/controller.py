@@ -223,6 +223,7 @@ class JobController(QObject):
         from kodesk.core.job_events import (
             JobDelta,
             JobFinished,
+            JobNote,
             JobReset,
             JobStatus,
             JobWarning,
@@ -237,6 +238,8 @@ class JobController(QObject):
             window.set_status(event.text.get(self._lang))
         elif isinstance(event, JobWarning):
             window.add_warning(event.text.get(self._lang))
+        elif isinstance(event, JobNote):
+            window.add_note(event.text.get(self._lang))
         elif isinstance(event, JobReset):
             window.reset_answer(event.reason.get(self._lang))
         elif isinstance(event, JobFinished):

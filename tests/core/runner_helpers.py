@@ -10,6 +10,7 @@ from kodesk.core.runner import (
     JobDelta,
     JobEvent,
     JobFinished,
+    JobNote,
     JobRequest,
     JobReset,
     JobStatus,
@@ -54,6 +55,10 @@ def answer(events: list[JobEvent]) -> str:
 
 def statuses(events: list[JobEvent]) -> list[str]:
     return [e.text.ko for e in events if isinstance(e, JobStatus)]
+
+
+def notes(events: list[JobEvent]) -> list[str]:
+    return [e.text.ko for e in events if isinstance(e, JobNote)]
 
 
 def warnings(events: list[JobEvent]) -> list[str]:

@@ -26,6 +26,7 @@ from tests.core.runner_helpers import (
     answer,
     by_content,
     finished,
+    notes,
     run_job,
     statuses,
     warnings,
@@ -87,7 +88,7 @@ def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
     assert not warnings(events)
 
     shown = statuses(events)
-    cleaned = [s for s in shown if s.startswith("정리됨:")]
+    cleaned = [s for s in notes(events) if s.startswith("정리됨:")]
     assert len(cleaned) == 1
     assert re.fullmatch(r"정리됨: 40,\d{3} → \d{2},\d{3}자", cleaned[0])
     assert [s for s in shown if s.startswith("조각")] == [

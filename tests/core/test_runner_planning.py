@@ -24,6 +24,7 @@ from tests.core.runner_helpers import (
     answer,
     by_content,
     finished,
+    notes,
     run_job,
     statuses,
     warnings,
@@ -227,7 +228,7 @@ def test_cleanup_can_be_turned_off_per_task(fake: FakeOllama) -> None:
     events = run_job(fake, page, task=raw)
     [chat] = fake.chat_requests()
     assert "무단 전재" in chat.body["messages"][-1]["content"]
-    assert not any(s.startswith("정리됨") for s in statuses(events))
+    assert not any(s.startswith("정리됨") for s in notes(events))
     run_job(fake, page)
     cleaned = fake.chat_requests()[-1].body["messages"][-1]["content"]
     assert "무단 전재" not in cleaned and "한국은행이 기준금리를" in cleaned

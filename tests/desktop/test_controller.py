@@ -227,3 +227,16 @@ def test_window_size_is_remembered(controller: JobController, aloop: AsyncLoop,
     controller.start("summary")
     aloop.until(lambda: done(controller))
     assert (window.width(), window.height()) == (600, 400)
+
+
+def test_cleanup_note_stays_beside_the_answer(controller: JobController, aloop: AsyncLoop,
+                                              fake_ollama: FakeOllama) -> None:
+    page = Path(__file__).parents[1] / "core" / "data" / "webpages" / "naver_yonhap.txt"
+    QGuiApplication.clipboard().setText(page.read_text(encoding="utf-8"))
+    fake_ollama.chat_scripts.append(ChatScript(reply="요약 한 문장."))
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and window.answer_text() == "요약 한 문장."
+    assert window.note.isVisible() and window.note.text().startswith("정리됨: ")
+    assert "무단 전재" not in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
