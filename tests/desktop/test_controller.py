@@ -240,3 +240,16 @@ def test_cleanup_note_stays_beside_the_answer(controller: JobController, aloop: 
     assert window is not None and window.answer_text() == "요약 한 문장."
     assert window.note.isVisible() and window.note.text().startswith("정리됨: ")
     assert "무단 전재" not in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
+
+
+def test_details_show_the_prompt_format_when_the_engine_tells_it(
+        controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama) -> None:
+    from kodesk.engines.chat_prompt import RenderedPrompt
+
+    engine = controller._engine()
+    engine.last_prompt = RenderedPrompt("plain completion (base model)", "…")  # type: ignore[attr-defined]
+    QGuiApplication.clipboard().setText(ARTICLE)
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    assert controller.window is not None
+    assert "프롬프트 형식: plain completion (base model)" in controller.window.details.text()
