@@ -35,9 +35,11 @@ from kodesk.engines.default_model import ensure_default_model
 from kodesk.engines.embedded import EmbeddedEngine
 from kodesk.engines.gguf_catalog import GGUFCatalog, model_name
 
-PROMPT = ("다음 글을 한 문장으로 요약하세요.\n\n서울시는 내년부터 시내버스 노선을 개편해 "
-          "출퇴근 시간의 혼잡을 줄이겠다고 밝혔다. 새 노선은 지하철역과의 환승을 쉽게 하는 데 "
-          "초점을 맞췄다.\n\n요약:")
+PROMPT = (
+    "다음 글을 한 문장으로 요약하세요.\n\n서울시는 내년부터 시내버스 노선을 개편해 "
+    "출퇴근 시간의 혼잡을 줄이겠다고 밝혔다. 새 노선은 지하철역과의 환승을 쉽게 하는 데 "
+    "초점을 맞췄다.\n\n요약:"
+)
 SAMPLING = {"temperature": 0.0, "top_k": 40, "top_p": 0.9, "min_p": 0.0, "repeat_penalty": 1.1}
 
 
@@ -65,11 +67,15 @@ def direct_run(llama: llama_cpp.Llama, text: str, n_predict: int) -> Run:
     return Run(first - start, time.perf_counter() - first, "".join(pieces))
 
 
-async def kodesk_run(engine: EmbeddedEngine, model: str, text: str,
-                     n_predict: int) -> tuple[Run, int]:
+async def kodesk_run(
+    engine: EmbeddedEngine, model: str, text: str, n_predict: int
+) -> tuple[Run, int]:
     """The run and the number of tokens generated (`eval_count`)."""
-    request = ChatRequest(model, (ChatMessage("user", text),),
-                          options={**SAMPLING, "num_ctx": 1024, "num_predict": n_predict})
+    request = ChatRequest(
+        model,
+        (ChatMessage("user", text),),
+        options={**SAMPLING, "num_ctx": 1024, "num_predict": n_predict},
+    )
     start = time.perf_counter()
     first = 0.0
     pieces: list[str] = []
@@ -86,8 +92,11 @@ async def kodesk_run(engine: EmbeddedEngine, model: str, text: str,
 
 async def cancel_latency(engine: EmbeddedEngine, model: str) -> tuple[float, float]:
     """(cancel → task finished, cancel → worker ran the next job), seconds."""
-    request = ChatRequest(model, (ChatMessage("user", PROMPT),),
-                          options={**SAMPLING, "num_ctx": 1024, "num_predict": 500})
+    request = ChatRequest(
+        model,
+        (ChatMessage("user", PROMPT),),
+        options={**SAMPLING, "num_ctx": 1024, "num_predict": 500},
+    )
     seen = asyncio.Event()
 
     async def consume() -> None:
@@ -137,10 +146,18 @@ def median(values: list[float]) -> float:
 
 async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> None:
     # the settings kodesk loads models with
-    llama = llama_cpp.Llama(str(gguf), n_ctx=1024, n_batch=512, n_threads=threads,
-                            n_threads_batch=threads, swa_full=False, verbose=False)
-    engine = EmbeddedEngine(GGUFCatalog(gguf.parent, files=(gguf,)), n_threads=threads,
-                            keep_alive=-1)
+    llama = llama_cpp.Llama(
+        str(gguf),
+        n_ctx=1024,
+        n_batch=512,
+        n_threads=threads,
+        n_threads_batch=threads,
+        swa_full=False,
+        verbose=False,
+    )
+    engine = EmbeddedEngine(
+        GGUFCatalog(gguf.parent, files=(gguf,)), n_threads=threads, keep_alive=-1
+    )
     model = model_name(gguf)
     direct: list[Run] = []
     ours: list[Run] = []
@@ -170,14 +187,22 @@ async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> Non
     # Identical greedy answers have the same token count: kodesk's eval_count serves both.
     d_tps = median([(n - 1) / r.after_first for r, n in zip(direct, counts, strict=True)])
     o_tps = median([(n - 1) / r.after_first for r, n in zip(ours, counts, strict=True)])
-    print(f"model {gguf.name}, {reps} repetitions, {n_predict} tokens, {threads} threads, "
-          f"greedy; identical answers: {same}/{reps}")
-    print(f"{'metric (median)':<28}{'llama-cpp-python':>18}{'kodesk embedded':>18}"
-          f"{'kodesk/direct':>15}")
-    print(f"{'first token (ms)':<28}{d_first * 1e3:>18.1f}{o_first * 1e3:>18.1f}"
-          f"{o_first / d_first:>15.3f}")
-    print(f"{'decode (tokens/s)':<28}{d_tps:>18.1f}{o_tps:>18.1f}"
-          f"{'time ' + format(d_tps / o_tps, '.3f'):>15}")
+    print(
+        f"model {gguf.name}, {reps} repetitions, {n_predict} tokens, {threads} threads, "
+        f"greedy; identical answers: {same}/{reps}"
+    )
+    print(
+        f"{'metric (median)':<28}{'llama-cpp-python':>18}{'kodesk embedded':>18}"
+        f"{'kodesk/direct':>15}"
+    )
+    print(
+        f"{'first token (ms)':<28}{d_first * 1e3:>18.1f}{o_first * 1e3:>18.1f}"
+        f"{o_first / d_first:>15.3f}"
+    )
+    print(
+        f"{'decode (tokens/s)':<28}{d_tps:>18.1f}{o_tps:>18.1f}"
+        f"{'time ' + format(d_tps / o_tps, '.3f'):>15}"
+    )
     finished = median([c[0] for c in cancels])
     free = median([c[1] for c in cancels])
     print(f"{'cancel → task finished (ms)':<28}{'':>18}{finished * 1e3:>18.1f}")
@@ -185,8 +210,10 @@ async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> Non
     print(f"{'one token at this speed (ms)':<28}{'':>18}{1e3 / o_tps:>18.1f}")
     evaluation = median([c[0] for c in prompt_cancels])
     aborted = median([c[1] for c in prompt_cancels])
-    print(f"{'cancel in prompt eval (ms)':<28}{'':>18}{aborted * 1e3:>18.1f}"
-          f"   (evaluating that prompt takes {evaluation * 1e3:.0f} ms)")
+    print(
+        f"{'cancel in prompt eval (ms)':<28}{'':>18}{aborted * 1e3:>18.1f}"
+        f"   (evaluating that prompt takes {evaluation * 1e3:.0f} ms)"
+    )
 
 
 def main() -> None:

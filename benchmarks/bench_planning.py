@@ -73,7 +73,8 @@ AIM_MS = 50.0
 
 def long_page() -> str:
     page = (ROOT / "tests" / "core" / "data" / "webpages" / "naver_long_feature.txt").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     lines = page.split("\n")
     start = lines.index("인쇄하기") + 1
     end = next(i for i, line in enumerate(lines) if line.startswith("Copyright ⓒ"))
@@ -99,9 +100,16 @@ def timings_ms(run: Callable[[T], object], make: Callable[[], T], runs: int) -> 
 
 def planner_for(tokenizer: Tokenizer) -> ContextPlanner:
     profile = ModelProfile(
-        model="bench", digest="", tokenizer=tokenizer, trained_context=8192,
-        configured_num_ctx=None, server_default_ctx=4096, server_default_source="bench",
-        overhead=TemplateOverhead(fixed=8, per_message=6), model_info={})
+        model="bench",
+        digest="",
+        tokenizer=tokenizer,
+        trained_context=8192,
+        configured_num_ctx=None,
+        server_default_ctx=4096,
+        server_default_source="bench",
+        overhead=TemplateOverhead(fixed=8, per_message=6),
+        model_info={},
+    )
     return ContextPlanner(profile, ContextPolicy())
 
 
@@ -130,7 +138,8 @@ def main() -> int:
         ("cleanup", timings_ms(lambda _: clean_web_text(text), same(None), runs)),
     ]
     makers: list[tuple[str, Callable[[], ContextPlanner]]] = [
-        ("estimate", lambda: planner_for(EstimateTokenizer()))]
+        ("estimate", lambda: planner_for(EstimateTokenizer()))
+    ]
     if args.gguf:
         vocab = tokenizer_from_gguf(args.gguf).vocab
 
@@ -151,15 +160,23 @@ def main() -> int:
             (f"{name}: one count pass", timings_ms(lambda p: p.count_text(cleaned), make, runs)),
             (f"{name}: planning", timings_ms(plan, make, runs)),
             (f"{name}: cleanup + planning", timings_ms(clean_and_plan, make, runs)),
-            (f"{name}: planning, unique paragraphs",
-             timings_ms(lambda p: p.plan(task, unique, {}), make, runs)),
+            (
+                f"{name}: planning, unique paragraphs",
+                timings_ms(lambda p: p.plan(task, unique, {}), make, runs),
+            ),
         ]
         if name != "exact, words known":
-            rows += [(f"{name}, text planned before: cleanup + planning",
-                      timings_ms(clean_and_plan, same(warm), runs))]
-    print(f"input: {len(text):,} characters → cleaned {len(cleaned):,} "
-          f"(unique paragraphs: {len(unique):,}); {runs} runs; "
-          + "; ".join(f"{name}: {p.decision}, {len(p.chunks)} chunks" for name, p in plans[:2]))
+            rows += [
+                (
+                    f"{name}, text planned before: cleanup + planning",
+                    timings_ms(clean_and_plan, same(warm), runs),
+                )
+            ]
+    print(
+        f"input: {len(text):,} characters → cleaned {len(cleaned):,} "
+        f"(unique paragraphs: {len(unique):,}); {runs} runs; "
+        + "; ".join(f"{name}: {p.decision}, {len(p.chunks)} chunks" for name, p in plans[:2])
+    )
     base = statistics.median(rows[0][1])
     print(f"{'':48s} {'median':>8s} {'best':>8s}   median vs baseline")
     for name, times in rows:

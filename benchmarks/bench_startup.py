@@ -77,9 +77,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, x_session() as xs:
         bare = Path(tmp) / "bare_tray.py"
         bare.write_text(BARE_APP)
-        env = {**xs.env, "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config",
-               "XDG_CACHE_HOME": f"{tmp}/cache", "XDG_DATA_HOME": f"{tmp}/data",
-               "KODESK_LOG": "info", "OLLAMA_HOST": fake.url}
+        env = {
+            **xs.env,
+            "HOME": tmp,
+            "XDG_CONFIG_HOME": f"{tmp}/config",
+            "XDG_CACHE_HOME": f"{tmp}/cache",
+            "XDG_DATA_HOME": f"{tmp}/data",
+            "KODESK_LOG": "info",
+            "OLLAMA_HOST": fake.url,
+        }
         results: dict[str, list[tuple[float, float, float]]] = {"bare": [], "kodesk": []}
         for _ in range(opts.runs):
             results["bare"].append(measure(env, [sys.executable, str(bare)], opts.idle))
@@ -90,9 +96,11 @@ def main() -> int:
     for name, rows in results.items():
         med[name] = [statistics.median(col) for col in zip(*rows, strict=True)]
         print(f"{name:8} {med[name][0]:16.0f} {med[name][1]:20.1f} {med[name][2]:11.1f}")
-    print(f"ratio    {med['kodesk'][0] / med['bare'][0]:16.2f} "
-          f"{med['kodesk'][1] - med['bare'][1]:+19.1f}MB "
-          f"{med['kodesk'][2] - med['bare'][2]:+10.1f}")
+    print(
+        f"ratio    {med['kodesk'][0] / med['bare'][0]:16.2f} "
+        f"{med['kodesk'][1] - med['bare'][1]:+19.1f}MB "
+        f"{med['kodesk'][2] - med['bare'][2]:+10.1f}"
+    )
     print("budget: tray ≤ 1.5× bare, RSS ≤ bare + 40 MB, no idle wake-ups")
     return 0
 

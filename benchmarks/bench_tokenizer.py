@@ -26,15 +26,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SUBJECTS = ("정부는", "서울시는", "한국은행은", "연구진은", "삼성전자는", "교육부는", "시민들은",
-            "전문가들은", "국회는", "기상청은", "경찰은", "대학 측은")
-MIDDLES = ("내년 예산안을", "새로운 정책을", "기준금리를", "실험 결과를", "반도체 수출 실적을",
-           "대학 입시 제도를", "주말 날씨 전망을", "교통 혼잡 대책을", "물가 상승률을",
-           "인공지능 규제 방안을", "지역 균형 발전 계획을", "청년 일자리 대책을")
-ENDS = ("발표했다.", "검토하고 있다고 밝혔다.", "다음 달까지 확정할 예정이다.",
-        "전년 대비 3.5% 늘었다고 설명했다.", "\"신중하게 결정하겠다\"고 말했다.",
-        "두고 의견이 엇갈리고 있다.", "공개하며 협조를 당부했다.",
-        "놓고 12일 공청회를 열었다.")
+SUBJECTS = (
+    "정부는",
+    "서울시는",
+    "한국은행은",
+    "연구진은",
+    "삼성전자는",
+    "교육부는",
+    "시민들은",
+    "전문가들은",
+    "국회는",
+    "기상청은",
+    "경찰은",
+    "대학 측은",
+)
+MIDDLES = (
+    "내년 예산안을",
+    "새로운 정책을",
+    "기준금리를",
+    "실험 결과를",
+    "반도체 수출 실적을",
+    "대학 입시 제도를",
+    "주말 날씨 전망을",
+    "교통 혼잡 대책을",
+    "물가 상승률을",
+    "인공지능 규제 방안을",
+    "지역 균형 발전 계획을",
+    "청년 일자리 대책을",
+)
+ENDS = (
+    "발표했다.",
+    "검토하고 있다고 밝혔다.",
+    "다음 달까지 확정할 예정이다.",
+    "전년 대비 3.5% 늘었다고 설명했다.",
+    '"신중하게 결정하겠다"고 말했다.',
+    "두고 의견이 엇갈리고 있다.",
+    "공개하며 협조를 당부했다.",
+    "놓고 12일 공청회를 열었다.",
+)
 
 
 def korean_text(size_bytes: int, seed: int = 7) -> str:
@@ -71,8 +100,7 @@ def bench(gguf: Path) -> None:
         warm = _timed(lambda: tokenizer_from_gguf(gguf, cache), repeat=3)
         ours = tokenizer_from_gguf(gguf, cache)
         knowing = tokenizer_from_gguf(gguf, cache)
-    ref_load = _timed(lambda: llama_cpp.Llama(model_path=str(gguf), vocab_only=True,
-                                              verbose=False))
+    ref_load = _timed(lambda: llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False))
     ref = llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
     raw = text.encode("utf-8")
 
@@ -85,8 +113,10 @@ def bench(gguf: Path) -> None:
     t_ref = _timed(lambda: ref_ids.extend(ref.tokenize(raw, add_bos=True, special=True)))
     t_ref = min(t_ref, _timed(lambda: ref.tokenize(raw, add_bos=True, special=True), repeat=2))
 
-    print(f"text: {mb:.2f} MB Korean, {len(text):,} characters, {len(first_ids):,} tokens "
-          f"(same ids as llama.cpp: {first_ids == ref_ids})")
+    print(
+        f"text: {mb:.2f} MB Korean, {len(text):,} characters, {len(first_ids):,} tokens "
+        f"(same ids as llama.cpp: {first_ids == ref_ids})"
+    )
     print(f"{'':34}{'seconds':>10}{'MB/s':>10}")
     rows = [
         ("llama.cpp tokenize", t_ref),
@@ -96,8 +126,10 @@ def bench(gguf: Path) -> None:
     ]
     for label, secs in rows:
         print(f"{label:34}{secs:10.3f}{mb / secs:10.2f}")
-    print(f"ratio kodesk/llama.cpp throughput: cold {t_ref / t_first:.2f}, "
-          f"words known {t_ref / t_words:.2f}, same text {t_ref / t_ours:.2f}")
+    print(
+        f"ratio kodesk/llama.cpp throughput: cold {t_ref / t_first:.2f}, "
+        f"words known {t_ref / t_words:.2f}, same text {t_ref / t_ours:.2f}"
+    )
     print(f"{'load: kodesk from GGUF (cold)':34}{cold:10.3f}")
     print(f"{'load: kodesk from disk cache':34}{warm:10.3f}   ({cold / warm:.1f}x faster)")
     print(f"{'load: llama.cpp vocab_only':34}{ref_load:10.3f}")
@@ -115,25 +147,41 @@ def calibrate(gguf: Path) -> None:
 
     bpe = train_bpe()
     n = len(bpe.tokens)
-    bpe_vocab = Vocab(model="gpt2", pre="llama-bpe", tokens=list(bpe.tokens),
-                      scores=[0.0] * n, token_types=[1] * (n - 7) + [3] * 7,
-                      merges=list(bpe.merges), bos_id=n - 7, eos_id=n - 6, unk_id=None,
-                      add_bos=False, add_eos=False, add_space_prefix=False)
+    bpe_vocab = Vocab(
+        model="gpt2",
+        pre="llama-bpe",
+        tokens=list(bpe.tokens),
+        scores=[0.0] * n,
+        token_types=[1] * (n - 7) + [3] * 7,
+        merges=list(bpe.merges),
+        bos_id=n - 7,
+        eos_id=n - 6,
+        unk_id=None,
+        add_bos=False,
+        add_eos=False,
+        add_space_prefix=False,
+    )
     rng = random.Random(3)
     lines = load_corpus() + training_text() + korean_text(20_000).split("\n\n")
     lines += ["".join(rng.choices("0123456789", k=rng.randint(3, 30))) for _ in range(30)]
-    lines += ["".join(rng.choices("大韓民國漢字龘靐齉國家經濟", k=rng.randint(3, 30)))
-              for _ in range(30)]
+    lines += [
+        "".join(rng.choices("大韓民國漢字龘靐齉國家經濟", k=rng.randint(3, 30))) for _ in range(30)
+    ]
     lines += ["".join(rng.choices("😀🎉👍🇰🇷ñßΩЖ", k=rng.randint(3, 20))) for _ in range(30)]
     lines += ["".join(rng.choices(".,!?\"'()%-:;", k=rng.randint(3, 20))) for _ in range(30)]
     classes = list(CharClass)
     x = np.array([[class_counts(t)[c] for c in classes] for t in lines], dtype=float)
-    for label, tok in (("gemma3 (SentencePiece)", tokenizer_from_gguf(gguf)),
-                       ("trained byte-level BPE", tokenizer_from_vocab(bpe_vocab, "bpe"))):
+    for label, tok in (
+        ("gemma3 (SentencePiece)", tokenizer_from_gguf(gguf)),
+        ("trained byte-level BPE", tokenizer_from_vocab(bpe_vocab, "bpe")),
+    ):
         y = np.array([len(tok.encode(t, add_special=False)) for t in lines], dtype=float)
         coef = np.clip(np.linalg.lstsq(x, y, rcond=None)[0], 0.0, None)
-        print(label + ": " + ", ".join(f"{c.value}={v:.3f}" for c, v in zip(classes, coef,
-                                                                            strict=True)))
+        print(
+            label
+            + ": "
+            + ", ".join(f"{c.value}={v:.3f}" for c, v in zip(classes, coef, strict=True))
+        )
         print(f"   mean tokens/line {statistics.mean(y):.1f}")
 
 

@@ -27,14 +27,16 @@ def gui_main() -> None:
     raise SystemExit(run_app(build_parser().parse_args(sys.argv[1:])))
 
 
-def no_display_reason(environ: dict[str, str] | None = None,
-                      platform: str = sys.platform) -> str:
+def no_display_reason(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str:
     """Why the tray app cannot open a window here ("" when it can)."""
     env = dict(os.environ) if environ is None else environ
     if platform.startswith("linux") and not (
-            env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM")):
-        return ("kodesk: no graphical display (DISPLAY and WAYLAND_DISPLAY are not set). "
-                "Run it in a desktop session, or use the commands: kodesk run summary < file.txt")
+        env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM")
+    ):
+        return (
+            "kodesk: no graphical display (DISPLAY and WAYLAND_DISPLAY are not set). "
+            "Run it in a desktop session, or use the commands: kodesk run summary < file.txt"
+        )
     return ""
 
 
@@ -43,8 +45,11 @@ def run_app(args: argparse.Namespace) -> int:
     if reason:
         print(reason, file=sys.stderr)
         return 1
-    logging.basicConfig(level=os.environ.get("KODESK_LOG", "WARNING").upper(),
-                        format="kodesk: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=os.environ.get("KODESK_LOG", "WARNING").upper(),
+        format="kodesk: %(message)s",
+        stream=sys.stderr,
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -68,8 +73,12 @@ def run_app(args: argparse.Namespace) -> int:
     labels = labels_for(pick_language(loaded.settings.get("ui.language")))
 
     def icon(name: str) -> QIcon:
-        return load_icon([str(resource_path(f"icons/{name}-{size}.png"))
-                          for size in (16, 20, 24, 32, 40, 48, 64, 128, 256)])
+        return load_icon(
+            [
+                str(resource_path(f"icons/{name}-{size}.png"))
+                for size in (16, 20, 24, 32, 40, 48, 64, 128, 256)
+            ]
+        )
 
     app.setWindowIcon(icon("kodesk"))
     shell: dict[str, Any] = {}
@@ -77,8 +86,12 @@ def run_app(args: argparse.Namespace) -> int:
     async def list_models() -> list[Any]:
         return list(await shell["app"].engine.list_models())
 
-    tray = Tray(labels=labels, icon=icon("kodesk"), paused_icon=icon("kodesk-paused"),
-                list_models=list_models)
+    tray = Tray(
+        labels=labels,
+        icon=icon("kodesk"),
+        paused_icon=icon("kodesk-paused"),
+        list_models=list_models,
+    )
     if not tray.icon.isSystemTrayAvailable():
         log.warning("no system tray is available; hotkeys and `kodesk run` still work")
     tray.show()
@@ -93,8 +106,16 @@ def run_app(args: argparse.Namespace) -> int:
 
     from kodesk.desktop.shell import Shell
 
-    shell["app"] = Shell(app=app, args=args, paths=paths, loaded=loaded, labels=labels,
-                         tray=tray, single=single, quit_event=quit_event)
+    shell["app"] = Shell(
+        app=app,
+        args=args,
+        paths=paths,
+        loaded=loaded,
+        labels=labels,
+        tray=tray,
+        single=single,
+        quit_event=quit_event,
+    )
     loop.call_soon(shell["app"].finish_startup)
     with loop:
         loop.run_until_complete(quit_event.wait())

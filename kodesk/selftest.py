@@ -24,8 +24,12 @@ Status = Literal["ok", "fail", "skip"]
 
 #: Sizes Windows uses for the app icon at 100–300 % scaling (taskbar, Start, Explorer).
 REQUIRED_ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 256)
-RESOURCES = ("icons/kodesk.ico", "icons/kodesk.svg", "icons/kodesk-paused.ico",
-             "icons/kodesk-paused.svg")
+RESOURCES = (
+    "icons/kodesk.ico",
+    "icons/kodesk.svg",
+    "icons/kodesk-paused.ico",
+    "icons/kodesk-paused.svg",
+)
 HANGUL_SAMPLE = "한국어"
 
 
@@ -56,11 +60,21 @@ def check_imports(package: str = "kodesk") -> list[Check]:
         except Exception as exc:  # a module that fails to import for any reason is the finding
             failed.append(f"{info.name}: {type(exc).__name__}: {exc}")
         count += 1
-    checks = [Check("modules import", "fail" if failed else "ok",
-                    "; ".join(failed) if failed else f"{count} modules")]
+    checks = [
+        Check(
+            "modules import",
+            "fail" if failed else "ok",
+            "; ".join(failed) if failed else f"{count} modules",
+        )
+    ]
     if skipped:
-        checks.append(Check("embedded engine", "skip",
-                            f"llama_cpp is not installed: skipped {', '.join(skipped)}"))
+        checks.append(
+            Check(
+                "embedded engine",
+                "skip",
+                f"llama_cpp is not installed: skipped {', '.join(skipped)}",
+            )
+        )
     return checks
 
 
@@ -89,9 +103,13 @@ def check_resources(resource_path: Callable[[str], Path]) -> list[Check]:
         if name.endswith(".ico"):
             sizes = ico_sizes(path.read_bytes())
             missing = [s for s in REQUIRED_ICO_SIZES if s not in sizes]
-            checks.append(Check(
-                f"icon sizes {name}", "fail" if missing else "ok",
-                f"missing {missing}; has {sizes}" if missing else f"{sizes}"))
+            checks.append(
+                Check(
+                    f"icon sizes {name}",
+                    "fail" if missing else "ok",
+                    f"missing {missing}; has {sizes}" if missing else f"{sizes}",
+                )
+            )
     return checks
 
 
@@ -116,8 +134,13 @@ def check_qt(environ: Mapping[str, str]) -> list[Check]:
     checks = [Check("Qt platform plugin", "ok", app.platformName())]  # type: ignore[attr-defined]
     formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
     missing = [f for f in ("svg", "ico", "png") if f not in formats]
-    checks.append(Check("Qt image plugins", "fail" if missing else "ok",
-                        f"missing {missing}" if missing else "svg, ico, png"))
+    checks.append(
+        Check(
+            "Qt image plugins",
+            "fail" if missing else "ok",
+            f"missing {missing}" if missing else "svg, ico, png",
+        )
+    )
     checks.append(check_hangul())
     return checks
 
@@ -144,7 +167,9 @@ def check_hangul() -> Check:
     painter.end()
     white = 0xFFFFFFFF
     inked = sum(
-        1 for y in range(0, image.height(), 2) for x in range(0, image.width(), 2)
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
         if image.pixel(x, y) != white
     )
     if inked < 20:
@@ -181,7 +206,6 @@ def passed(checks: list[Check]) -> bool:
 
 def render(checks: list[Check]) -> str:
     marks = {"ok": "[ok]  ", "fail": "[FAIL]", "skip": "[skip]"}
-    lines = [f"{marks[c.status]} {c.name}" + (f": {c.detail}" if c.detail else "")
-             for c in checks]
+    lines = [f"{marks[c.status]} {c.name}" + (f": {c.detail}" if c.detail else "") for c in checks]
     lines.append("self-test passed" if passed(checks) else "self-test FAILED")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Render the SVG icons to PNG sizes and a multi-size ICO (run after editing an SVG).
 
-    python resources/make_icons.py
+python resources/make_icons.py
 """
 
 from __future__ import annotations

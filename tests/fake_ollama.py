@@ -54,11 +54,18 @@ class FakeModel:
 
     def tag(self) -> dict[str, Any]:
         return {
-            "name": self.name, "model": self.name, "modified_at": self.modified_at,
-            "size": self.size, "digest": self.digest,
-            "details": {"format": "gguf", "family": self.family, "families": [self.family],
-                        "parameter_size": self.parameter_size,
-                        "quantization_level": self.quantization_level},
+            "name": self.name,
+            "model": self.name,
+            "modified_at": self.modified_at,
+            "size": self.size,
+            "digest": self.digest,
+            "details": {
+                "format": "gguf",
+                "family": self.family,
+                "families": [self.family],
+                "parameter_size": self.parameter_size,
+                "quantization_level": self.quantization_level,
+            },
         }
 
     def show(self, verbose: bool) -> dict[str, Any]:
@@ -68,12 +75,17 @@ class FakeModel:
         }
         for key, value in self.verbose_info.items():
             info[key] = value if verbose or not isinstance(value, list) else []
-        modelfile = f"FROM {self.name}\nTEMPLATE \"\"\"{self.template}\"\"\"\n"
+        modelfile = f'FROM {self.name}\nTEMPLATE """{self.template}"""\n'
         return {
-            "modelfile": modelfile, "parameters": self.parameters, "template": self.template,
-            "system": self.system, "license": self.license,
-            "details": self.tag()["details"], "model_info": info,
-            "capabilities": self.capabilities, "modified_at": self.modified_at,
+            "modelfile": modelfile,
+            "parameters": self.parameters,
+            "template": self.template,
+            "system": self.system,
+            "license": self.license,
+            "details": self.tag()["details"],
+            "model_info": info,
+            "capabilities": self.capabilities,
+            "modified_at": self.modified_at,
         }
 
 
@@ -102,7 +114,7 @@ class ChatScript:
         if self.pieces is not None:
             return list(self.pieces)
         n = max(1, self.piece_size)
-        return [self.reply[i:i + n] for i in range(0, len(self.reply), n)] or [""]
+        return [self.reply[i : i + n] for i in range(0, len(self.reply), n)] or [""]
 
 
 @dataclass
@@ -259,10 +271,21 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             elif path == "/api/tags":
                 self._json(200, {"models": [m.tag() for m in fake.models.values()]})
             elif path == "/api/ps":
-                self._json(200, {"models": [
-                    {**fake.models[n].tag(), "size_vram": fake.models[n].size,
-                     "expires_at": "2026-11-29T10:05:00+09:00", "context_length": ctx}
-                    for n, ctx in fake.loaded.items() if n in fake.models]})
+                self._json(
+                    200,
+                    {
+                        "models": [
+                            {
+                                **fake.models[n].tag(),
+                                "size_vram": fake.models[n].size,
+                                "expires_at": "2026-11-29T10:05:00+09:00",
+                                "context_length": ctx,
+                            }
+                            for n, ctx in fake.loaded.items()
+                            if n in fake.models
+                        ]
+                    },
+                )
             else:
                 self._error(404, "404 page not found")
 
@@ -309,8 +332,11 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 return
             rec = self._record(body)
             routes: dict[str, Callable[[dict[str, Any], Recorded], None]] = {
-                "/api/chat": self._chat, "/api/show": self._show, "/api/pull": self._pull,
-                "/api/create": self._create, "/api/generate": self._generate,
+                "/api/chat": self._chat,
+                "/api/show": self._show,
+                "/api/pull": self._pull,
+                "/api/create": self._create,
+                "/api/generate": self._generate,
             }
             handler = routes.get(path)
             if handler is None:
@@ -321,7 +347,7 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
         def _blob(self, digest: str, raw: bytes) -> None:
             actual = "sha256:" + hashlib.sha256(raw).hexdigest()
             if actual != digest:
-                self._error(400, f"digest mismatch, expected \"{digest}\", got \"{actual}\"")
+                self._error(400, f'digest mismatch, expected "{digest}", got "{actual}"')
                 return
             fake.blobs[digest] = len(raw)
             self.send_response(201)
@@ -343,8 +369,7 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 return
             if body.get("keep_alive") in (0, "0", "0s"):
                 fake.loaded.pop(name, None)
-            self._json(200, {"model": name, "response": "", "done": True,
-                             "done_reason": "unload"})
+            self._json(200, {"model": name, "response": "", "done": True, "done_reason": "unload"})
 
         def _chat(self, body: dict[str, Any], rec: Recorded) -> None:
             name = body.get("model", "")
@@ -373,8 +398,17 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 return
             base = {"model": name, "created_at": "2026-11-29T09:00:00Z"}
             if script.thinking:
-                self._line({**base, "message": {"role": "assistant", "content": "",
-                                                "thinking": script.thinking}, "done": False})
+                self._line(
+                    {
+                        **base,
+                        "message": {
+                            "role": "assistant",
+                            "content": "",
+                            "thinking": script.thinking,
+                        },
+                        "done": False,
+                    }
+                )
             pieces = script.stream_pieces()
             for i, piece in enumerate(pieces):
                 if i == script.error_after:
@@ -394,15 +428,23 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                     self._chunk(b"{not json\n")
                 if i and script.delay and not fake.sleep(script.delay):
                     return
-                self._line({**base, "message": {"role": "assistant", "content": piece},
-                            "done": False})
-            self._line({
-                **base, "message": {"role": "assistant", "content": ""}, "done": True,
-                "done_reason": script.done_reason, "total_duration": 2_000_000_000,
-                "load_duration": script.load_duration, "prompt_eval_count": prompt_eval,
-                "prompt_eval_duration": 300_000_000, "eval_count": len(pieces),
-                "eval_duration": 500_000_000,
-            })
+                self._line(
+                    {**base, "message": {"role": "assistant", "content": piece}, "done": False}
+                )
+            self._line(
+                {
+                    **base,
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": script.done_reason,
+                    "total_duration": 2_000_000_000,
+                    "load_duration": script.load_duration,
+                    "prompt_eval_count": prompt_eval,
+                    "prompt_eval_duration": 300_000_000,
+                    "eval_count": len(pieces),
+                    "eval_duration": 500_000_000,
+                }
+            )
             self._end_stream()
 
         def _pull(self, body: dict[str, Any], rec: Recorded) -> None:
@@ -451,7 +493,9 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             params = body.get("parameters") or {}
             model.parameters = "\n".join(
                 f"{k} {json.dumps(x) if isinstance(x, str) else x}"
-                for k, v in params.items() for x in (v if isinstance(v, list) else [v]))
+                for k, v in params.items()
+                for x in (v if isinstance(v, list) else [v])
+            )
             self._end_stream()
 
     return Handler
@@ -462,8 +506,12 @@ def _pull_lines(script: PullScript) -> Iterator[dict[str, Any]]:
     yield {"status": "pulling manifest"}
     yield {"status": f"pulling {digest[7:19]}", "digest": digest, "total": script.total}
     for step in range(1, script.steps + 1):
-        yield {"status": f"pulling {digest[7:19]}", "digest": digest, "total": script.total,
-               "completed": script.total * step // script.steps}
+        yield {
+            "status": f"pulling {digest[7:19]}",
+            "digest": digest,
+            "total": script.total,
+            "completed": script.total * step // script.steps,
+        }
     yield {"status": "verifying sha256 digest"}
     yield {"status": "writing manifest"}
     yield {"status": "success"}

@@ -47,7 +47,19 @@ SPECIAL_ID_WRITERS: dict[str, Callable[[GGUFWriter, int], None]] = {
 
 #: Ordinary words that every preset vocabulary contains (Korean and English).
 PLAIN_TOKENS: tuple[str, ...] = (
-    "a", "b", "c", "hello", "world", "▁", "▁the", "안녕", "하세요", "요약", "기사", ".", ",",
+    "a",
+    "b",
+    "c",
+    "hello",
+    "world",
+    "▁",
+    "▁the",
+    "안녕",
+    "하세요",
+    "요약",
+    "기사",
+    ".",
+    ",",
 )
 
 
@@ -113,35 +125,58 @@ MISTRAL_TEMPLATE = (
 def preset(family: str, **overrides: Any) -> GGUFSpec:
     """A spec shaped like a real model of `family`; `overrides` replace any field."""
     if family == "llama3":
-        specials = ("<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
-                    "<|end_header_id|>", "<|eot_id|>")
+        specials = (
+            "<|begin_of_text|>",
+            "<|end_of_text|>",
+            "<|start_header_id|>",
+            "<|end_header_id|>",
+            "<|eot_id|>",
+        )
         spec = GGUFSpec(
-            architecture="llama", tokenizer_model="gpt2", tokens=specials + PLAIN_TOKENS,
-            merges=("h e", "l l"), special_ids={"bos": 0, "eos": 1, "eot": 4},
-            chat_template=LLAMA3_TEMPLATE, size_label="8B", context_length=8192,
+            architecture="llama",
+            tokenizer_model="gpt2",
+            tokens=specials + PLAIN_TOKENS,
+            merges=("h e", "l l"),
+            special_ids={"bos": 0, "eos": 1, "eot": 4},
+            chat_template=LLAMA3_TEMPLATE,
+            size_label="8B",
+            context_length=8192,
         )
     elif family == "chatml":
         specials = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
         spec = GGUFSpec(
-            architecture="qwen2", tokenizer_model="gpt2", tokens=specials + PLAIN_TOKENS,
-            merges=("h e",), special_ids={"bos": 0, "eos": 2, "pad": 0},
-            chat_template=CHATML_TEMPLATE, size_label="7B", context_length=32768,
+            architecture="qwen2",
+            tokenizer_model="gpt2",
+            tokens=specials + PLAIN_TOKENS,
+            merges=("h e",),
+            special_ids={"bos": 0, "eos": 2, "pad": 0},
+            chat_template=CHATML_TEMPLATE,
+            size_label="7B",
+            context_length=32768,
         )
     elif family == "gemma":
         specials = ("<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>")
         spec = GGUFSpec(
-            architecture="gemma3", tokenizer_model="llama", tokens=specials + PLAIN_TOKENS,
+            architecture="gemma3",
+            tokenizer_model="llama",
+            tokens=specials + PLAIN_TOKENS,
             scores=tuple(-float(i) for i in range(len(specials) + len(PLAIN_TOKENS))),
             special_ids={"pad": 0, "eos": 1, "bos": 2, "unk": 3, "eot": 5},
-            chat_template=GEMMA_TEMPLATE, size_label="1B", context_length=32768,
+            chat_template=GEMMA_TEMPLATE,
+            size_label="1B",
+            context_length=32768,
         )
     elif family == "mistral":
         specials = ("<unk>", "<s>", "</s>", "[INST]", "[/INST]")
         spec = GGUFSpec(
-            architecture="llama", tokenizer_model="llama", tokens=specials + PLAIN_TOKENS,
+            architecture="llama",
+            tokenizer_model="llama",
+            tokens=specials + PLAIN_TOKENS,
             token_types=(CONTROL,) * len(specials) + (NORMAL,) * len(PLAIN_TOKENS),
             special_ids={"unk": 0, "bos": 1, "eos": 2},
-            chat_template=MISTRAL_TEMPLATE, size_label="7B", context_length=32768,
+            chat_template=MISTRAL_TEMPLATE,
+            size_label="7B",
+            context_length=32768,
         )
     else:
         raise ValueError(f"unknown preset family {family!r}")

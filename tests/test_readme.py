@@ -13,8 +13,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 def test_every_setting_is_documented_with_its_default() -> None:
     for setting in SCHEMA:
-        row = next((line for line in README.splitlines()
-                    if line.startswith(f"| `{setting.key}` |")), None)
+        row = next(
+            (line for line in README.splitlines() if line.startswith(f"| `{setting.key}` |")), None
+        )
         assert row is not None, f"README lacks {setting.key}"
         if isinstance(setting.default, str) and setting.default:
             assert f'"{setting.default}"' in row

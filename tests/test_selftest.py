@@ -26,8 +26,7 @@ from kodesk.selftest import (
 
 def make_ico(sizes: list[int]) -> bytes:
     header = struct.pack("<HHH", 0, 1, len(sizes))
-    entries = b"".join(struct.pack("<BBBBHHII", s % 256, s % 256, 0, 0, 1, 32, 0, 0)
-                       for s in sizes)
+    entries = b"".join(struct.pack("<BBBBHHII", s % 256, s % 256, 0, 0, 1, 32, 0, 0) for s in sizes)
     return header + entries
 
 
@@ -76,8 +75,9 @@ def test_imports_report_broken_modules_and_skip_embedded_without_llama(
     assert checks[0].status == "fail"
     assert "selftestpkg.broken" in checks[0].detail
     assert "embedded" not in checks[0].detail
-    assert checks[1] == Check("embedded engine", "skip",
-                              "llama_cpp is not installed: skipped selftestpkg.embedded")
+    assert checks[1] == Check(
+        "embedded engine", "skip", "llama_cpp is not installed: skipped selftestpkg.embedded"
+    )
 
 
 def test_display_problem() -> None:
@@ -112,5 +112,9 @@ def test_cli_self_test(qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0, report
     assert report["passed"] is True
     names = {c["name"] for c in report["checks"]}
-    assert {"modules import", "Qt platform plugin", "Hangul font",
-            "settings folder writable"} <= names
+    assert {
+        "modules import",
+        "Qt platform plugin",
+        "Hangul font",
+        "settings folder writable",
+    } <= names

@@ -12,10 +12,23 @@ from contextlib import contextmanager
 def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
     """Start Xvfb on a display it picks itself (-displayfd); yields ":N" once it is ready."""
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
-                             f"{width}x{height}x24", "-nolisten", "tcp", "+extension", "RECORD"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            f"{width}x{height}x24",
+            "-nolisten",
+            "tcp",
+            "+extension",
+            "RECORD",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as ready:
         number = ready.readline().strip()

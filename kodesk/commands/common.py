@@ -19,9 +19,11 @@ from kodesk.paths import AppPaths, default_paths
 def server_options() -> argparse.ArgumentParser:
     """Parent parser for commands that talk to a server."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--host", metavar="URL",
-                        help="Ollama URL (default: settings, then OLLAMA_HOST, then "
-                        "http://127.0.0.1:11434)")
+    parent.add_argument(
+        "--host",
+        metavar="URL",
+        help="Ollama URL (default: settings, then OLLAMA_HOST, then http://127.0.0.1:11434)",
+    )
     parent.add_argument("--settings", metavar="FILE", help="settings file to use")
     return parent
 
@@ -39,8 +41,12 @@ def read_text_arg(path: str | None) -> str:
     try:
         data = Path(path).read_bytes() if path else sys.stdin.buffer.read()
     except OSError as exc:
-        raise InputRejected(Text(ko=f"파일을 읽을 수 없습니다: {path} ({exc.strerror})",
-                                 en=f"Cannot read {path}: {exc.strerror}")) from exc
+        raise InputRejected(
+            Text(
+                ko=f"파일을 읽을 수 없습니다: {path} ({exc.strerror})",
+                en=f"Cannot read {path}: {exc.strerror}",
+            )
+        ) from exc
     return data.decode("utf-8", errors="replace")
 
 

@@ -14,9 +14,11 @@ from kodesk.core.settings import SettingsStore
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("connection", parents=[server_options()],
-                            help="open the connection doctor window (find Ollama, start it "
-                            "in WSL, pick the endpoint)")
+    parser = sub.add_parser(
+        "connection",
+        parents=[server_options()],
+        help="open the connection doctor window (find Ollama, start it in WSL, pick the endpoint)",
+    )
     parser.set_defaults(func=run)
 
 

@@ -16,8 +16,9 @@ from kodesk.engines.factory import ollama_engine
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("doctor", parents=[server_options()],
-                            help="check the connection to Ollama and the models")
+    parser = sub.add_parser(
+        "doctor", parents=[server_options()], help="check the connection to Ollama and the models"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
@@ -27,9 +28,14 @@ async def basic_checks(args: argparse.Namespace) -> dict[str, Any]:
     engine = ollama_engine(settings, args.host)
     default = settings.get("model.default")
     report: dict[str, Any] = {
-        "endpoint": engine.location, "reachable": False, "version": None,
-        "latency_ms": None, "models": [], "default_model": default or None,
-        "default_model_present": None, "problems": [],
+        "endpoint": engine.location,
+        "reachable": False,
+        "version": None,
+        "latency_ms": None,
+        "models": [],
+        "default_model": default or None,
+        "default_model_present": None,
+        "problems": [],
     }
     try:
         started = time.perf_counter()
@@ -41,7 +47,8 @@ async def basic_checks(args: argparse.Namespace) -> dict[str, Any]:
             report["default_model_present"] = default in report["models"]
             if not report["default_model_present"]:
                 report["problems"].append(
-                    f"default model {default!r} is not installed (ollama pull {default})")
+                    f"default model {default!r} is not installed (ollama pull {default})"
+                )
         if not report["models"]:
             report["problems"].append("no models installed (try: ollama pull exaone3.5:2.4b)")
     except KodeskError as exc:

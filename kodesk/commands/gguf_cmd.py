@@ -14,7 +14,8 @@ INPUT_ERROR = 2
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "gguf", help="describe a GGUF model file (architecture, size, quantization, template)",
+        "gguf",
+        help="describe a GGUF model file (architecture, size, quantization, template)",
         description="Describe a GGUF model file from its header: architecture, size, "
         "quantization, context length, tokenizer, special tokens and chat template. "
         "Exit code 2 when the file cannot be read as GGUF.",
@@ -60,15 +61,19 @@ def describe(data: dict[str, Any]) -> str:
     if quant:
         lines += [f"  {quant['ko']}", f"  {quant['en']}"]
     if data["bits_per_weight"] is not None:
-        lines.append(f"  파일 전체 평균 / whole-file average: {data['bits_per_weight']:.2f} "
-                     "bits per weight")
+        lines.append(
+            f"  파일 전체 평균 / whole-file average: {data['bits_per_weight']:.2f} bits per weight"
+        )
     context = data["context_length"]
     row("학습 문맥 길이 / Trained context", f"{context:,} tokens" if context else None)
     vocab = data["vocab_size"]
-    row("토크나이저 / Tokenizer",
-        f"{data['tokenizer_model'] or '?'}" + (f" ({vocab:,} tokens)" if vocab else ""))
-    specials = ", ".join(f"{role}={tok['text']!s} ({tok['id']})"
-                         for role, tok in data["special_tokens"].items())
+    row(
+        "토크나이저 / Tokenizer",
+        f"{data['tokenizer_model'] or '?'}" + (f" ({vocab:,} tokens)" if vocab else ""),
+    )
+    specials = ", ".join(
+        f"{role}={tok['text']!s} ({tok['id']})" for role, tok in data["special_tokens"].items()
+    )
     row("특수 토큰 / Special tokens", specials or None)
     family = data["chat_template_family"]
     if family is None:

@@ -25,14 +25,18 @@ _SEVERITY_KO = {"error": "오류", "warning": "경고", "info": "정보"}
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("modelfile", help="check or render an Ollama Modelfile",
-                            description="Check an Ollama Modelfile against its model, or print "
-                            "it in canonical form.")
+    parser = sub.add_parser(
+        "modelfile",
+        help="check or render an Ollama Modelfile",
+        description="Check an Ollama Modelfile against its model, or print it in canonical form.",
+    )
     actions = parser.add_subparsers(dest="modelfile_command", metavar="ACTION")
     parser.set_defaults(func=lambda args: _usage(parser))
 
     check = actions.add_parser(
-        "check", parents=[server_options()], help="find problems and their fixes",
+        "check",
+        parents=[server_options()],
+        help="find problems and their fixes",
         description="Report problems (severity, code, message, fix) of a Modelfile. The model "
         "is described by --gguf, by --model (asks Ollama's /api/show), or by the GGUF file "
         "FROM names when it exists. Exit 0: no errors; 1: errors found; 2: unreadable input.",
@@ -41,11 +45,16 @@ def register(sub: Any) -> None:
     source = check.add_mutually_exclusive_group()
     source.add_argument("--gguf", metavar="G", help="the GGUF file the Modelfile is for")
     source.add_argument("--model", metavar="NAME", help="an installed Ollama model to compare")
-    check.add_argument("--input-tokens", type=int, default=None, metavar="N",
-                       help="expected input size in tokens (default: a Korean news article, "
-                       "6000)")
-    check.add_argument("--fixed", action="store_true",
-                       help="also print the Modelfile with the fixes applied")
+    check.add_argument(
+        "--input-tokens",
+        type=int,
+        default=None,
+        metavar="N",
+        help="expected input size in tokens (default: a Korean news article, 6000)",
+    )
+    check.add_argument(
+        "--fixed", action="store_true", help="also print the Modelfile with the fixes applied"
+    )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(func=run_check)
 
@@ -138,8 +147,7 @@ def _show(args: argparse.Namespace, model: str) -> Any:
     return asyncio.run(fetch())
 
 
-def _json(modelfile: Modelfile, findings: list[Finding], fixed: Modelfile | None
-          ) -> dict[str, Any]:
+def _json(modelfile: Modelfile, findings: list[Finding], fixed: Modelfile | None) -> dict[str, Any]:
     from kodesk.core.modelfile import render_modelfile
 
     data: dict[str, Any] = {
@@ -170,15 +178,22 @@ def _text(findings: list[Finding], facts: ModelFacts | None, fixed: Modelfile | 
             f"[{_SEVERITY_KO[f.severity]} / {f.severity}] {f.code}{where}",
             f"  {f.message.ko}",
             f"  {f.message.en}",
-            *(f"  고치기: {line}" if i == 0 else f"    {line}"
-              for i, line in enumerate(f.fix.ko.splitlines())),
-            *(f"  Fix: {line}" if i == 0 else f"    {line}"
-              for i, line in enumerate(f.fix.en.splitlines())),
+            *(
+                f"  고치기: {line}" if i == 0 else f"    {line}"
+                for i, line in enumerate(f.fix.ko.splitlines())
+            ),
+            *(
+                f"  Fix: {line}" if i == 0 else f"    {line}"
+                for i, line in enumerate(f.fix.en.splitlines())
+            ),
         ]
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
-    lines += ["", f"오류 {counts['error']}, 경고 {counts['warning']}, 정보 {counts['info']} / "
-              f"{counts['error']} error(s), {counts['warning']} warning(s), "
-              f"{counts['info']} info"]
+    lines += [
+        "",
+        f"오류 {counts['error']}, 경고 {counts['warning']}, 정보 {counts['info']} / "
+        f"{counts['error']} error(s), {counts['warning']} warning(s), "
+        f"{counts['info']} info",
+    ]
     if fixed is not None:
         lines += ["", "# 고친 Modelfile / Fixed Modelfile", render_modelfile(fixed).rstrip("\n")]
     return "\n".join(lines)

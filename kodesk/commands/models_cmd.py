@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
             return 0
         width = max(len(m.name) for m in models)
         for m in models:
-            print(f"{m.name:<{width}}  {m.parameter_size:>6}  {m.quantization_level:<7}  "
-                  f"{human_size(m.size):>8}  {m.modified_at[:10]}")
+            print(
+                f"{m.name:<{width}}  {m.parameter_size:>6}  {m.quantization_level:<7}  "
+                f"{human_size(m.size):>8}  {m.modified_at[:10]}"
+            )
         return 0
 
     return run_command(go)

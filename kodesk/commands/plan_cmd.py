@@ -24,7 +24,8 @@ from kodesk.engines.factory import ollama_engine, task_runner
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "plan", parents=[server_options()],
+        "plan",
+        parents=[server_options()],
         help="show how a text would be sent (fits, raised num_ctx, split, refused)",
         description="Plan a task on a text (--file, or standard input) for a model, "
         "without running it.",
@@ -32,9 +33,12 @@ def register(sub: Any) -> None:
     parser.add_argument("task", help="summary, translate, tokens or a custom task name")
     parser.add_argument("--model", "-m", help="Ollama model (default: from the settings)")
     parser.add_argument("--file", "-f", help="read the text from this file (default: stdin)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the plan as a JSON object (decision, prompt_tokens, "
-                        "output_reserve, num_ctx, trained_context, chunks, estimate)")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the plan as a JSON object (decision, prompt_tokens, "
+        "output_reserve, num_ctx, trained_context, chunks, estimate)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -61,9 +65,14 @@ def run(args: argparse.Namespace) -> int:
 def plan_json(task: str, model: str, planned: PlannedJob) -> dict[str, Any]:
     data = planned.plan.as_dict()
     cleanup = planned.cleanup
-    data.update(task=task, model=model, characters=len(planned.text),
-                cleanup=None if cleanup is None or not cleanup.changed
-                else {"before": cleanup.before, "after": cleanup.after})
+    data.update(
+        task=task,
+        model=model,
+        characters=len(planned.text),
+        cleanup=None
+        if cleanup is None or not cleanup.changed
+        else {"before": cleanup.before, "after": cleanup.after},
+    )
     return data
 
 
@@ -75,14 +84,20 @@ def describe(task: str, model: str, planned: PlannedJob) -> str:
     if cleanup is not None and cleanup.changed:
         lines.append(f"cleanup: {cleanup.before:,} → {cleanup.after:,} characters")
     lines.append(f"decision: {plan.decision} — {plan.describe().en}")
-    lines.append(f"prompt tokens: {plan.prompt_tokens:,} + {plan.output_reserve:,} kept for "
-                 "the answer")
+    lines.append(
+        f"prompt tokens: {plan.prompt_tokens:,} + {plan.output_reserve:,} kept for the answer"
+    )
     trained = f"{plan.trained_context:,}" if plan.trained_context else "unknown"
-    lines.append(f"num_ctx: {plan.num_ctx:,} (base {plan.base_num_ctx:,} from "
-                 f"{plan.base_source}; trained context {trained})")
+    lines.append(
+        f"num_ctx: {plan.num_ctx:,} (base {plan.base_num_ctx:,} from "
+        f"{plan.base_source}; trained context {trained})"
+    )
     if plan.chunks:
-        lines.append(f"chunks ({len(plan.chunks)}): "
-                     + ", ".join(f"{n:,}" for n in plan.chunks) + " prompt tokens")
+        lines.append(
+            f"chunks ({len(plan.chunks)}): "
+            + ", ".join(f"{n:,}" for n in plan.chunks)
+            + " prompt tokens"
+        )
     if plan.decision == "refuse" and plan.hint is not None:
         lines.append(f"hint: {plan.hint.en}")
     return "\n".join(lines)

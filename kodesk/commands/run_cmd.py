@@ -27,13 +27,17 @@ from kodesk.engines.factory import engine_from_settings, task_runner
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("run", parents=[server_options()],
-                            help="run a task on a file or standard input")
+    parser = sub.add_parser(
+        "run", parents=[server_options()], help="run a task on a file or standard input"
+    )
     parser.add_argument("task", help="summary, translate, tokens or a custom task name")
     parser.add_argument("--model", "-m", help="model to use (default: from the settings)")
     parser.add_argument("--file", "-f", help="read the text from this file (default: stdin)")
-    parser.add_argument("--engine", choices=("ollama", "embedded"),
-                        help="engine to use (default: from the settings)")
+    parser.add_argument(
+        "--engine",
+        choices=("ollama", "embedded"),
+        help="engine to use (default: from the settings)",
+    )
     parser.add_argument("--gguf", metavar="FILE", help="GGUF file for the embedded engine")
     parser.add_argument("--quiet", "-q", action="store_true", help="no status lines on stderr")
     parser.set_defaults(func=run)
@@ -44,9 +48,14 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         task, text = task_and_text(args, settings)
-        engine = engine_from_settings(settings, paths, kind=args.engine, host=args.host,
-                                      gguf=Path(args.gguf) if args.gguf else None,
-                                      progress=None if args.quiet else ProgressPrinter())
+        engine = engine_from_settings(
+            settings,
+            paths,
+            kind=args.engine,
+            host=args.host,
+            gguf=Path(args.gguf) if args.gguf else None,
+            progress=None if args.quiet else ProgressPrinter(),
+        )
         try:
             request = await job_request(engine, settings, task, text, args.model)
             async for event in task_runner(engine, settings, paths).run(request):
@@ -92,5 +101,8 @@ def _emit(event: object, *, quiet: bool) -> None:
         if not quiet and event.stats is not None:
             s = event.stats
             rate = f", {s.tokens_per_second:.1f} tok/s" if s.tokens_per_second else ""
-            print(f"kodesk: {event.model}: {s.prompt_eval_count} tokens in, "
-                  f"{s.eval_count} out{rate}, done: {s.done_reason}", file=sys.stderr)
+            print(
+                f"kodesk: {event.model}: {s.prompt_eval_count} tokens in, "
+                f"{s.eval_count} out{rate}, done: {s.done_reason}",
+                file=sys.stderr,
+            )

@@ -32,7 +32,8 @@ PREVIEW_TOKENS = 40
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "tokens", parents=[server_options()],
+        "tokens",
+        parents=[server_options()],
         help="count a text's tokens for a model (exactly, from its vocabulary)",
         description="Count the tokens of a text (--file, or standard input) for a model.",
     )
@@ -40,10 +41,12 @@ def register(sub: Any) -> None:
     source.add_argument("--model", metavar="M", help="Ollama model (default: settings)")
     source.add_argument("--gguf", metavar="FILE", help="GGUF model file")
     parser.add_argument("--file", metavar="F", help="text file (default: standard input)")
-    parser.add_argument("--num-ctx", type=int, metavar="N",
-                        help="context size to compare with (share of num_ctx)")
-    parser.add_argument("--json", action="store_true",
-                        help='print {"count", "ids", "pieces", "estimate"} as JSON')
+    parser.add_argument(
+        "--num-ctx", type=int, metavar="N", help="context size to compare with (share of num_ctx)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help='print {"count", "ids", "pieces", "estimate"} as JSON'
+    )
     parser.set_defaults(func=run)
 
 
@@ -89,12 +92,20 @@ async def _choose_tokenizer(
 
 def _as_json(text: str, tokenizer: Tokenizer, note: str) -> dict[str, Any]:
     if tokenizer.is_estimate:
-        out: dict[str, Any] = {"count": tokenizer.count(text), "ids": [], "pieces": [],
-                               "estimate": True}
+        out: dict[str, Any] = {
+            "count": tokenizer.count(text),
+            "ids": [],
+            "pieces": [],
+            "estimate": True,
+        }
     else:
         ids = tokenizer.encode(text)
-        out = {"count": len(ids), "ids": ids,
-               "pieces": [piece_text(p) for p in tokenizer.pieces(ids)], "estimate": False}
+        out = {
+            "count": len(ids),
+            "ids": ids,
+            "pieces": [piece_text(p) for p in tokenizer.pieces(ids)],
+            "estimate": False,
+        }
     out["tokenizer"] = tokenizer.name
     if note:
         out["note"] = note
@@ -107,17 +118,21 @@ def summary(report: TokenReport) -> str:
     lines = [
         f"tokenizer   {report.tokenizer_name} ({kind})",
         f"characters  {report.characters:,}",
-        f"tokens      {report.tokens:,}" + ("  (estimated, on the high side)"
-                                           if report.estimate else "  (with BOS/EOS)"),
+        f"tokens      {report.tokens:,}"
+        + ("  (estimated, on the high side)" if report.estimate else "  (with BOS/EOS)"),
     ]
     if report.tokens_per_syllable is not None:
-        lines.append(f"Hangul      {report.hangul_syllables:,} syllables, "
-                     f"{report.tokens_per_syllable:.2f} tokens per syllable")
+        lines.append(
+            f"Hangul      {report.hangul_syllables:,} syllables, "
+            f"{report.tokens_per_syllable:.2f} tokens per syllable"
+        )
     elif report.hangul_syllables:
         lines.append(f"Hangul      {report.hangul_syllables:,} syllables")
     if report.tokens_per_word is not None:
-        lines.append(f"English     {report.english_words:,} words, "
-                     f"{report.tokens_per_word:.2f} tokens per word")
+        lines.append(
+            f"English     {report.english_words:,} words, "
+            f"{report.tokens_per_word:.2f} tokens per word"
+        )
     elif report.english_words:
         lines.append(f"English     {report.english_words:,} words")
     if report.context_share is not None:

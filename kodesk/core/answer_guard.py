@@ -47,20 +47,20 @@ class ThinkFilter:
                 end = buf.find(CLOSE_TAG)
                 if end < 0:
                     keep = _partial_suffix(buf, CLOSE_TAG)
-                    buf = buf[len(buf) - keep:] if keep else ""
+                    buf = buf[len(buf) - keep :] if keep else ""
                     break
-                buf = buf[end + len(CLOSE_TAG):]
+                buf = buf[end + len(CLOSE_TAG) :]
                 self._inside = False
                 continue
             start = buf.find(OPEN_TAG)
             if start >= 0:
                 out.append(buf[:start])
-                buf = buf[start + len(OPEN_TAG):]
+                buf = buf[start + len(OPEN_TAG) :]
                 self._inside = True
                 continue
             keep = _partial_suffix(buf, OPEN_TAG)
             out.append(buf[: len(buf) - keep])
-            buf = buf[len(buf) - keep:]
+            buf = buf[len(buf) - keep :]
             break
         self._pending = buf
         return self._visible("".join(out))

@@ -116,27 +116,34 @@ class Plan:
         """One line for a status bar or the CLI."""
         est = " (추정)" if self.estimate else ""
         est_en = " (estimated)" if self.estimate else ""
-        base = (f"{self.prompt_tokens:,}+{self.output_reserve:,} 토큰{est}",
-                f"{self.prompt_tokens:,}+{self.output_reserve:,} tokens{est_en}")
+        base = (
+            f"{self.prompt_tokens:,}+{self.output_reserve:,} 토큰{est}",
+            f"{self.prompt_tokens:,}+{self.output_reserve:,} tokens{est_en}",
+        )
         if self.decision == "fits":
-            return Text(ko=f"{base[0]}, 컨텍스트 {self.num_ctx:,}에 들어갑니다.",
-                        en=f"{base[1]} fit in a {self.num_ctx:,} context.")
+            return Text(
+                ko=f"{base[0]}, 컨텍스트 {self.num_ctx:,}에 들어갑니다.",
+                en=f"{base[1]} fit in a {self.num_ctx:,} context.",
+            )
         if self.decision == "raise_ctx":
             return Text(
                 ko=f"{base[0]}: 컨텍스트를 {self.base_num_ctx:,} → {self.num_ctx:,}로 늘립니다.",
-                en=f"{base[1]}: raising the context {self.base_num_ctx:,} → {self.num_ctx:,}.")
+                en=f"{base[1]}: raising the context {self.base_num_ctx:,} → {self.num_ctx:,}.",
+            )
         if self.decision == "map_reduce":
             n = len(self.chunks)
             return Text(
                 ko=f"{base[0]}: 글이 길어 {n}조각으로 나눠 처리합니다 (조각당 컨텍스트 "
                 f"{self.num_ctx:,}).",
-                en=f"{base[1]}: too long, processed in {n} chunks (context {self.num_ctx:,} "
-                "each).")
+                en=f"{base[1]}: too long, processed in {n} chunks (context {self.num_ctx:,} each).",
+            )
         return self.message or _NO_FIT
 
 
-_NO_FIT = Text(ko="글이 모델의 컨텍스트에 들어가지 않습니다.",
-               en="The text does not fit in the model's context.")
+_NO_FIT = Text(
+    ko="글이 모델의 컨텍스트에 들어가지 않습니다.",
+    en="The text does not fit in the model's context.",
+)
 _SETTINGS_HINT = Text(
     ko="설정 → 긴 글에서 'num_ctx 늘리기'(context.allow_raise)나 '긴 글 나눠 처리'"
     "(context.allow_split)를 켜거나, 최대 num_ctx(context.max_num_ctx)를 늘리세요.",
@@ -153,13 +160,17 @@ def output_reserve(task: Task, options: Mapping[str, Any]) -> int:
     return task.output_reserve
 
 
-def map_messages(task: Task, chunk: str, index: int, total: int,
-                 **values: Any) -> tuple[ChatMessage, ...]:
+def map_messages(
+    task: Task, chunk: str, index: int, total: int, **values: Any
+) -> tuple[ChatMessage, ...]:
     """The request for one chunk: a partial summary, or the task itself (concat)."""
     if task.reduce == "concat":
         return task.messages(chunk, **values)
-    user = (MAP_SUMMARY_TEMPLATE.replace("{total}", str(total))
-            .replace("{index}", str(index)).replace("{text}", chunk))
+    user = (
+        MAP_SUMMARY_TEMPLATE.replace("{total}", str(total))
+        .replace("{index}", str(index))
+        .replace("{text}", chunk)
+    )
     system = (ChatMessage("system", task.system),) if task.system else ()
     return (*system, ChatMessage("user", user))
 
@@ -224,16 +235,22 @@ class ContextPlanner:
         return None
 
     # -- plans ------------------------------------------------------------------------
-    def plan(self, task: Task, text: str, options: Mapping[str, Any],
-             **values: Any) -> Plan:
+    def plan(self, task: Task, text: str, options: Mapping[str, Any], **values: Any) -> Plan:
         """The plan for running `task` on `text` (values fill template placeholders)."""
         reserve = output_reserve(task, options)
         prompt = self.count_messages(task.messages(text, **values))
         base, source = self.base_context(options)
-        plan = Plan("fits", prompt_tokens=prompt, output_reserve=reserve, num_ctx=base,
-                    base_num_ctx=base, base_source=source,
-                    trained_context=self.profile.trained_context,
-                    estimate=self.profile.estimate, tokenizer=self._tokenizer.name)
+        plan = Plan(
+            "fits",
+            prompt_tokens=prompt,
+            output_reserve=reserve,
+            num_ctx=base,
+            base_num_ctx=base,
+            base_source=source,
+            trained_context=self.profile.trained_context,
+            estimate=self.profile.estimate,
+            tokenizer=self._tokenizer.name,
+        )
         single = self._single(prompt + reserve, base)
         if single is not None:
             return replace(plan, decision=single[0], num_ctx=single[1])
@@ -243,14 +260,21 @@ class ContextPlanner:
         ctx = max(base, self.raise_limit()) if self.policy.allow_raise else base
         chunked = self.chunk(task, text, ctx, reserve, **values)
         if chunked is None:
-            return replace(plan, decision="refuse", num_ctx=ctx,
-                           message=_chunk_refusal(ctx, reserve), hint=_SETTINGS_HINT)
+            return replace(
+                plan,
+                decision="refuse",
+                num_ctx=ctx,
+                message=_chunk_refusal(ctx, reserve),
+                hint=_SETTINGS_HINT,
+            )
         texts, counts = chunked
-        return replace(plan, decision="map_reduce", num_ctx=ctx, chunks=tuple(counts),
-                       chunk_texts=tuple(texts))
+        return replace(
+            plan, decision="map_reduce", num_ctx=ctx, chunks=tuple(counts), chunk_texts=tuple(texts)
+        )
 
-    def plan_messages(self, messages: Sequence[ChatMessage], reserve: int,
-                      options: Mapping[str, Any]) -> tuple[int, int] | None:
+    def plan_messages(
+        self, messages: Sequence[ChatMessage], reserve: int, options: Mapping[str, Any]
+    ) -> tuple[int, int] | None:
         """(prompt tokens, num_ctx) for one request, or None when it cannot fit."""
         prompt = self.count_messages(messages)
         single = self._single(prompt + reserve, self.base_context(options)[0])
@@ -267,13 +291,15 @@ class ContextPlanner:
         return message, _SETTINGS_HINT
 
     # -- chunking ---------------------------------------------------------------------
-    def chunk(self, task: Task, text: str, num_ctx: int, reserve: int,
-              **values: Any) -> tuple[list[str], list[int]] | None:
+    def chunk(
+        self, task: Task, text: str, num_ctx: int, reserve: int, **values: Any
+    ) -> tuple[list[str], list[int]] | None:
         """Chunks of `text` whose map prompts each fit `num_ctx` with `reserve` left.
 
         Returns the chunk texts and the exact prompt tokens of each chunk request, or
         None when not even a small chunk fits.
         """
+
         def messages(chunk: str, index: int, total: int) -> tuple[ChatMessage, ...]:
             return map_messages(task, chunk, index, total, **values)
 
@@ -286,19 +312,19 @@ class ContextPlanner:
         pending = pack(text, budget, self.count_text)
         while True:  # verify every chunk with its real prompt; split any that overflow
             total = len(pending)
-            counts = [self.count_messages(messages(c, i, total))
-                      for i, c in enumerate(pending, 1)]
+            counts = [self.count_messages(messages(c, i, total)) for i, c in enumerate(pending, 1)]
             over = [i for i, n in enumerate(counts) if n + reserve > num_ctx]
             if not over:
                 return pending, counts
             halves = _halve(pending[over[0]])
             if halves is None:
                 return None
-            pending[over[0]:over[0] + 1] = halves
+            pending[over[0] : over[0] + 1] = halves
 
 
-def server_truncated(planned_content: int, evaluated: int | None, num_ctx: int, *,
-                     estimate: bool) -> bool:
+def server_truncated(
+    planned_content: int, evaluated: int | None, num_ctx: int, *, estimate: bool
+) -> bool:
     """True when the server most likely cut the prompt despite the plan.
 
     `planned_content` counts the message texts only (no template), so a server that
@@ -309,8 +335,12 @@ def server_truncated(planned_content: int, evaluated: int | None, num_ctx: int, 
     count `ESTIMATE_ERROR` times larger would not fit.
     """
     may_overflow = estimate and planned_content * ESTIMATE_ERROR > num_ctx
-    drift = measure_drift(planned_content, evaluated, None if may_overflow else num_ctx,
-                          tolerance=1 - TRUNCATION_RATIO)
+    drift = measure_drift(
+        planned_content,
+        evaluated,
+        None if may_overflow else num_ctx,
+        tolerance=1 - TRUNCATION_RATIO,
+    )
     return drift.truncated and (drift.drift or 0) < -TRUNCATION_SLACK
 
 
@@ -322,7 +352,7 @@ def _halve(chunk: str) -> list[str] | None:
         return ["".join(sentences[:mid]), "".join(sentences[mid:])]
     if len(chunk) < 2:
         return None
-    return [chunk[: len(chunk) // 2], chunk[len(chunk) // 2:]]
+    return [chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]]
 
 
 def _chunk_refusal(ctx: int, reserve: int) -> Text:
@@ -332,4 +362,3 @@ def _chunk_refusal(ctx: int, reserve: int) -> Text:
         en=f"A {ctx:,}-token context cannot hold even the task instructions and the "
         f"{reserve:,} tokens kept for the answer, so the text cannot be split.",
     )
-

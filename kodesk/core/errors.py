@@ -76,10 +76,14 @@ class ModelNotFound(KodeskError):
 
     def __init__(self, model: str) -> None:
         super().__init__(
-            Text(ko=f"모델 '{model}'이(가) 설치되어 있지 않습니다.",
-                 en=f"Model '{model}' is not installed."),
-            Text(ko=f"설정 → 모델에서 받거나 터미널에서 `ollama pull {model}`을 실행하세요.",
-                 en=f"Pull it in Settings → Models, or run `ollama pull {model}`."),
+            Text(
+                ko=f"모델 '{model}'이(가) 설치되어 있지 않습니다.",
+                en=f"Model '{model}' is not installed.",
+            ),
+            Text(
+                ko=f"설정 → 모델에서 받거나 터미널에서 `ollama pull {model}`을 실행하세요.",
+                en=f"Pull it in Settings → Models, or run `ollama pull {model}`.",
+            ),
         )
         self.model = model
 
@@ -89,10 +93,14 @@ class EngineHTTPError(KodeskError):
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(
-            Text(ko=f"서버 오류 (HTTP {status}): {detail}",
-                 en=f"Server error (HTTP {status}): {detail}"),
-            Text(ko="Ollama 로그를 확인하세요. 모델 설정(Modelfile)이 잘못되었을 수 있습니다.",
-                 en="Check the Ollama log; the model's Modelfile may be wrong."),
+            Text(
+                ko=f"서버 오류 (HTTP {status}): {detail}",
+                en=f"Server error (HTTP {status}): {detail}",
+            ),
+            Text(
+                ko="Ollama 로그를 확인하세요. 모델 설정(Modelfile)이 잘못되었을 수 있습니다.",
+                en="Check the Ollama log; the model's Modelfile may be wrong.",
+            ),
         )
         self.status = status
         self.detail = detail
@@ -105,11 +113,15 @@ class StreamError(KodeskError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            Text(ko=f"답변 도중 서버가 오류를 보냈습니다: {detail}",
-                 en=f"The server reported an error mid-answer: {detail}"),
-            Text(ko="다시 시도하세요. 반복되면 메모리 부족이나 모델 파일 손상일 수 있습니다.",
-                 en="Retry. If it repeats, the machine may be out of memory or the model "
-                 "file may be damaged."),
+            Text(
+                ko=f"답변 도중 서버가 오류를 보냈습니다: {detail}",
+                en=f"The server reported an error mid-answer: {detail}",
+            ),
+            Text(
+                ko="다시 시도하세요. 반복되면 메모리 부족이나 모델 파일 손상일 수 있습니다.",
+                en="Retry. If it repeats, the machine may be out of memory or the model "
+                "file may be damaged.",
+            ),
         )
         self.detail = detail
 
@@ -119,11 +131,14 @@ class MalformedResponse(KodeskError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            Text(ko=f"서버 응답을 해석할 수 없습니다: {detail}",
-                 en=f"The server's answer could not be read: {detail}"),
-            Text(ko="주소가 Ollama 서버를 가리키는지 확인하세요 (프록시나 다른 서비스일 수 있음).",
-                 en="Check that the endpoint is an Ollama server, not a proxy or another "
-                 "service."),
+            Text(
+                ko=f"서버 응답을 해석할 수 없습니다: {detail}",
+                en=f"The server's answer could not be read: {detail}",
+            ),
+            Text(
+                ko="주소가 Ollama 서버를 가리키는지 확인하세요 (프록시나 다른 서비스일 수 있음).",
+                en="Check that the endpoint is an Ollama server, not a proxy or another service.",
+            ),
         )
 
 
@@ -132,11 +147,15 @@ class StreamDisconnected(KodeskError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            Text(ko="답변 도중 연결이 끊겼습니다." + (f" ({detail})" if detail else ""),
-                 en="The connection closed mid-answer." + (f" ({detail})" if detail else "")),
-            Text(ko="Ollama가 종료되었거나 모델이 메모리 부족으로 중단되었을 수 있습니다. "
-                 "다시 시도하세요.",
-                 en="Ollama may have stopped, or the model ran out of memory. Retry."),
+            Text(
+                ko="답변 도중 연결이 끊겼습니다." + (f" ({detail})" if detail else ""),
+                en="The connection closed mid-answer." + (f" ({detail})" if detail else ""),
+            ),
+            Text(
+                ko="Ollama가 종료되었거나 모델이 메모리 부족으로 중단되었을 수 있습니다. "
+                "다시 시도하세요.",
+                en="Ollama may have stopped, or the model ran out of memory. Retry.",
+            ),
         )
 
 
@@ -148,8 +167,10 @@ class EngineTimeout(KodeskError):
 
     _WHAT: ClassVar[dict[str, Text]] = {
         "connect": Text(ko="연결 시간이 초과되었습니다", en="Connecting timed out"),
-        "first_token": Text(ko="첫 응답을 기다리다 시간이 초과되었습니다",
-                            en="Timed out waiting for the first token"),
+        "first_token": Text(
+            ko="첫 응답을 기다리다 시간이 초과되었습니다",
+            en="Timed out waiting for the first token",
+        ),
         "stall": Text(ko="답변이 중간에 멈췄습니다", en="The answer stalled"),
     }
 
@@ -157,10 +178,12 @@ class EngineTimeout(KodeskError):
         what = self._WHAT[kind]
         super().__init__(
             Text(ko=f"{what.ko} ({seconds:g}초).", en=f"{what.en} ({seconds:g} s)."),
-            Text(ko="큰 모델은 처음 불러올 때 오래 걸립니다. 설정에서 시간 제한을 늘리거나 "
-                 "더 작은 모델을 쓰세요.",
-                 en="Large models take long to load the first time. Raise the timeout in "
-                 "the settings or use a smaller model."),
+            Text(
+                ko="큰 모델은 처음 불러올 때 오래 걸립니다. 설정에서 시간 제한을 늘리거나 "
+                "더 작은 모델을 쓰세요.",
+                en="Large models take long to load the first time. Raise the timeout in "
+                "the settings or use a smaller model.",
+            ),
         )
         self.kind = kind
         self.seconds = seconds

@@ -373,8 +373,10 @@ def _read_tensor_info(cur: _Cursor, index: int) -> TensorInfo:
 
 def _data_offset(cur: _Cursor, metadata: dict[str, Any], array_refs: dict[str, ArrayRef]) -> int:
     alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
-    if "general.alignment" in array_refs or not isinstance(alignment, int) or (
-        alignment <= 0 or alignment & (alignment - 1)
+    if (
+        "general.alignment" in array_refs
+        or not isinstance(alignment, int)
+        or (alignment <= 0 or alignment & (alignment - 1))
     ):
         raise cur.fail(f"general.alignment {alignment!r} is not a power of two")
     return -(-cur.pos // alignment) * alignment
@@ -400,7 +402,9 @@ def _check_data_fits(cur: _Cursor, tensors: tuple[TensorInfo, ...], data_offset:
 
 
 def read_array_items(
-    path: str | Path, ref: ArrayRef, indices: Collection[int],
+    path: str | Path,
+    ref: ArrayRef,
+    indices: Collection[int],
     limits: GGUFLimits = DEFAULT_LIMITS,
 ) -> dict[int, Any]:
     """Items at `indices` of an array located by `read_header` (others are skipped)."""
@@ -415,8 +419,7 @@ def read_array_items(
             size = struct.calcsize(fmt)
             cur.need(size * ref.length, "array")
             return {
-                i: struct.unpack_from(cur.order + fmt, buf, ref.offset + i * size)[0]
-                for i in want
+                i: struct.unpack_from(cur.order + fmt, buf, ref.offset + i * size)[0] for i in want
             }
         out: dict[int, Any] = {}
         last = max(want, default=-1)
@@ -434,7 +437,8 @@ def read_array_items(
 
 
 def read_metadata(
-    path: str | Path, keys: Collection[str] | None = None,
+    path: str | Path,
+    keys: Collection[str] | None = None,
     limits: GGUFLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Metadata of a GGUF file as plain Python values (arrays as lists).

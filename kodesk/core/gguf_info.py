@@ -133,14 +133,16 @@ def inspect_gguf(path: str | Path, limits: GGUFLimits = DEFAULT_LIMITS) -> GGUFI
     token_types = meta.get(TOKEN_TYPE_KEY)
     special_indices = (
         {i for i, kind in enumerate(token_types) if _is_int(kind) and kind in _SPECIAL_TYPES}
-        if isinstance(token_types, list) else set()
+        if isinstance(token_types, list)
+        else set()
     )
     texts = _token_texts(header, set(ids.values()) | special_indices)
     parameter_count = sum(t.n_elements for t in header.tensors)
     tensor_bytes = [t.n_bytes for t in header.tensors]
     bits = (
         sum(b for b in tensor_bytes if b is not None) * 8 / parameter_count
-        if parameter_count and None not in tensor_bytes else None
+        if parameter_count and None not in tensor_bytes
+        else None
     )
     file_type = meta.get("general.file_type")
     file_type = file_type if _is_int(file_type) else None
@@ -155,7 +157,8 @@ def inspect_gguf(path: str | Path, limits: GGUFLimits = DEFAULT_LIMITS) -> GGUFI
         size_label=_str(meta.get("general.size_label")),
         parameter_count=parameter_count,
         file_type=file_type,
-        quantization=file_type_name(file_type) if file_type is not None
+        quantization=file_type_name(file_type)
+        if file_type is not None
         else _dominant_tensor_type(header),
         bits_per_weight=bits,
         context_length=context if _is_int(context) else None,

@@ -46,8 +46,15 @@ class HistoryStore:
         connection.execute(_SCHEMA)
         return connection
 
-    def add(self, task: str, model: str, text: str, answer: str,
-            prompt_tokens: int | None = None, output_tokens: int | None = None) -> None:
+    def add(
+        self,
+        task: str,
+        model: str,
+        text: str,
+        answer: str,
+        prompt_tokens: int | None = None,
+        output_tokens: int | None = None,
+    ) -> None:
         with self._connect() as db:
             db.execute(
                 "INSERT INTO answers (created, task, model, input, answer, prompt_tokens, "
@@ -62,7 +69,9 @@ class HistoryStore:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT created, task, model, input, answer, prompt_tokens, output_tokens "
-                "FROM answers ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+                "FROM answers ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
         db.close()
         return [HistoryEntry(*row) for row in rows]
 

@@ -11,13 +11,40 @@ from dataclasses import dataclass
 
 MODIFIERS = ("ctrl", "alt", "shift", "super")
 _ALIASES = {
-    "control": "ctrl", "ctl": "ctrl", "option": "alt", "opt": "alt", "win": "super",
-    "windows": "super", "cmd": "super", "command": "super", "meta": "super",
-    "return": "enter", "esc": "escape", "spacebar": "space", "del": "delete",
+    "control": "ctrl",
+    "ctl": "ctrl",
+    "option": "alt",
+    "opt": "alt",
+    "win": "super",
+    "windows": "super",
+    "cmd": "super",
+    "command": "super",
+    "meta": "super",
+    "return": "enter",
+    "esc": "escape",
+    "spacebar": "space",
+    "del": "delete",
 }
 _NAMED_KEYS = frozenset(
-    {"space", "enter", "tab", "escape", "backspace", "delete", "insert", "home", "end",
-     "page_up", "page_down", "up", "down", "left", "right", "pause", "print_screen"}
+    {
+        "space",
+        "enter",
+        "tab",
+        "escape",
+        "backspace",
+        "delete",
+        "insert",
+        "home",
+        "end",
+        "page_up",
+        "page_down",
+        "up",
+        "down",
+        "left",
+        "right",
+        "pause",
+        "print_screen",
+    }
     | {f"f{i}" for i in range(1, 25)}
 )
 
@@ -68,21 +95,37 @@ def parse_hotkey(text: str) -> Hotkey:
 
 #: Combinations that belong to the OS, IMEs or editors people keep open, with who owns them.
 RESERVED: dict[str, str] = {
-    "ctrl+c": "copy", "ctrl+v": "paste", "ctrl+x": "cut", "ctrl+a": "select all",
-    "ctrl+z": "undo", "ctrl+y": "redo", "ctrl+s": "save", "ctrl+f": "find",
+    "ctrl+c": "copy",
+    "ctrl+v": "paste",
+    "ctrl+x": "cut",
+    "ctrl+a": "select all",
+    "ctrl+z": "undo",
+    "ctrl+y": "redo",
+    "ctrl+s": "save",
+    "ctrl+f": "find",
     "ctrl+space": "input method switch (Windows, GNOME, IBus)",
     "shift+space": "Hangul/English switch in some Korean IMEs",
     "alt+space": "window menu (Windows) / launcher (KDE)",
     "super+space": "input method switch (Windows, GNOME)",
-    "ctrl+alt+delete": "security screen", "ctrl+alt+t": "terminal (Ubuntu)",
-    "ctrl+alt+l": "lock screen (GNOME, KDE)", "ctrl+shift+escape": "task manager",
-    "alt+tab": "window switcher", "alt+f4": "close window", "super+l": "lock screen",
-    "super+d": "show desktop", "super+e": "file explorer", "super+r": "run dialog",
-    "super+v": "clipboard history (Windows)", "super+shift+s": "screenshot (Windows)",
+    "ctrl+alt+delete": "security screen",
+    "ctrl+alt+t": "terminal (Ubuntu)",
+    "ctrl+alt+l": "lock screen (GNOME, KDE)",
+    "ctrl+shift+escape": "task manager",
+    "alt+tab": "window switcher",
+    "alt+f4": "close window",
+    "super+l": "lock screen",
+    "super+d": "show desktop",
+    "super+e": "file explorer",
+    "super+r": "run dialog",
+    "super+v": "clipboard history (Windows)",
+    "super+shift+s": "screenshot (Windows)",
     "ctrl+shift+k": "delete line (VS Code) / web console (Firefox)",
-    "ctrl+shift+p": "command palette (VS Code)", "ctrl+shift+t": "reopen tab (browsers)",
-    "ctrl+shift+n": "incognito window (browsers)", "ctrl+alt+left": "switch desktop",
-    "ctrl+alt+right": "switch desktop", "ctrl+alt+up": "switch desktop",
+    "ctrl+shift+p": "command palette (VS Code)",
+    "ctrl+shift+t": "reopen tab (browsers)",
+    "ctrl+shift+n": "incognito window (browsers)",
+    "ctrl+alt+left": "switch desktop",
+    "ctrl+alt+right": "switch desktop",
+    "ctrl+alt+up": "switch desktop",
     "ctrl+alt+down": "switch desktop",
 }
 

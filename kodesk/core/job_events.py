@@ -72,8 +72,10 @@ class JobRequest:
 
 
 PLANNING = Text(ko="글 길이를 확인하는 중…", en="Measuring the text…")
-WAITING = Text(ko="응답을 기다리는 중… (모델을 처음 불러올 때는 오래 걸릴 수 있습니다)",
-               en="Waiting for the model… (the first load can take a while)")
+WAITING = Text(
+    ko="응답을 기다리는 중… (모델을 처음 불러올 때는 오래 걸릴 수 있습니다)",
+    en="Waiting for the model… (the first load can take a while)",
+)
 LENGTH_WARNING = Text(
     ko="답변이 길이 제한(num_predict)에 걸려 중간에 끊겼습니다.",
     en="The answer was cut off by the length limit (num_predict).",
@@ -86,9 +88,13 @@ WRONG_SCRIPT_WARNING = Text(
     ko="다시 요청했지만 답변이 여전히 요청한 언어가 아닙니다. 다른 모델을 써 보세요.",
     en="Even after a retry the answer is not in the requested language. Try another model.",
 )
+
+
 def cleanup_status(result: CleanupResult) -> Text:
-    return Text(ko=f"정리됨: {result.before:,} → {result.after:,}자",
-                en=f"Cleaned up: {result.before:,} → {result.after:,} characters")
+    return Text(
+        ko=f"정리됨: {result.before:,} → {result.after:,}자",
+        en=f"Cleaned up: {result.before:,} → {result.after:,} characters",
+    )
 
 
 def truncation_warning(planned: int, actual: int) -> Text:

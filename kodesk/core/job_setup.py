@@ -10,10 +10,11 @@ from kodesk.core.settings import Settings, default_model_key
 from kodesk.core.tasks import Task
 
 NO_MODEL = Text(ko="설치된 모델이 없습니다.", en="No model is installed.")
-NO_MODEL_HINT = Text(ko="설정 → 모델에서 exaone3.5 같은 한국어 모델을 받으세요 "
-                     "(또는 `ollama pull exaone3.5:2.4b`).",
-                     en="Pull a Korean model such as exaone3.5 in Settings → Models "
-                     "(or `ollama pull exaone3.5:2.4b`).")
+NO_MODEL_HINT = Text(
+    ko="설정 → 모델에서 exaone3.5 같은 한국어 모델을 받으세요 (또는 `ollama pull exaone3.5:2.4b`).",
+    en="Pull a Korean model such as exaone3.5 in Settings → Models "
+    "(or `ollama pull exaone3.5:2.4b`).",
+)
 
 
 async def choose_model(engine: Engine, *preferred: str | None) -> str:
@@ -28,16 +29,21 @@ async def choose_model(engine: Engine, *preferred: str | None) -> str:
     return models[0].name
 
 
-async def job_request(engine: Engine, settings: Settings, task: Task, text: str,
-                      model: str | None = None) -> JobRequest:
+async def job_request(
+    engine: Engine, settings: Settings, task: Task, text: str, model: str | None = None
+) -> JobRequest:
     """The request for `task` on `text`: the model (`model`, the task's — Ollama names
     only —, the engine's default-model setting, its first model) and that model's
     overrides from the settings."""
     default = settings.get(default_model_key(engine.kind))
-    chosen = await choose_model(engine, model, task.model if engine.kind == "ollama" else None,
-                                default)
+    chosen = await choose_model(
+        engine, model, task.model if engine.kind == "ollama" else None, default
+    )
     overrides = model_overrides(settings.get("models.overrides"), chosen)
     return JobRequest(
-        task=overrides.apply_to(task), text=text, model=chosen, overrides=overrides.options,
+        task=overrides.apply_to(task),
+        text=text,
+        model=chosen,
+        overrides=overrides.options,
         keep_alive=overrides.keep_alive or keep_alive_value(settings.get("ollama.keep_alive")),
     )

@@ -50,8 +50,10 @@ NO_REDUCE_HINT = Text(
 def chunk_status(index: int, total: int, level: int) -> Text:
     if level == 0:
         return Text(ko=f"조각 {index}/{total}", en=f"Chunk {index}/{total}")
-    return Text(ko=f"부분 요약 묶음 {index}/{total} ({level}단계)",
-                en=f"Partial summaries, group {index}/{total} (round {level})")
+    return Text(
+        ko=f"부분 요약 묶음 {index}/{total} ({level}단계)",
+        en=f"Partial summaries, group {index}/{total} (round {level})",
+    )
 
 
 def combine_stats(stats: Sequence[ChatStats]) -> ChatStats | None:
@@ -95,8 +97,9 @@ class MapReduce:
                 yield event
         self.stats = combine_stats(self._all_stats)
 
-    async def _map(self, chunks: Sequence[str], results: list[str], *, emit: bool,
-                   level: int) -> AsyncIterator[JobEvent]:
+    async def _map(
+        self, chunks: Sequence[str], results: list[str], *, emit: bool, level: int
+    ) -> AsyncIterator[JobEvent]:
         task, job, planner = self.job.task, self.job, self.planned.planner
         plan = self.planned.plan
         options = {**self.planned.options, "num_ctx": plan.num_ctx}
@@ -113,8 +116,13 @@ class MapReduce:
                 answer = Answer()
                 try:
                     async for _ in self.runner.stream_answer(
-                        job, messages, options, planner.content_tokens(messages),
-                        expected_script(task, chunks[index]), answer, show=False,
+                        job,
+                        messages,
+                        options,
+                        planner.content_tokens(messages),
+                        expected_script(task, chunks[index]),
+                        answer,
+                        show=False,
                         estimate=plan.estimate,
                     ):
                         pass
@@ -161,16 +169,21 @@ class MapReduce:
                 yield JobStatus(COMBINING)
                 answer = Answer()
                 async for event in self.runner.stream_answer(
-                    job, messages, {**self.planned.options, "num_ctx": fit[1]},
-                    planner.content_tokens(messages), expected_script(task, text), answer,
+                    job,
+                    messages,
+                    {**self.planned.options, "num_ctx": fit[1]},
+                    planner.content_tokens(messages),
+                    expected_script(task, text),
+                    answer,
                     estimate=plan.estimate,
                 ):
                     yield event
                 if answer.stats is not None:
                     self._all_stats.append(answer.stats)
                 return
-            chunked = planner.chunk(task, "\n".join(partials), plan.num_ctx,
-                                    plan.output_reserve, model=job.model)
+            chunked = planner.chunk(
+                task, "\n".join(partials), plan.num_ctx, plan.output_reserve, model=job.model
+            )
             if chunked is None or len(chunked[0]) >= len(partials) or level > MAX_REDUCE_LEVELS:
                 break
             grouped: list[str] = []

@@ -109,8 +109,7 @@ def template_overhead(template: str, count: Callable[[str], int]) -> TemplateOve
     range_depth: int | None = None
     position = 0
     for match in _ACTION.finditer(template):
-        (inside if range_depth is not None else outside).append(
-            template[position:match.start()])
+        (inside if range_depth is not None else outside).append(template[position : match.start()])
         position = match.end()
         action = match.group(1)
         if _BLOCK_START.match(action):
@@ -208,8 +207,7 @@ class ModelProfiles:
             static = await self._build(listed, digest)
             self._static[key] = static
         ctx, source = await self._server_default(model)
-        return replace(static, model=model, server_default_ctx=ctx,
-                       server_default_source=source)
+        return replace(static, model=model, server_default_ctx=ctx, server_default_source=source)
 
     async def _listed(self, model: str) -> tuple[str, str]:
         """The installed name (`x` is `x:latest`) and digest of `model`, if listed."""
@@ -229,7 +227,8 @@ class ModelProfiles:
             details = await self.engine.show(model, verbose=True)
             tokenizer = self._tokenizer(details.model_info, digest, cached=False)
         overhead = template_overhead(
-            details.template, lambda text: len(tokenizer.encode(text, add_special=False)))
+            details.template, lambda text: len(tokenizer.encode(text, add_special=False))
+        )
         return ModelProfile(
             model=model,
             digest=digest,
@@ -242,8 +241,7 @@ class ModelProfiles:
             model_info=_without_arrays(details.model_info),
         )
 
-    def _tokenizer(self, model_info: Mapping[str, Any], digest: str, *,
-                   cached: bool) -> Tokenizer:
+    def _tokenizer(self, model_info: Mapping[str, Any], digest: str, *, cached: bool) -> Tokenizer:
         tokens = model_info.get("tokenizer.ggml.tokens")
         if cached or (isinstance(tokens, list) and tokens):
             try:

@@ -22,8 +22,17 @@ from typing import Literal, get_args
 from kodesk.core.errors import KodeskError, Text
 
 Kind = Literal[
-    "from", "parameter", "template", "system", "adapter", "license", "message",
-    "draft", "renderer", "parser", "requires",
+    "from",
+    "parameter",
+    "template",
+    "system",
+    "adapter",
+    "license",
+    "message",
+    "draft",
+    "renderer",
+    "parser",
+    "requires",
 ]
 _KINDS: dict[str, Kind] = {kind: kind for kind in get_args(Kind)}
 INSTRUCTIONS: frozenset[str] = frozenset(_KINDS)
@@ -40,11 +49,15 @@ class ModelfileError(KodeskError):
 
     def __init__(self, detail: Text, line: int, column: int) -> None:
         super().__init__(
-            Text(ko=f"Modelfile {line}:{column}: {detail.ko}",
-                 en=f"Modelfile {line}:{column}: {detail.en}"),
-            Text(ko="Ollama Modelfile 문법: https://github.com/ollama/ollama/blob/main/docs/"
-                 "modelfile.md", en="Modelfile syntax: https://github.com/ollama/ollama/blob/"
-                 "main/docs/modelfile.md"),
+            Text(
+                ko=f"Modelfile {line}:{column}: {detail.ko}",
+                en=f"Modelfile {line}:{column}: {detail.en}",
+            ),
+            Text(
+                ko="Ollama Modelfile 문법: https://github.com/ollama/ollama/blob/main/docs/"
+                "modelfile.md",
+                en="Modelfile syntax: https://github.com/ollama/ollama/blob/main/docs/modelfile.md",
+            ),
         )
         self.detail = detail
         self.line = line
@@ -114,6 +127,7 @@ class Modelfile:
     def replacing(self, kind: Kind, name: str | None, new: tuple[Command, ...]) -> Modelfile:
         """A copy with the commands of `kind` (and `name`) replaced by `new`, placed where
         the first of them was (at the end when there was none)."""
+
         def hit(c: Command) -> bool:
             return c.kind == kind and name in (None, c.name)
 
@@ -187,11 +201,14 @@ class _Parser:
                 f"unknown instruction {word!r} (valid: FROM, PARAMETER, TEMPLATE, SYSTEM, "
                 "ADAPTER, LICENSE, MESSAGE)",
                 f"알 수 없는 명령 {word!r} (FROM, PARAMETER, TEMPLATE, SYSTEM, ADAPTER, LICENSE, "
-                "MESSAGE 중 하나여야 합니다)", *self.start)
+                "MESSAGE 중 하나여야 합니다)",
+                *self.start,
+            )
         if char not in _SPACE:
             what = "a value" if char in _NEWLINE else "a space after the instruction"
-            raise _error(f"{word.upper()} needs {what}",
-                         f"{word.upper()} 뒤에 값이 필요합니다", line, col)
+            raise _error(
+                f"{word.upper()} needs {what}", f"{word.upper()} 뒤에 값이 필요합니다", line, col
+            )
         self.kind = _KINDS[word.lower()]
         self.name = ""
         self.buf = []
@@ -205,11 +222,19 @@ class _Parser:
             self.name, self.buf, self.state = "".join(self.buf), [], "value"
             self.value_start = (line, col + 1)
         elif char in _NEWLINE:
-            raise _error(f"PARAMETER {''.join(self.buf)} needs a value",
-                         f"PARAMETER {''.join(self.buf)} 뒤에 값이 필요합니다", line, col)
+            raise _error(
+                f"PARAMETER {''.join(self.buf)} needs a value",
+                f"PARAMETER {''.join(self.buf)} 뒤에 값이 필요합니다",
+                line,
+                col,
+            )
         else:
-            raise _error(f"invalid character {char!r} in a parameter name",
-                         f"매개변수 이름에 쓸 수 없는 문자 {char!r}", line, col)
+            raise _error(
+                f"invalid character {char!r} in a parameter name",
+                f"매개변수 이름에 쓸 수 없는 문자 {char!r}",
+                line,
+                col,
+            )
 
     def _role(self, char: str, line: int, col: int) -> None:
         if char.isascii() and char.isalpha():
@@ -220,7 +245,9 @@ class _Parser:
             raise _error(
                 f"MESSAGE role must be system, user or assistant (got {role!r})",
                 f"MESSAGE 역할은 system, user, assistant 중 하나여야 합니다 ({role!r})",
-                line, col)
+                line,
+                col,
+            )
         self.name, self.buf, self.state = role, [], "value"
         self.value_start = (line, col + 1)
 
@@ -242,8 +269,11 @@ class _Parser:
         if self.state == "value":
             value, closed = _unquote("".join(self.buf).strip(_TRIM))
             if not closed:
-                raise _error("a quoted value is never closed",
-                             "따옴표로 시작한 값이 닫히지 않았습니다", *self.value_start)
+                raise _error(
+                    "a quoted value is never closed",
+                    "따옴표로 시작한 값이 닫히지 않았습니다",
+                    *self.value_start,
+                )
             self._emit(value)
         elif self.state not in ("nil", "comment"):
             raise _error("unexpected end of file", "파일이 예상보다 일찍 끝났습니다", line, col)
@@ -270,8 +300,12 @@ def parse_modelfile(text: str) -> Modelfile:
     """Parse Modelfile text. Raises `ModelfileError` (with line and column)."""
     commands = _parse_commands(text)
     if not any(c.kind == "from" for c in commands):
-        raise _error("no FROM line (every Modelfile needs one)",
-                     "FROM 줄이 없습니다 (Modelfile에는 반드시 필요합니다)", 1, 1)
+        raise _error(
+            "no FROM line (every Modelfile needs one)",
+            "FROM 줄이 없습니다 (Modelfile에는 반드시 필요합니다)",
+            1,
+            1,
+        )
     return Modelfile(tuple(commands))
 
 
@@ -306,9 +340,12 @@ def _render_command(command: Command) -> str:
         return _render_command(Command("template", escaped))
     raise _error(
         f"{head} cannot be written as a Modelfile value: {command.value[:40]!r}… (a line "
-        'ends with a quote that would close it early, or it holds unprintable characters)',
+        "ends with a quote that would close it early, or it holds unprintable characters)",
         f"{head} 값을 Modelfile로 쓸 수 없습니다: 줄 끝의 따옴표가 값을 일찍 닫거나 "
-        "출력할 수 없는 문자가 들어 있습니다", command.line or 1, command.column or 1)
+        "출력할 수 없는 문자가 들어 있습니다",
+        command.line or 1,
+        command.column or 1,
+    )
 
 
 def render_modelfile(modelfile: Modelfile) -> str:

@@ -43,8 +43,12 @@ def to_model_spec(modelfile: Modelfile, name: str, base_dir: str | Path = ".") -
     for value in modelfile.adapters:
         local = _local_file(value, base)
         if local is None:
-            raise _create_error(f"ADAPTER file not found: {value}",
-                                f"ADAPTER 파일이 없습니다: {value}", modelfile, "adapter")
+            raise _create_error(
+                f"ADAPTER file not found: {value}",
+                f"ADAPTER 파일이 없습니다: {value}",
+                modelfile,
+                "adapter",
+            )
         adapters.append(str(local))
     try:
         parameters = parameters_for_create(modelfile.parameters)
@@ -69,8 +73,9 @@ _ROLES: dict[str, Role] = {"system": "system", "user": "user", "assistant": "ass
 
 def _create_error(en: str, ko: str, modelfile: Modelfile, kind: str) -> ModelfileError:
     where = next((c for c in modelfile.commands if c.kind == kind), None)
-    return ModelfileError(Text(ko=ko, en=en), where.line if where else 1,
-                          where.column if where else 1)
+    return ModelfileError(
+        Text(ko=ko, en=en), where.line if where else 1, where.column if where else 1
+    )
 
 
 def normalize_digest(digest: str) -> str:

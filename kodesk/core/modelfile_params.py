@@ -21,18 +21,41 @@ from kodesk.core.errors import Text
 ParamType = Literal["int", "float", "bool", "string_list"]
 
 PARAMETER_TYPES: dict[str, ParamType] = {
-    "num_keep": "int", "seed": "int", "num_predict": "int", "top_k": "int",
-    "top_p": "float", "min_p": "float", "typical_p": "float", "repeat_last_n": "int",
-    "temperature": "float", "repeat_penalty": "float", "presence_penalty": "float",
-    "frequency_penalty": "float", "stop": "string_list", "num_ctx": "int",
-    "num_batch": "int", "num_gpu": "int", "main_gpu": "int", "use_mmap": "bool",
-    "num_thread": "int", "draft_num_predict": "int",
+    "num_keep": "int",
+    "seed": "int",
+    "num_predict": "int",
+    "top_k": "int",
+    "top_p": "float",
+    "min_p": "float",
+    "typical_p": "float",
+    "repeat_last_n": "int",
+    "temperature": "float",
+    "repeat_penalty": "float",
+    "presence_penalty": "float",
+    "frequency_penalty": "float",
+    "stop": "string_list",
+    "num_ctx": "int",
+    "num_batch": "int",
+    "num_gpu": "int",
+    "main_gpu": "int",
+    "use_mmap": "bool",
+    "num_thread": "int",
+    "draft_num_predict": "int",
 }
 
-DEPRECATED_PARAMETERS: frozenset[str] = frozenset({
-    "penalize_newline", "low_vram", "f16_kv", "logits_all", "vocab_only", "use_mlock",
-    "mirostat", "mirostat_tau", "mirostat_eta",
-})
+DEPRECATED_PARAMETERS: frozenset[str] = frozenset(
+    {
+        "penalize_newline",
+        "low_vram",
+        "f16_kv",
+        "logits_all",
+        "vocab_only",
+        "use_mlock",
+        "mirostat",
+        "mirostat_tau",
+        "mirostat_eta",
+    }
+)
 
 _INT = re.compile(r"[+-]?[0-9]+\Z")
 _DIGITS = r"[0-9](?:_?[0-9])*"
@@ -43,8 +66,20 @@ _FLOAT = re.compile(
     r"|inf|infinity)\Z|nan\Z",
     re.IGNORECASE,
 )
-_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
-          "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+_BOOLS = {
+    "1": True,
+    "t": True,
+    "T": True,
+    "TRUE": True,
+    "true": True,
+    "True": True,
+    "0": False,
+    "f": False,
+    "F": False,
+    "FALSE": False,
+    "false": False,
+    "False": False,
+}
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
@@ -122,33 +157,52 @@ def check_parameter(name: str, value: str) -> ParameterIssue | None:
     """What Ollama would say about `PARAMETER name value`, or None when it is fine."""
     if name in DEPRECATED_PARAMETERS:
         return ParameterIssue(
-            "warning", "parameter-deprecated", name, value,
-            Text(ko=f"PARAMETER {name}은(는) 더 이상 쓰이지 않아 Ollama가 무시합니다.",
-                 en=f"PARAMETER {name} is deprecated; Ollama warns and ignores it."),
-            Text(ko=f"`PARAMETER {name}` 줄을 지우세요.",
-                 en=f"Delete the `PARAMETER {name}` line."),
+            "warning",
+            "parameter-deprecated",
+            name,
+            value,
+            Text(
+                ko=f"PARAMETER {name}은(는) 더 이상 쓰이지 않아 Ollama가 무시합니다.",
+                en=f"PARAMETER {name} is deprecated; Ollama warns and ignores it.",
+            ),
+            Text(
+                ko=f"`PARAMETER {name}` 줄을 지우세요.", en=f"Delete the `PARAMETER {name}` line."
+            ),
         )
     if name not in PARAMETER_TYPES:
         guess = closest_parameter(name)
         hint_en = f"Did you mean `{guess}`? " if guess else ""
         hint_ko = f"`{guess}`을(를) 뜻했나요? " if guess else ""
         return ParameterIssue(
-            "error", "parameter-unknown", name, value,
-            Text(ko=f"알 수 없는 매개변수 {name!r}: Ollama가 모델 생성을 거부합니다.",
-                 en=f"Unknown parameter {name!r}: Ollama refuses to create the model."),
-            Text(ko=f"{hint_ko}매개변수 이름은 대소문자를 구분합니다.",
-                 en=f"{hint_en}Parameter names are case-sensitive."),
+            "error",
+            "parameter-unknown",
+            name,
+            value,
+            Text(
+                ko=f"알 수 없는 매개변수 {name!r}: Ollama가 모델 생성을 거부합니다.",
+                en=f"Unknown parameter {name!r}: Ollama refuses to create the model.",
+            ),
+            Text(
+                ko=f"{hint_ko}매개변수 이름은 대소문자를 구분합니다.",
+                en=f"{hint_en}Parameter names are case-sensitive.",
+            ),
         )
     try:
         convert_value(name, value)
     except ParameterValueError as exc:
         kind = PARAMETER_TYPES[name]
         return ParameterIssue(
-            "error", "parameter-invalid-value", name, value,
-            Text(ko=f"PARAMETER {name}의 값 {value!r}을(를) {kind}(으)로 읽을 수 없습니다.",
-                 en=f"PARAMETER {name}: {exc}; expected {kind}."),
-            Text(ko=f"{name}에 올바른 {kind} 값을 쓰세요.",
-                 en=f"Give {name} a valid {kind} value."),
+            "error",
+            "parameter-invalid-value",
+            name,
+            value,
+            Text(
+                ko=f"PARAMETER {name}의 값 {value!r}을(를) {kind}(으)로 읽을 수 없습니다.",
+                en=f"PARAMETER {name}: {exc}; expected {kind}.",
+            ),
+            Text(
+                ko=f"{name}에 올바른 {kind} 값을 쓰세요.", en=f"Give {name} a valid {kind} value."
+            ),
         )
     return None
 

@@ -49,8 +49,17 @@ from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done
 from kodesk.core.web_cleanup import CleanupResult, clean_web_text
 
 __all__ = [
-    "JobDelta", "JobEvent", "JobFinished", "JobNote", "JobRequest", "JobReset", "JobStatus",
-    "JobWarning", "PlannedJob", "TaskRunner", "merged_options",
+    "JobDelta",
+    "JobEvent",
+    "JobFinished",
+    "JobNote",
+    "JobRequest",
+    "JobReset",
+    "JobStatus",
+    "JobWarning",
+    "PlannedJob",
+    "TaskRunner",
+    "merged_options",
 ]
 
 
@@ -60,8 +69,7 @@ log = logging.getLogger("kodesk")
 CHECK_AFTER_CHARS = 40
 
 
-def bounded_options(options: Mapping[str, Any], num_ctx: int,
-                    reserve: int) -> dict[str, Any]:
+def bounded_options(options: Mapping[str, Any], num_ctx: int, reserve: int) -> dict[str, Any]:
     """The options sent: the planned num_ctx, and an answer limited to the tokens kept
     for it. Without a positive num_predict a model writes until the context is full,
     and the server then shifts the context, dropping the start of the prompt."""
@@ -76,8 +84,7 @@ def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The task's options with the model's overrides on top (never `system` or
     `keep_alive`, which are not Ollama options)."""
     options = dict(task.options)
-    options.update({k: v for k, v in overrides.items()
-                    if v is not None and k not in NOT_OPTIONS})
+    options.update({k: v for k, v in overrides.items() if v is not None and k not in NOT_OPTIONS})
     return options
 
 
@@ -91,8 +98,9 @@ async def _close(stream: AsyncIterator[Any]) -> None:
         await aclose()
 
 
-def _clean_and_plan(job: JobRequest, planner: ContextPlanner,
-                    options: dict[str, Any]) -> PlannedJob:
+def _clean_and_plan(
+    job: JobRequest, planner: ContextPlanner, options: dict[str, Any]
+) -> PlannedJob:
     text = job.text
     cleanup: CleanupResult | None = None
     if job.task.cleanup:
@@ -157,9 +165,13 @@ class TaskRunner:
         answer = Answer()
         messages = job.task.messages(planned.text, model=job.model)
         async for event in self.stream_answer(
-            job, messages, bounded_options(planned.options, plan.num_ctx, plan.output_reserve),
+            job,
+            messages,
+            bounded_options(planned.options, plan.num_ctx, plan.output_reserve),
             planned.planner.content_tokens(messages),
-            expected_script(job.task, planned.text), answer, estimate=plan.estimate,
+            expected_script(job.task, planned.text),
+            answer,
+            estimate=plan.estimate,
         ):
             yield event
         yield JobFinished(answer.stats, job.model, plan)
@@ -188,8 +200,13 @@ class TaskRunner:
             held, wrong = "", False
             think = ThinkFilter()
             answer.stats = None
-            request = ChatRequest(model=job.model, messages=messages, options=dict(options),
-                                  keep_alive=job.keep_alive, think=False)
+            request = ChatRequest(
+                model=job.model,
+                messages=messages,
+                options=dict(options),
+                keep_alive=job.keep_alive,
+                think=False,
+            )
             stream = self.engine.chat(request)
             try:
                 async for event in stream:
@@ -229,14 +246,17 @@ class TaskRunner:
         stats = answer.stats
         num_ctx = int(options.get("num_ctx") or 0)
         if stats is not None:
-            drift = self.drift.add(measure_drift(planned_tokens, stats.prompt_eval_count,
-                                                 num_ctx))
-            log.info("prompt tokens: planned %d (content), server evaluated %s, num_ctx %d",
-                     drift.planned, drift.evaluated, num_ctx)
-        if stats is not None and server_truncated(planned_tokens, stats.prompt_eval_count,
-                                                  num_ctx, estimate=estimate):
-            answer.warnings.append(truncation_warning(planned_tokens,
-                                                      stats.prompt_eval_count or 0))
+            drift = self.drift.add(measure_drift(planned_tokens, stats.prompt_eval_count, num_ctx))
+            log.info(
+                "prompt tokens: planned %d (content), server evaluated %s, num_ctx %d",
+                drift.planned,
+                drift.evaluated,
+                num_ctx,
+            )
+        if stats is not None and server_truncated(
+            planned_tokens, stats.prompt_eval_count, num_ctx, estimate=estimate
+        ):
+            answer.warnings.append(truncation_warning(planned_tokens, stats.prompt_eval_count or 0))
         if stats is not None and stats.truncated_by_length:
             answer.warnings.append(LENGTH_WARNING)
         if show:

@@ -47,8 +47,9 @@ class _Run:
         if self._pieces is None:
             sentences = [s for unit in self._units for s in split_sentences(unit)]
             if self.tokens > self._budget:
-                sentences = [part for s in sentences
-                             for part in split_oversize(s, self._budget, self._count)]
+                sentences = [
+                    part for s in sentences for part in split_oversize(s, self._budget, self._count)
+                ]
             self._pieces = sentences
             self._spans[0, len(sentences)] = self.tokens
         return self._pieces
@@ -101,9 +102,11 @@ def pack(text: str, budget: int, count: Count) -> list[str]:
     max_chars = max(1, budget // RUN_SHARE)
     # A line a few times over the run size is a run of its own (cut into sentences only
     # if a chunk ends in it); longer ones are cut now, so no span counted is too long.
-    units = [unit for line in split_lines(text)
-             for unit in (split_sentences(line) if len(line) > LONG_LINE * max_chars
-                          else [line])]
+    units = [
+        unit
+        for line in split_lines(text)
+        for unit in (split_sentences(line) if len(line) > LONG_LINE * max_chars else [line])
+    ]
     runs = [_Run(r, count, budget) for r in _runs(units, max_chars)]
     fewest = len(_greedy(runs, budget))
     total = sum(run.tokens for run in runs)

@@ -28,12 +28,59 @@ _OPENERS = {"“": "”", "‘": "’", "「": "」", "『": "』"}
 _PAIRED_CLOSERS = set(_OPENERS.values())
 #: Hangul syllables that end a sentence before a period (다. 요. 죠. 까? …, 함./임. in reports).
 _KOREAN_ENDINGS = set("다요죠까니라오네군지음함임됨냐자세")
-_ABBREVIATIONS = frozenset({
-    "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "vs", "etc", "no", "inc", "co",
-    "ltd", "corp", "gov", "sen", "rep", "gen", "lt", "col", "sgt", "capt", "mt", "fig",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "e.g", "i.e", "approx", "dept", "univ", "est", "vol", "p", "pp", "ph.d", "a.m", "p.m",
-})
+_ABBREVIATIONS = frozenset(
+    {
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "no",
+        "inc",
+        "co",
+        "ltd",
+        "corp",
+        "gov",
+        "sen",
+        "rep",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+        "mt",
+        "fig",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "e.g",
+        "i.e",
+        "approx",
+        "dept",
+        "univ",
+        "est",
+        "vol",
+        "p",
+        "pp",
+        "ph.d",
+        "a.m",
+        "p.m",
+    }
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 #: The characters the scanner acts on: line breaks, final punctuation and quotes.
 _FINAL_CHARS = frozenset(_FINAL + "…")
@@ -42,7 +89,8 @@ _CLOSER_RUN = re.compile(f"[{re.escape(_CLOSERS)}]*")
 _BLANKS = re.compile("[ \t\r\n]*")
 _SPACES = re.compile("[ \t]*")
 _SIGNIFICANT = re.compile(
-    "[" + re.escape("\n" + _FINAL + "…\"" + "".join(_OPENERS) + "".join(_PAIRED_CLOSERS)) + "]")
+    "[" + re.escape("\n" + _FINAL + '…"' + "".join(_OPENERS) + "".join(_PAIRED_CLOSERS)) + "]"
+)
 
 
 def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
@@ -73,7 +121,7 @@ def _is_number_period(text: str, dot: int, start: int) -> bool:
     before = text[start:dot].strip()
     if before.isdigit() and len(before) <= 3:
         return True
-    return dot + 1 < len(text) and text[dot - 1:dot].isdigit() and text[dot + 1].isdigit()
+    return dot + 1 < len(text) and text[dot - 1 : dot].isdigit() and text[dot + 1].isdigit()
 
 
 class _Scanner:
@@ -88,7 +136,7 @@ class _Scanner:
 
     def cut(self, end: int) -> None:
         if end > self.start:
-            self.pieces.append(self.text[self.start:end])
+            self.pieces.append(self.text[self.start : end])
             self.start = end
 
     def run(self) -> list[str]:
@@ -103,9 +151,13 @@ class _Scanner:
                 break
             i = found.start()
             ch = text[i]
-            if (ch == "." and i > 0 and text[i + 1:i + 2] in (" ", "\t")
-                    and _is_hangul_syllable(text[i - 1])
-                    and not (self.quotes or self.straight_open)):
+            if (
+                ch == "."
+                and i > 0
+                and text[i + 1 : i + 2] in (" ", "\t")
+                and _is_hangul_syllable(text[i - 1])
+                and not (self.quotes or self.straight_open)
+            ):
                 # The most common end, "다. ": `_after_final` in short.
                 i = _skip(_SPACES, text, i + 1)
                 if i >= n or text[i] not in "\r\n":
@@ -162,7 +214,8 @@ class _Scanner:
         if text[i] == ".":
             # Numbers and abbreviations end in a digit, a space or a Latin letter.
             if not _is_hangul_syllable(prev) and (
-                    _is_number_period(text, i, self.start) or _ends_abbreviation(text, i)):
+                _is_number_period(text, i, self.start) or _ends_abbreviation(text, i)
+            ):
                 return False
             if not followed_by_space:
                 # "했다.그러나": a Korean ending glued to the next sentence.
@@ -186,7 +239,7 @@ def split_lines(text: str) -> list[str]:
     lines: list[str] = []
     start = 0
     for end in _LINE_END.finditer(text):
-        lines.append(text[start:end.end()])
+        lines.append(text[start : end.end()])
         start = end.end()
     if start < len(text):
         lines.append(text[start:])
@@ -222,7 +275,7 @@ def _split_keep(text: str, pattern: re.Pattern[str]) -> list[str]:
     start = 0
     for match in pattern.finditer(text):
         if match.end() > start and match.end() < len(text):
-            parts.append(text[start:match.end()])
+            parts.append(text[start : match.end()])
             start = match.end()
     parts.append(text[start:])
     return [p for p in parts if p]

@@ -94,52 +94,116 @@ def _list_of_tables(value: Any) -> str | None:
 
 
 SCHEMA: tuple[Setting, ...] = (
-    Setting("engine.kind", str, "ollama", "Which engine answers: Ollama or embedded llama.cpp",
-            choices=("ollama", "embedded")),
-    Setting("ollama.endpoint", str, "",
-            "Ollama URL; empty means OLLAMA_HOST, then http://127.0.0.1:11434"),
-    Setting("ollama.keep_alive", str, "5m",
-            "How long Ollama keeps the model loaded after a request "
-            "(\"5m\", \"1h\", \"0\" unloads at once, \"-1\" keeps it)"),
-    Setting("ollama.connect_timeout", float, 5.0, "Seconds to wait for a connection",
-            minimum=0.5, maximum=120),
-    Setting("ollama.first_token_timeout", float, 300.0,
-            "Seconds to wait for the first token (a cold model load can take minutes)",
-            minimum=5, maximum=3600),
-    Setting("ollama.stall_timeout", float, 60.0, "Seconds without a chunk before giving up",
-            minimum=2, maximum=3600),
+    Setting(
+        "engine.kind",
+        str,
+        "ollama",
+        "Which engine answers: Ollama or embedded llama.cpp",
+        choices=("ollama", "embedded"),
+    ),
+    Setting(
+        "ollama.endpoint",
+        str,
+        "",
+        "Ollama URL; empty means OLLAMA_HOST, then http://127.0.0.1:11434",
+    ),
+    Setting(
+        "ollama.keep_alive",
+        str,
+        "5m",
+        "How long Ollama keeps the model loaded after a request "
+        '("5m", "1h", "0" unloads at once, "-1" keeps it)',
+    ),
+    Setting(
+        "ollama.connect_timeout",
+        float,
+        5.0,
+        "Seconds to wait for a connection",
+        minimum=0.5,
+        maximum=120,
+    ),
+    Setting(
+        "ollama.first_token_timeout",
+        float,
+        300.0,
+        "Seconds to wait for the first token (a cold model load can take minutes)",
+        minimum=5,
+        maximum=3600,
+    ),
+    Setting(
+        "ollama.stall_timeout",
+        float,
+        60.0,
+        "Seconds without a chunk before giving up",
+        minimum=2,
+        maximum=3600,
+    ),
     Setting("model.default", str, "", "Model used by tasks without their own; empty: first one"),
     Setting("task.default", str, "summary", "Task run by the main hotkey"),
-    Setting("hotkey.main", str, "ctrl+alt+k", "Main hotkey: runs the checked task",
-            check=_is_hotkey),
+    Setting(
+        "hotkey.main", str, "ctrl+alt+k", "Main hotkey: runs the checked task", check=_is_hotkey
+    ),
     Setting("hotkey.tasks", dict, {}, "Extra hotkeys: task name → hotkey", check=_hotkey_map),
-    Setting("capture.mode", str, "clipboard",
-            "clipboard: use what was copied; selection: copy the selection first, then "
-            "restore the clipboard", choices=("clipboard", "selection")),
-    Setting("capture.copy_timeout_ms", int, 500,
-            "How long to wait for the copy in selection mode", minimum=50, maximum=5000),
-    Setting("window.placement", str, "cursor",
-            "Where the answer window opens", choices=("cursor", "remember")),
+    Setting(
+        "capture.mode",
+        str,
+        "clipboard",
+        "clipboard: use what was copied; selection: copy the selection first, then "
+        "restore the clipboard",
+        choices=("clipboard", "selection"),
+    ),
+    Setting(
+        "capture.copy_timeout_ms",
+        int,
+        500,
+        "How long to wait for the copy in selection mode",
+        minimum=50,
+        maximum=5000,
+    ),
+    Setting(
+        "window.placement",
+        str,
+        "cursor",
+        "Where the answer window opens",
+        choices=("cursor", "remember"),
+    ),
     Setting("window.position", list, [], "Last answer window position [x, y]"),
     Setting("window.size", list, [480, 320], "Answer window size [width, height]"),
     Setting("history.enabled", bool, False, "Keep a local history of answers (SQLite)"),
     Setting("ui.language", str, "auto", "Interface language", choices=("auto", "ko", "en")),
-    Setting("context.max_num_ctx", int, 16384,
-            "Largest num_ctx kodesk may ask for when a text does not fit",
-            minimum=512, maximum=1_048_576),
+    Setting(
+        "context.max_num_ctx",
+        int,
+        16384,
+        "Largest num_ctx kodesk may ask for when a text does not fit",
+        minimum=512,
+        maximum=1_048_576,
+    ),
     Setting("context.allow_raise", bool, True, "Raise num_ctx for long texts, up to the ceiling"),
-    Setting("context.allow_split", bool, True,
-            "Split texts that still do not fit into chunks (map-reduce)"),
-    Setting("context.split_concurrency", int, 1, "Chunks processed at once", minimum=1,
-            maximum=8),
+    Setting(
+        "context.allow_split",
+        bool,
+        True,
+        "Split texts that still do not fit into chunks (map-reduce)",
+    ),
+    Setting("context.split_concurrency", int, 1, "Chunks processed at once", minimum=1, maximum=8),
     Setting("embedded.models_dir", str, "", "Folder of GGUF files; empty: the user data folder"),
     Setting("embedded.model", str, "", "GGUF used by the embedded engine; empty: built-in"),
-    Setting("embedded.default_model", str, "",
-            "Model (file name) the embedded engine answers with; empty: the first one"),
+    Setting(
+        "embedded.default_model",
+        str,
+        "",
+        "Model (file name) the embedded engine answers with; empty: the first one",
+    ),
     Setting("startup.at_login", bool, False, "Start kodesk when you log in"),
     Setting("tasks.custom", list, [], "Your own tasks", check=_list_of_tables),
-    Setting("models.overrides", dict, {}, "Per-model option overrides: model → options",
-            check=_tables_by_name),
+    Setting(
+        "models.overrides",
+        dict,
+        {},
+        "Per-model option overrides: model → options",
+        check=_tables_by_name,
+    ),
 )
 
 BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
@@ -148,6 +212,7 @@ BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
 def default_model_key(engine_kind: str) -> str:
     """Each engine has its own default model (their model names differ)."""
     return "embedded.default_model" if engine_kind == "embedded" else "model.default"
+
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 #: version n → function turning a version-n document into version n+1.

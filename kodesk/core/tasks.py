@@ -160,9 +160,15 @@ def task_from_table(table: Mapping[str, Any]) -> Task:
 
 def task_to_table(task: Task) -> dict[str, Any]:
     return {
-        "name": task.name, "title": task.title.ko, "system": task.system,
-        "template": task.template, "model": task.model, "options": dict(task.options),
-        "hotkey": task.hotkey, "cleanup": task.cleanup, "reduce": task.reduce,
+        "name": task.name,
+        "title": task.title.ko,
+        "system": task.system,
+        "template": task.template,
+        "model": task.model,
+        "options": dict(task.options),
+        "hotkey": task.hotkey,
+        "cleanup": task.cleanup,
+        "reduce": task.reduce,
         "output_reserve": task.output_reserve,
     }
 

@@ -77,5 +77,4 @@ class DriftLog:
 
         A planner can add this as headroom for what it does not see (template tokens).
         """
-        return max((d.drift for d in self._items if d.drift is not None and d.drift > 0),
-                   default=0)
+        return max((d.drift for d in self._items if d.drift is not None and d.drift > 0), default=0)

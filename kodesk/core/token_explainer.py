@@ -15,11 +15,14 @@ from kodesk.core.token_report import TokenReport
 HEAD_CHARS = 600
 
 
-def explanation_request(task: Task, text: str, report: TokenReport, model: str,
-                        num_ctx: int) -> tuple[Task, str]:
+def explanation_request(
+    task: Task, text: str, report: TokenReport, model: str, num_ctx: int
+) -> tuple[Task, str]:
     """The task with its numbers filled in, and the text to send with it."""
-    template = (task.template.replace("{token_count}", f"{report.tokens:,}")
-                .replace("{num_ctx}", f"{num_ctx:,}")
-                .replace("{model}", model))
+    template = (
+        task.template.replace("{token_count}", f"{report.tokens:,}")
+        .replace("{num_ctx}", f"{num_ctx:,}")
+        .replace("{model}", model)
+    )
     head = text if len(text) <= HEAD_CHARS else text[:HEAD_CHARS] + "…"
     return replace(task, template=template), head

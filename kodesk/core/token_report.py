@@ -32,8 +32,7 @@ def piece_text(piece: bytes, byte_format: str = "<0x{:02X}>") -> str:
     """A token's bytes as text; bytes that are not valid UTF-8 as `<0xEB>`."""
     text = piece.decode("utf-8", "surrogateescape")
     return "".join(
-        byte_format.format(ord(ch) - 0xDC00) if "\udc80" <= ch <= "\udcff" else ch
-        for ch in text
+        byte_format.format(ord(ch) - 0xDC00) if "\udc80" <= ch <= "\udcff" else ch for ch in text
     )
 
 
@@ -97,20 +96,28 @@ def build_report(
     syllables = sum(1 for ch in text if is_syllable(ch))
     words = len(_ENGLISH_WORD.findall(text))
     if tokenizer.is_estimate:
-        return TokenReport(tokenizer.name, True, len(text), total, syllables, words,
-                           0, 0, num_ctx, (), 0)
+        return TokenReport(
+            tokenizer.name, True, len(text), total, syllables, words, 0, 0, num_ctx, (), 0
+        )
     ids = tokenizer.encode(text, add_special=False)
     pieces = tokenizer.pieces(ids)
     aligned = _align(text, pieces)
     hangul_tokens = sum(1 for span in aligned if _covers(text, span, is_syllable))
     english_tokens = sum(1 for span in aligned if _covers(text, span, _is_latin))
     shown = min(len(ids), max_chips)
-    chips = tuple(
-        _chip(i, ids[i], pieces[i], aligned[i], text) for i in range(shown)
-    )
+    chips = tuple(_chip(i, ids[i], pieces[i], aligned[i], text) for i in range(shown))
     return TokenReport(
-        tokenizer.name, False, len(text), total, syllables, words, hangul_tokens,
-        english_tokens, num_ctx, chips, len(ids) - shown,
+        tokenizer.name,
+        False,
+        len(text),
+        total,
+        syllables,
+        words,
+        hangul_tokens,
+        english_tokens,
+        num_ctx,
+        chips,
+        len(ids) - shown,
     )
 
 

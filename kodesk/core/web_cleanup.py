@@ -80,38 +80,75 @@ _UI_WORDS = frozenset(_UI_WORDS_TEXT.split())
 
 #: Substrings of boilerplate sentences (they look like body text but are page furniture).
 _BOILERPLATE_WORDS = (
-    "데이터 요금이 발생", "자동 추출 기술로 요약", "요약 기술의 특성상",
-    "기사 본문 전체보기를 권장", "카카오톡 okjebo", "제보는 카카오톡", "이메일 jebo",
-    "기사 추천은 24시간", "메인에서 바로 보는", "언론사 편집 뉴스", "구독하시면", "구독하고 ",
-    "채널 추가", "로그인하고 댓글", "로그인 후 댓글", "댓글을 입력", "댓글을 남겨", "댓글 정렬",
-    "클린봇", "작성자를 차단", "악성 댓글", "댓글 운영 정책", "ai 학습 및 활용 금지",
-    "ai 학습 이용 금지", "이 기사를 추천합니다", "기사 제보 및 보도자료", "앱을 설치",
-    "앱에서 보기", "텍스트 음성 변환", "음성으로 듣기", "글자 크기", "본문 글씨", "쿠키를 사용",
-    "로그인이 필요", "님 반갑습니다", "제보를 기다립니다", "글씨크기", "글씨 크기",
+    "데이터 요금이 발생",
+    "자동 추출 기술로 요약",
+    "요약 기술의 특성상",
+    "기사 본문 전체보기를 권장",
+    "카카오톡 okjebo",
+    "제보는 카카오톡",
+    "이메일 jebo",
+    "기사 추천은 24시간",
+    "메인에서 바로 보는",
+    "언론사 편집 뉴스",
+    "구독하시면",
+    "구독하고 ",
+    "채널 추가",
+    "로그인하고 댓글",
+    "로그인 후 댓글",
+    "댓글을 입력",
+    "댓글을 남겨",
+    "댓글 정렬",
+    "클린봇",
+    "작성자를 차단",
+    "악성 댓글",
+    "댓글 운영 정책",
+    "ai 학습 및 활용 금지",
+    "ai 학습 이용 금지",
+    "이 기사를 추천합니다",
+    "기사 제보 및 보도자료",
+    "앱을 설치",
+    "앱에서 보기",
+    "텍스트 음성 변환",
+    "음성으로 듣기",
+    "글자 크기",
+    "본문 글씨",
+    "쿠키를 사용",
+    "로그인이 필요",
+    "님 반갑습니다",
+    "제보를 기다립니다",
+    "글씨크기",
+    "글씨 크기",
 )
 _BOILERPLATE = re.compile("|".join(re.escape(b) for b in _BOILERPLATE_WORDS), re.IGNORECASE)
 _COPYRIGHT = re.compile(
     r"무단\s*전재|재배포\s*금지|재배포금지|copyright|all rights reserved|저작권자|저작권\s*[ⓒ©]",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _END_HEADINGS = re.compile(
     r"^(?:[#\[【<■▶]\s*)?(?:많이\s*본|가장\s*많이\s*본|많이\s*읽은|인기\s*기사|인기\s*뉴스|랭킹\s*뉴스|"
     r"주요\s*뉴스|이\s*시각|실시간\s*인기|오늘의\s*핫|핫\s*이슈|추천\s*기사|추천\s*뉴스|"
     r"포토\s*뉴스|댓글(?:\s*[\d,]+개?|\s*\([\d,]+\))?$|전체\s*댓글|"
-    r"이\s*기사에\s*대한|독자\s*의견|이\s*시각\s*헤드라인|최신\s*뉴스|오피니언\s*주요)")
+    r"이\s*기사에\s*대한|독자\s*의견|이\s*시각\s*헤드라인|최신\s*뉴스|오피니언\s*주요)"
+)
 _RELATED = re.compile(
-    r"^(?:[#\[【<■]\s*)?(?:관련\s*기사|관련\s*뉴스|관련기사\s*더보기|함께\s*읽을|함께\s*보면)")
+    r"^(?:[#\[【<■]\s*)?(?:관련\s*기사|관련\s*뉴스|관련기사\s*더보기|함께\s*읽을|함께\s*보면)"
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _REPORTER = re.compile(
     r"^[(\[/]?[가-힣][가-힣·,\s]{1,30}\s?(?:기자|특파원|선임기자|논설위원|객원기자|통신원|"
-    r"인턴기자|전문기자|기상캐스터|앵커|리포터|에디터|객원논설위원|편집위원)(?:\s|$|[·,=(/)\]])")
+    r"인턴기자|전문기자|기상캐스터|앵커|리포터|에디터|객원논설위원|편집위원)(?:\s|$|[·,=(/)\]])"
+)
 _CREDITS = re.compile(
-    r"^(?:촬영기자|영상편집|영상취재|그래픽|자료조사|편집|취재|영상|촬영|글·사진|사진)\s*[:：=]")
+    r"^(?:촬영기자|영상편집|영상취재|그래픽|자료조사|편집|취재|영상|촬영|글·사진|사진)\s*[:：=]"
+)
 _DATE = re.compile(
     r"^(?:입력|수정|업데이트|기사입력|최종수정|등록|승인|발행|게재|송고|기사전송|발행일|등록일)"
     r"\s*[:：]?\s*\d{4}|^\d{4}\s*[.\-/년]\s*\d{1,2}\s*[.\-/월]\s*\d{1,2}\s*[.일]?\s*(?:\([월화수목금토일]\))?"
-    r"\s*(?:(?:오전|오후)\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:입력|수정|송고)?$")
+    r"\s*(?:(?:오전|오후)\s*)?(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:입력|수정|송고)?$"
+)
 _CAPTION_HEAD = re.compile(
-    r"^(?:사진\s*[=:]|\[?이미지\s*출처|\(?자료사진\)?|ⓒ|[\[(]\s*사진\s*[=:])")
+    r"^(?:사진\s*[=:]|\[?이미지\s*출처|\(?자료사진\)?|ⓒ|[\[(]\s*사진\s*[=:])"
+)
 #: Photo captions and bylines at the end of a line: "… /뉴스1", "… 홍길동 기자",
 #: "… [대통령실 제공]", "… [사진=연합뉴스]", "… 연합뉴스", "… 동아일보DB".
 _CAPTION_TAIL = re.compile(
@@ -120,31 +157,38 @@ _CAPTION_TAIL = re.compile(
     r"\s*[)\]]?|[\s=/][가-힣]{2,4}\s?(?:기자|특파원)|\s(?:연합뉴스|뉴시스|뉴스1|AFP|AP|로이터|EPA|"
     r"[가-힣]{2,6}(?:일보|신문))\s?(?:DB|자료사진)?|DB|자료사진|"
     r"\[[^\]]{0,20}(?:제공|취재단|자료사진|사진|DB)\]|[\[(]\s*사진\s*[=:][^)\]]*[)\]]|"
-    r"사진\s*제공\s*[=:]\s*\S+|ⓒ\s*\S+)\s*$", re.IGNORECASE)
+    r"사진\s*제공\s*[=:]\s*\S+|ⓒ\s*\S+)\s*$",
+    re.IGNORECASE,
+)
 #: Caption tails are looked for in this many last characters of a line.
 _TAIL_WINDOW = 64
 #: Every `_CAPTION_TAIL` match holds one of these (in a lower-cased line): a quick
 #: test that skips the slow expression on most body lines.
 _CAPTION_TAIL_HINT = re.compile(
-    "/|ⓒ|©|기자|특파원|연합뉴스|뉴시스|뉴스1|로이터|일보|신문|ap|afp|epa|db|자료사진|\\[|사진")
+    "/|ⓒ|©|기자|특파원|연합뉴스|뉴시스|뉴스1|로이터|일보|신문|ap|afp|epa|db|자료사진|\\[|사진"
+)
 _LINK = re.compile(r"^(?:▶|▷|☞|→|>>|\[관련\s*기사\]|\[관련기사\]|관련기사\s*[:：]|\[단독\]\s*$)")
 _COUNT_BUTTON = re.compile(
     r"^(?:좋아요|싫어요|공감|추천|비추천|댓글|답글|공유|조회|조회수|공감수|구독자|훈훈해요|슬퍼요|화나요|"
-    r"후속기사\s*원해요|쏠쏠정보|흥미진진|공감백배|분석탁월)\s*[:：]?\s*[\d,]+\s*(?:개|명|회|건)?$")
+    r"후속기사\s*원해요|쏠쏠정보|흥미진진|공감백배|분석탁월)\s*[:：]?\s*[\d,]+\s*(?:개|명|회|건)?$"
+)
 #: Broadcast script markers: [앵커], ◀ 리포트 ▶, and sign-offs "KBS 뉴스 홍길동입니다."
 _SCRIPT_MARK = re.compile(
     r"^[\[◀<【(]\s*(?:앵커|리포트|기자|인터뷰|녹취|앵커\s*멘트|리포트\s*멘트|현장음|자막)\s*[\]▶>】)]$|"
-    r"^(?:KBS|MBC|SBS|JTBC|YTN|MBN|연합뉴스TV|채널A|TV조선)\s?뉴스\s?[가-힣]{2,4}입니다\.?$")
+    r"^(?:KBS|MBC|SBS|JTBC|YTN|MBN|연합뉴스TV|채널A|TV조선)\s?뉴스\s?[가-힣]{2,4}입니다\.?$"
+)
 _NUMBERS = re.compile(r"[\d,.:\s/|·-]+")
 _SUBSCRIBE = re.compile(r"^.{0,12}\s?(?:구독|구독하기|구독중)$")
 _BREADCRUMB = re.compile(r"^\S{1,10}(?:\s*[>›»]\s*\S{1,10}){1,4}$")
 _DATELINE = re.compile(
     r"^(?:[(\[【]\s*[가-힣A-Za-z]{1,10}\s*=\s*[^)\]】]{1,12}[)\]】]\s*"
     r"(?:[가-힣]{2,4}(?:·[가-힣]{2,4})*\s*(?:기자|특파원)\s*(?:=|ㅣ|\|)\s*)?"
-    r"|\[[^\]]{2,20}\s[가-힣]{2,4}\s?기자\]\s*)")
+    r"|\[[^\]]{2,20}\s[가-힣]{2,4}\s?기자\]\s*)"
+)
 #: Credits, dates, script marks, subscribe buttons and counters in one expression.
-_SHORT_JUNK = re.compile("|".join(
-    f"(?:{p.pattern})" for p in (_CREDITS, _DATE, _SCRIPT_MARK, _SUBSCRIBE, _COUNT_BUTTON)))
+_SHORT_JUNK = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_CREDITS, _DATE, _SCRIPT_MARK, _SUBSCRIBE, _COUNT_BUTTON))
+)
 _SENTENCE_END = re.compile(r"(?:[가-힣][.?!…]|[.?!][\"'”’)\]]|[다요죠까][.?!]?[\"'”’)]?)\s*$")
 
 
@@ -186,8 +230,10 @@ def _is_short_junk(line: str, squashed: str) -> bool:
 
 
 def _caption_tail(window: str) -> bool:
-    return (_CAPTION_TAIL_HINT.search(window.lower()) is not None
-            and _CAPTION_TAIL.search(window) is not None)
+    return (
+        _CAPTION_TAIL_HINT.search(window.lower()) is not None
+        and _CAPTION_TAIL.search(window) is not None
+    )
 
 
 def classify(line: str) -> Kind:
@@ -222,7 +268,7 @@ def _body_start(kinds: list[Kind]) -> int | None:
             continue
         if first is None:
             first = i
-        nearby = [k for k in kinds[i + 1:i + 8] if k is not Kind.BLANK][:4]
+        nearby = [k for k in kinds[i + 1 : i + 8] if k is not Kind.BLANK][:4]
         if Kind.BODY in nearby:
             return i
     return first
@@ -261,8 +307,11 @@ def _title_block(lines: list[str], kinds: list[Kind], start: int) -> list[int]:
         block.append(i)
         i -= 1
     if date is not None:
-        block += [j for j in range(date + 1, start)
-                  if kinds[j] in (Kind.TEXT, Kind.BODY) and len(lines[j]) >= 6]
+        block += [
+            j
+            for j in range(date + 1, start)
+            if kinds[j] in (Kind.TEXT, Kind.BODY) and len(lines[j]) >= 6
+        ]
     return sorted(block)
 
 
@@ -270,8 +319,9 @@ def clean_web_text(text: str) -> CleanupResult:
     """The title and body of a copied web page (or `text` itself when it is not one)."""
     before = len(text)
     unchanged = CleanupResult(text, before, before, changed=False)
-    normalized = (text.replace("\r\n", "\n").replace("\r", "\n")
-                  .replace("\u00a0", " ").replace("\u200b", ""))
+    normalized = (
+        text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u200b", "")
+    )
     lines = [line.strip() for line in normalized.split("\n")]
     known: dict[str, Kind] = {}  # pages repeat many lines (buttons, counters)
     kinds = [known.get(line) or known.setdefault(line, classify(line)) for line in lines]

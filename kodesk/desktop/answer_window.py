@@ -65,8 +65,11 @@ class AnswerWindow(QWidget):
     hidden = Signal(QSize)
 
     def __init__(self, labels: Labels, parent: QWidget | None = None) -> None:
-        flags = (Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
-                 | Qt.WindowType.WindowStaysOnTopHint)
+        flags = (
+            Qt.WindowType.Tool
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint
+        )
         super().__init__(parent, flags)
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setObjectName("AnswerWindow")
@@ -150,12 +153,18 @@ class AnswerWindow(QWidget):
         self.paste_button = QPushButton(L.paste_back, frame)
         self.details_button = QPushButton(L.details, frame)
         self.details_button.setCheckable(True)
-        for button in (self.stop_button, self.copy_button, self.retry_button,
-                       self.paste_button, self.details_button):
+        for button in (
+            self.stop_button,
+            self.copy_button,
+            self.retry_button,
+            self.paste_button,
+            self.details_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(QSizeGrip(frame), 0,
-                          Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight)
+        buttons.addWidget(
+            QSizeGrip(frame), 0, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight
+        )
         layout.addLayout(buttons)
         self.footer = QLabel(frame)
         self.footer.setObjectName("footer")
@@ -267,8 +276,9 @@ class AnswerWindow(QWidget):
         """Put the window just below-right of `point` (the cursor), fully on screen."""
         anchor = QCursor.pos() if point is None else point
         screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
-        self.move(fit_on_screen(QRect(anchor + QPoint(16, 16), self.size()),
-                                screen.availableGeometry()))
+        self.move(
+            fit_on_screen(QRect(anchor + QPoint(16, 16), self.size()), screen.availableGeometry())
+        )
 
     # -- internals ------------------------------------------------------------------
     def _set_streaming(self, streaming: bool) -> None:

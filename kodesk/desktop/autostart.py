@@ -76,8 +76,10 @@ class XdgAutostart:
         if not self.path.exists():
             return False
         lines = self.path.read_text(encoding="utf-8").splitlines()
-        return not any(line.strip().lower() in ("hidden=true", "x-gnome-autostart-enabled=false")
-                       for line in lines)
+        return not any(
+            line.strip().lower() in ("hidden=true", "x-gnome-autostart-enabled=false")
+            for line in lines
+        )
 
     def enable(self, command: Sequence[str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

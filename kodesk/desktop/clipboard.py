@@ -39,8 +39,11 @@ def read_clipboard(clipboard: QClipboard) -> Captured:
     text = mime.text() if mime.hasText() else ""
     if text:
         return Captured(text)
-    other = mime.hasImage() or mime.hasUrls() or any(
-        not fmt.startswith("text/") for fmt in mime.formats())
+    other = (
+        mime.hasImage()
+        or mime.hasUrls()
+        or any(not fmt.startswith("text/") for fmt in mime.formats())
+    )
     return Captured(None, had_other_content=other)
 
 
@@ -67,8 +70,9 @@ def press_copy_shortcut() -> None:
 class ClipboardCapture:
     """Reads the text for a job from `clipboard`; `press_copy` simulates the copy key."""
 
-    def __init__(self, clipboard: QClipboard,
-                 press_copy: Callable[[], None] = press_copy_shortcut) -> None:
+    def __init__(
+        self, clipboard: QClipboard, press_copy: Callable[[], None] = press_copy_shortcut
+    ) -> None:
         self._clipboard = clipboard
         self._press_copy = press_copy
 
@@ -87,8 +91,9 @@ class ClipboardCapture:
                 await asyncio.wait_for(changed.wait(), wait_seconds)
             except TimeoutError:
                 current = read_clipboard(self._clipboard)
-                return Captured(current.text, current.had_other_content,
-                                used_existing_clipboard=True)
+                return Captured(
+                    current.text, current.had_other_content, used_existing_clipboard=True
+                )
             captured = read_clipboard(self._clipboard)
         finally:
             self._clipboard.dataChanged.disconnect(connection)

@@ -40,9 +40,13 @@ from kodesk.engines.wsl import StartStatus
 Diagnose = Callable[[], Awaitable[ConnectionReport]]
 StartInWsl = Callable[[str], AsyncIterator[StartStatus]]
 
-COLUMNS = (Text(ko="상태", en="Status"), Text(ko="주소", en="Endpoint"),
-           Text(ko="출처", en="Source"), Text(ko="결과", en="Result"),
-           Text(ko="해결 방법", en="Fix"))
+COLUMNS = (
+    Text(ko="상태", en="Status"),
+    Text(ko="주소", en="Endpoint"),
+    Text(ko="출처", en="Source"),
+    Text(ko="결과", en="Result"),
+    Text(ko="해결 방법", en="Fix"),
+)
 
 
 class ConnectionDoctorDialog(QDialog):
@@ -153,9 +157,13 @@ class ConnectionDoctorDialog(QDialog):
                 icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             else:
                 icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
-            cells = (probe.status, probe.url or probe.candidate.raw,
-                     sources_label(probe, lang), candidate.summary.get(lang),
-                     candidate.fix.get(lang) if candidate.fix else "")
+            cells = (
+                probe.status,
+                probe.url or probe.candidate.raw,
+                sources_label(probe, lang),
+                candidate.summary.get(lang),
+                candidate.fix.get(lang) if candidate.fix else "",
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
@@ -172,11 +180,16 @@ class ConnectionDoctorDialog(QDialog):
                 findings.append(f"  → {finding.fix.get(lang)}")
         self.details.setPlainText("\n".join(findings))
         if report.best_url:
-            self.status.setText(self._t(f"사용할 수 있는 주소: {report.best_url}",
-                                        f"Working endpoint: {report.best_url}"))
+            self.status.setText(
+                self._t(
+                    f"사용할 수 있는 주소: {report.best_url}",
+                    f"Working endpoint: {report.best_url}",
+                )
+            )
         else:
-            self.status.setText(self._t("응답하는 Ollama 서버가 없습니다.",
-                                        "No Ollama server answers."))
+            self.status.setText(
+                self._t("응답하는 Ollama 서버가 없습니다.", "No Ollama server answers.")
+            )
         self.distro.clear()
         self.distro.addItems(report.start_offers)
         self._show_start(bool(report.start_offers))
@@ -198,8 +211,9 @@ class ConnectionDoctorDialog(QDialog):
         if url is None:
             return
         self._settings.set("ollama.endpoint", url)
-        self.status.setText(self._t(f"Ollama 주소를 {url} 로 설정했습니다.",
-                                    f"The Ollama endpoint is now {url}."))
+        self.status.setText(
+            self._t(f"Ollama 주소를 {url} 로 설정했습니다.", f"The Ollama endpoint is now {url}.")
+        )
         self.endpointChosen.emit(url)
 
     async def start_ollama(self, distro: str) -> None:
@@ -220,7 +234,9 @@ class ConnectionDoctorDialog(QDialog):
             log = final.log_tail.strip() or self._t("(로그 없음)", "(no log)")
             self.details.setPlainText(
                 f"{final.message.get(self._lang)}\n\n"
-                + self._t("Ollama 로그의 끝:", "End of the Ollama log:") + f"\n{log}")
+                + self._t("Ollama 로그의 끝:", "End of the Ollama log:")
+                + f"\n{log}"
+            )
             return
         self.progress.setValue(100)
         await self.refresh()
@@ -245,8 +261,9 @@ class ConnectionDoctorDialog(QDialog):
         super().closeEvent(event)
 
 
-def connection_doctor(settings: Settings, configured: str, lang: Language,
-                      loop: asyncio.AbstractEventLoop) -> ConnectionDoctorDialog:
+def connection_doctor(
+    settings: Settings, configured: str, lang: Language, loop: asyncio.AbstractEventLoop
+) -> ConnectionDoctorDialog:
     """The dialog wired to real discovery (the endpoint setting, else `configured`) and to
     starting Ollama in WSL."""
     from kodesk.engines.connection_doctor import diagnose

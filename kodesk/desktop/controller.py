@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from kodesk.core.runner import TaskRunner
 
 log = logging.getLogger("kodesk")
-NO_SELECTION = Text(ko="선택된 글을 복사하지 못해 클립보드에 있던 글을 사용했습니다.",
-                    en="Nothing was copied from a selection; the clipboard's text was used.")
+NO_SELECTION = Text(
+    ko="선택된 글을 복사하지 못해 클립보드에 있던 글을 사용했습니다.",
+    en="Nothing was copied from a selection; the clipboard's text was used.",
+)
 
 
 class JobController(QObject):
@@ -156,8 +158,9 @@ class JobController(QObject):
             window.header.setText(f"{task.title.get(self._lang)} · {model}")
             runner = self._runner(engine)
             if task.name == "tokens":
-                explained, text = await self._show_tokens(window, runner, request.task,
-                                                          clean.text, model)
+                explained, text = await self._show_tokens(
+                    window, runner, request.task, clean.text, model
+                )
                 request = replace(request, task=explained, text=text)
             log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
             async for event in runner.run(request):
@@ -178,8 +181,9 @@ class JobController(QObject):
             if not stopped and window.streaming and self._is_current():
                 window.finish(None)
 
-    async def _show_tokens(self, window: AnswerWindow, runner: TaskRunner, task: Task,
-                           text: str, model: str) -> tuple[Task, str]:
+    async def _show_tokens(
+        self, window: AnswerWindow, runner: TaskRunner, task: Task, text: str, model: str
+    ) -> tuple[Task, str]:
         """Count and show the tokens (offline), then ask the model only to explain."""
         from kodesk.core.token_explainer import explanation_request
         from kodesk.core.token_report import build_report
@@ -199,10 +203,11 @@ class JobController(QObject):
         lines = []
         plan = self._last_plan
         if plan is not None:
-            parts = [f"{L.plan}: {plan.decision}",
-                     f"{plan.prompt_tokens:,} tok" + (f" ({L.estimated})" if plan.estimate
-                                                      else ""),
-                     f"num_ctx {plan.num_ctx:,}"]
+            parts = [
+                f"{L.plan}: {plan.decision}",
+                f"{plan.prompt_tokens:,} tok" + (f" ({L.estimated})" if plan.estimate else ""),
+                f"num_ctx {plan.num_ctx:,}",
+            ]
             if plan.chunks:
                 parts.append(f"{L.chunks} {len(plan.chunks)}")
             lines.append(" · ".join(parts))
@@ -246,8 +251,7 @@ class JobController(QObject):
             self._last_plan = event.plan
             window.finish(event.stats)
 
-    def _show(self, window: AnswerWindow, title: str, model: str, *,
-              tall: bool = False) -> None:
+    def _show(self, window: AnswerWindow, title: str, model: str, *, tall: bool = False) -> None:
         window.begin(title, model)
         self._tall = tall
         width, height = self._settings.get("window.size")

@@ -17,6 +17,7 @@ def create_event_loop(app: QCoreApplication) -> Any:
     closed by the garbage collector outside the loop; with them the loop closes it.
     """
     loop = qasync.QEventLoop(app)
-    sys.set_asyncgen_hooks(firstiter=loop._asyncgen_firstiter_hook,
-                           finalizer=loop._asyncgen_finalizer_hook)
+    sys.set_asyncgen_hooks(
+        firstiter=loop._asyncgen_firstiter_hook, finalizer=loop._asyncgen_finalizer_hook
+    )
     return loop

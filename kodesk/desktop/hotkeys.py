@@ -36,16 +36,24 @@ _PYNPUT_NAMES = {"escape": "esc", "super": "cmd"}
 
 def pynput_combo(hotkey: Hotkey) -> str:
     """`<ctrl>+<alt>+k` for pynput's GlobalHotKeys."""
-    mods = [f"<{_PYNPUT_NAMES.get(m, m)}>" for m in ("ctrl", "alt", "shift", "super")
-            if m in hotkey.modifiers]
+    mods = [
+        f"<{_PYNPUT_NAMES.get(m, m)}>"
+        for m in ("ctrl", "alt", "shift", "super")
+        if m in hotkey.modifiers
+    ]
     key = hotkey.key if len(hotkey.key) == 1 else f"<{_PYNPUT_NAMES.get(hotkey.key, hotkey.key)}>"
     return "+".join([*mods, key])
 
 
 def keyboard_combo(hotkey: Hotkey) -> str:
     """`ctrl+alt+k` for the `keyboard` package (Windows)."""
-    names = {"super": "windows", "escape": "esc", "page_up": "page up",
-             "page_down": "page down", "print_screen": "print screen"}
+    names = {
+        "super": "windows",
+        "escape": "esc",
+        "page_up": "page up",
+        "page_down": "page down",
+        "print_screen": "print screen",
+    }
     mods = [names.get(m, m) for m in ("ctrl", "alt", "shift", "super") if m in hotkey.modifiers]
     return "+".join([*mods, names.get(hotkey.key, hotkey.key)])
 
@@ -62,8 +70,7 @@ class PynputBackend:
         except Exception as exc:  # pynput raises plain ImportError/Exception per platform
             raise HotkeyUnavailable(f"pynput cannot start: {exc}") from exc
         mapping: dict[str, Callable[[], None]] = {
-            pynput_combo(hotkey): functools.partial(fire, name)
-            for name, hotkey in bindings.items()
+            pynput_combo(hotkey): functools.partial(fire, name) for name, hotkey in bindings.items()
         }
         self._listener = keyboard.GlobalHotKeys(mapping)
         self._listener.daemon = True
@@ -87,8 +94,12 @@ class KeyboardBackend:
 
         for name, hotkey in bindings.items():
             self._handles.append(
-                keyboard.add_hotkey(keyboard_combo(hotkey), functools.partial(fire, name),
-                                    suppress=False, trigger_on_release=False)
+                keyboard.add_hotkey(
+                    keyboard_combo(hotkey),
+                    functools.partial(fire, name),
+                    suppress=False,
+                    trigger_on_release=False,
+                )
             )
 
     def stop(self) -> None:
@@ -129,8 +140,11 @@ class HotkeyService(QObject):
     triggered = Signal(str)
     unavailable = Signal(str)
 
-    def __init__(self, backend_factory: Callable[[], HotkeyBackend] = default_backend,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        backend_factory: Callable[[], HotkeyBackend] = default_backend,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._factory = backend_factory
         self._backend: HotkeyBackend | None = None

@@ -39,17 +39,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kodesk")
 SAVE_DELAY_MS = 300
-_ENGINE_KEYS = {"engine.kind", "ollama.endpoint", "ollama.connect_timeout",
-                "ollama.first_token_timeout", "ollama.stall_timeout", "embedded.models_dir",
-                "embedded.model"}
+_ENGINE_KEYS = {
+    "engine.kind",
+    "ollama.endpoint",
+    "ollama.connect_timeout",
+    "ollama.first_token_timeout",
+    "ollama.stall_timeout",
+    "embedded.models_dir",
+    "embedded.model",
+}
 
 
 class Shell:
     """Owns the app's long-lived objects and applies setting changes without a restart."""
 
-    def __init__(self, *, app: QApplication, args: argparse.Namespace, paths: AppPaths,
-                 loaded: LoadResult, labels: Labels, tray: Tray, single: SingleInstance,
-                 quit_event: asyncio.Event) -> None:
+    def __init__(
+        self,
+        *,
+        app: QApplication,
+        args: argparse.Namespace,
+        paths: AppPaths,
+        loaded: LoadResult,
+        labels: Labels,
+        tray: Tray,
+        single: SingleInstance,
+        quit_event: asyncio.Event,
+    ) -> None:
         self.app = app
         self.args = args
         self.paths = paths
@@ -64,9 +79,13 @@ class Shell:
         self.tasks: list[Task] = []
         self.hotkeys = HotkeyService()
         self.controller = JobController(
-            settings=self.settings, engine=lambda: self.engine, runner=self._runner_for,
-            tasks=lambda: self.tasks, capture=ClipboardCapture(QApplication.clipboard()),
-            window=lambda: AnswerWindow(self.labels), language=labels.lang,
+            settings=self.settings,
+            engine=lambda: self.engine,
+            runner=self._runner_for,
+            tasks=lambda: self.tasks,
+            capture=ClipboardCapture(QApplication.clipboard()),
+            window=lambda: AnswerWindow(self.labels),
+            language=labels.lang,
             history=HistoryStore(paths.history),
         )
         self._save_timer = QTimer()
@@ -135,8 +154,7 @@ class Shell:
         from kodesk.desktop.settings import SettingsDialog
 
         if self._settings_dialog is None:
-            self._settings_dialog = SettingsDialog(
-                self.settings, self.store, lambda: self.engine)
+            self._settings_dialog = SettingsDialog(self.settings, self.store, lambda: self.engine)
             self._settings_dialog.modelsChanged.connect(self.tray.refresh_models)
         self._settings_dialog.show()
         self._settings_dialog.raise_()
@@ -146,8 +164,9 @@ class Shell:
         from kodesk.desktop.connection_doctor_dialog import connection_doctor
 
         if self._doctor is None:
-            self._doctor = connection_doctor(self.settings, self.args.host or "",
-                                             self.labels.lang, asyncio.get_event_loop())
+            self._doctor = connection_doctor(
+                self.settings, self.args.host or "", self.labels.lang, asyncio.get_event_loop()
+            )
         self._doctor.show()
         self._doctor.raise_()
         self._doctor.recheck()
@@ -169,7 +188,6 @@ class Shell:
         if key in ("model.default", "embedded.default_model", "engine.kind"):
             self.tray.set_model(self._default_model())
 
-
     # -- helpers ----------------------------------------------------------------------
     def _default_model(self) -> str:
         return str(self.settings.get(default_model_key(self.settings.get("engine.kind"))))
@@ -190,8 +208,9 @@ class Shell:
         return self._runner[1]
 
     def _build_engine(self) -> Engine:
-        return engine_from_settings(self.settings, self.paths, host=self.args.host,
-                                    progress=self._model_progress)
+        return engine_from_settings(
+            self.settings, self.paths, host=self.args.host, progress=self._model_progress
+        )
 
     def _first_engine(self) -> Engine:
         try:
@@ -219,8 +238,10 @@ class Shell:
         if window is None or not window.streaming:
             return
         if progress.total and progress.completed is not None:
-            window.set_status(f"{self.labels.preparing_model} "
-                              f"{progress.completed / 1e6:,.0f} / {progress.total / 1e6:,.0f} MB")
+            window.set_status(
+                f"{self.labels.preparing_model} "
+                f"{progress.completed / 1e6:,.0f} / {progress.total / 1e6:,.0f} MB"
+            )
         else:
             window.set_status(f"{self.labels.preparing_model} {progress.status}")
 

@@ -67,7 +67,8 @@ class SingleInstance(QObject):
     def _on_read(self) -> None:
         client = self.sender()
         if isinstance(client, QLocalSocket) and bytes(client.readAll().data()).startswith(
-                SHOW.strip()):
+            SHOW.strip()
+        ):
             self.showRequested.emit()
 
     def _on_disconnected(self) -> None:

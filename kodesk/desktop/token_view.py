@@ -65,10 +65,14 @@ class TokenChipsView(QWidget):
         """The chip under a point of the chip area's viewport."""
         if self.report is None:
             return None
-        doc_pos = viewport_pos + QPoint(self.chips.horizontalScrollBar().value(),
-                                        self.chips.verticalScrollBar().value())
-        position = self.chips.document().documentLayout().hitTest(
-            doc_pos.toPointF(), Qt.HitTestAccuracy.ExactHit)
+        doc_pos = viewport_pos + QPoint(
+            self.chips.horizontalScrollBar().value(), self.chips.verticalScrollBar().value()
+        )
+        position = (
+            self.chips.document()
+            .documentLayout()
+            .hitTest(doc_pos.toPointF(), Qt.HitTestAccuracy.ExactHit)
+        )
         if position < 0:
             return None
         cursor = QTextCursor(self.chips.document())
@@ -101,8 +105,7 @@ class TokenChipsView(QWidget):
         if share is None or report.num_ctx is None:
             return
         self.context_bar.setValue(min(1000, round(share * 1000)))
-        self.context_bar.setFormat(f"{report.tokens:,} / {report.num_ctx:,} num_ctx "
-                                   f"({share:.1%})")
+        self.context_bar.setFormat(f"{report.tokens:,} / {report.num_ctx:,} num_ctx ({share:.1%})")
         self.context_bar.setStyleSheet(OVER_STYLE if report.over_context else "")
         self.context_bar.setProperty("over", report.over_context)
 
@@ -112,9 +115,11 @@ class TokenChipsView(QWidget):
         cursor.beginEditBlock()
         plain = QTextCharFormat()
         if report.estimate:
-            cursor.insertText("추정치: 이 모델의 어휘를 읽지 못해 토큰을 보여 줄 수 없습니다.\n"
-                              "Estimate: the model's vocabulary is not available, so there are "
-                              "no tokens to show.")
+            cursor.insertText(
+                "추정치: 이 모델의 어휘를 읽지 못해 토큰을 보여 줄 수 없습니다.\n"
+                "Estimate: the model's vocabulary is not available, so there are "
+                "no tokens to show."
+            )
         for chip in report.chips:
             fmt = QTextCharFormat()
             colours = BYTE_CHIP_COLOURS if chip.kind == "bytes" else CHIP_COLOURS
@@ -125,22 +130,27 @@ class TokenChipsView(QWidget):
             cursor.insertText(chip.label, fmt)
             cursor.insertText("\n" if "↵" in chip.label else CHIP_GAP, plain)
         if report.hidden_chips:
-            cursor.insertText(f"  … {report.hidden_chips:,} more / 외 {report.hidden_chips:,}개",
-                              plain)
+            cursor.insertText(
+                f"  … {report.hidden_chips:,} more / 외 {report.hidden_chips:,}개", plain
+            )
         cursor.endEditBlock()
         self.chips.moveCursor(QTextCursor.MoveOperation.Start)
 
 
 def header_text(report: TokenReport) -> str:
     """The counts line(s) above the chips, in Korean and English."""
-    parts = [f"문자 {report.characters:,} characters",
-             f"토큰 {report.tokens:,} tokens" + (" (추정 estimate)" if report.estimate else "")]
+    parts = [
+        f"문자 {report.characters:,} characters",
+        f"토큰 {report.tokens:,} tokens" + (" (추정 estimate)" if report.estimate else ""),
+    ]
     if report.tokens_per_syllable is not None:
         parts.append(f"한글 음절당 {report.tokens_per_syllable:.2f} tokens/syllable")
     if report.tokens_per_word is not None:
         parts.append(f"영어 단어당 {report.tokens_per_word:.2f} tokens/word")
     head = " · ".join(parts)
     if report.over_context and report.num_ctx is not None:
-        head += (f"\nnum_ctx {report.num_ctx:,}을(를) 넘습니다 — Ollama는 중간을 잘라 버립니다. "
-                 f"Over num_ctx: Ollama would drop the middle.")
+        head += (
+            f"\nnum_ctx {report.num_ctx:,}을(를) 넘습니다 — Ollama는 중간을 잘라 버립니다. "
+            f"Over num_ctx: Ollama would drop the middle."
+        )
     return head + f"\n{report.tokenizer_name}"

@@ -52,8 +52,15 @@ class Tray(QObject):
     quitRequested = Signal()
     activated = Signal()
 
-    def __init__(self, *, labels: Labels, icon: QIcon, paused_icon: QIcon,
-                 list_models: ListModels, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        labels: Labels,
+        icon: QIcon,
+        paused_icon: QIcon,
+        list_models: ListModels,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._labels = labels
         self._icon = icon
@@ -204,8 +211,9 @@ class Tray(QObject):
             return
         self._set_model_items(models, placeholder="" if models else self._labels.no_models)
 
-    def _set_model_items(self, models: Sequence[ModelInfo], *, placeholder: str = "",
-                         error: str = "") -> None:
+    def _set_model_items(
+        self, models: Sequence[ModelInfo], *, placeholder: str = "", error: str = ""
+    ) -> None:
         for action in self._model_group.actions():
             self._model_group.removeAction(action)
         self.models_menu.clear()

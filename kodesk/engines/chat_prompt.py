@@ -135,8 +135,9 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self) -> None:
-        super().__init__(trim_blocks=True, lstrip_blocks=True,
-                         extensions=[loopcontrols, _GenerationTag])
+        super().__init__(
+            trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
+        )
         self.budget: _Budget | None = None
         for name in ("lipsum", "cycler", "joiner"):
             self.globals.pop(name, None)
@@ -160,16 +161,16 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
         return _TickingRange(span, budget)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        raise SecurityError(f"access to attribute {attribute!r} of a "
-                            f"{type(obj).__name__!r} object is not allowed")
+        raise SecurityError(
+            f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is not allowed"
+        )
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         if super().wrap_str_format(value) is not None:
             raise SecurityError("str.format is not allowed in chat templates")
         return None
 
-    def call(__self, __context: Context, __obj: Any, *args: Any,
-             **kwargs: Any) -> Any:
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         budget = __self._active()
         budget.tick()
         if isinstance(getattr(__obj, "__self__", None), str) and (
@@ -198,13 +199,19 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
         return result
 
 
-def _tojson(value: Any, indent: int | None = None, separators: Any = None,
-            sort_keys: bool = False) -> str:
+def _tojson(
+    value: Any, indent: int | None = None, separators: Any = None, sort_keys: bool = False
+) -> str:
     """Hugging Face's `tojson`: real Unicode (no \\u escapes), optional small indent."""
     if indent is not None and not 0 <= indent <= 16:
         raise SecurityError("tojson indent must be between 0 and 16")
-    return json.dumps(value, ensure_ascii=False, indent=indent,
-                      separators=tuple(separators) if separators else None, sort_keys=sort_keys)
+    return json.dumps(
+        value,
+        ensure_ascii=False,
+        indent=indent,
+        separators=tuple(separators) if separators else None,
+        sort_keys=sort_keys,
+    )
 
 
 def _raise_exception(message: str) -> None:
@@ -220,8 +227,11 @@ def _unsafe_names(tree: nodes.Template) -> list[str]:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         if isinstance(node, nodes.Getattr):
             name = node.attr
-        elif (isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
-              and isinstance(node.arg.value, str)):
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
             name = node.arg.value
         else:
             continue
@@ -249,7 +259,8 @@ class ChatTemplate:
         unsafe = _unsafe_names(tree)
         if unsafe:
             raise ChatTemplateError(
-                f"it reaches for Python internals ({', '.join(sorted(set(unsafe)))})")
+                f"it reaches for Python internals ({', '.join(sorted(set(unsafe)))})"
+            )
         try:
             self._template = self._env.from_string(tree)
         except TemplateError as exc:
@@ -259,11 +270,18 @@ class ChatTemplate:
     def format_name(self) -> str:
         return f"chat template: {self.family}"
 
-    def render(self, messages: Sequence[ChatMessage], *, bos_token: str = "",
-               eos_token: str = "", add_generation_prompt: bool = True) -> RenderedPrompt:
+    def render(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        bos_token: str = "",
+        eos_token: str = "",
+        add_generation_prompt: bool = True,
+    ) -> RenderedPrompt:
         input_chars = sum(len(m.content) for m in messages)
-        budget = _Budget(self.limits,
-                         self.limits.base_chars + self.limits.per_input_char * input_chars)
+        budget = _Budget(
+            self.limits, self.limits.base_chars + self.limits.per_input_char * input_chars
+        )
         context = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "add_generation_prompt": add_generation_prompt,

@@ -52,11 +52,19 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("create_json", (0, 5, 5),
-            Text(ko="GGUF에서 모델 만들기(JSON /api/create)", en="creating models from a GGUF "
-                 "(JSON /api/create)")),
-    Feature("thinking", (0, 9, 0),
-            Text(ko="생각(thinking) 모드 분리", en="separated thinking (`think`)")),
+    Feature(
+        "create_json",
+        (0, 5, 5),
+        Text(
+            ko="GGUF에서 모델 만들기(JSON /api/create)",
+            en="creating models from a GGUF (JSON /api/create)",
+        ),
+    ),
+    Feature(
+        "thinking",
+        (0, 9, 0),
+        Text(ko="생각(thinking) 모드 분리", en="separated thinking (`think`)"),
+    ),
 )
 
 
@@ -101,8 +109,12 @@ class ConnectionReport:
             "best": self.best_url,
             "candidates": [_candidate_json(c) for c in self.candidates],
             "findings": [
-                {"code": f.code, "severity": f.severity, "message": _text_json(f.message),
-                 "fix": _text_json(f.fix)}
+                {
+                    "code": f.code,
+                    "severity": f.severity,
+                    "message": _text_json(f.message),
+                    "fix": _text_json(f.fix),
+                }
                 for f in self.findings
             ],
             "start_in_wsl": self.start_offers,
@@ -113,8 +125,13 @@ class ConnectionReport:
                 "error": result.wsl_error or None,
                 "networking_mode": result.networking_mode,
                 "distros": [
-                    {"name": d.name, "running": d.running, "addresses": list(d.addresses),
-                     "has_ollama": d.has_ollama, "error": d.error or None}
+                    {
+                        "name": d.name,
+                        "running": d.running,
+                        "addresses": list(d.addresses),
+                        "has_ollama": d.has_ollama,
+                        "error": d.error or None,
+                    }
                     for d in result.distros
                 ],
             },
@@ -127,8 +144,7 @@ class ConnectionReport:
             probe = row.probe
             mark = "✓" if probe.ok else "✗"
             where = probe.url or probe.candidate.raw
-            lines.append(f"{mark} {where}  [{sources_label(probe, lang)}]  "
-                         f"{row.summary.get(lang)}")
+            lines.append(f"{mark} {where}  [{sources_label(probe, lang)}]  {row.summary.get(lang)}")
             if row.fix:
                 lines.append(f"    → {row.fix.get(lang)}")
         for finding in self.findings:
@@ -137,8 +153,11 @@ class ConnectionReport:
             if finding.fix:
                 lines.append(f"    → {finding.fix.get(lang)}")
         if self.best_url:
-            lines.append(Text(ko=f"사용할 주소: {self.best_url}",
-                              en=f"Endpoint to use: {self.best_url}").get(lang))
+            lines.append(
+                Text(
+                    ko=f"사용할 주소: {self.best_url}", en=f"Endpoint to use: {self.best_url}"
+                ).get(lang)
+            )
         return "\n".join(lines)
 
 
@@ -188,42 +207,60 @@ def _candidate(probe: Probe, result: DiscoveryResult) -> CandidateReport:
     status = probe.status
     if status == "ok":
         served = _served_label(probe.served_by)
-        summary = Text(ko=f"Ollama {probe.version} — {served.ko} ({probe.elapsed_ms} ms)",
-                       en=f"Ollama {probe.version} — {served.en} ({probe.elapsed_ms} ms)")
+        summary = Text(
+            ko=f"Ollama {probe.version} — {served.ko} ({probe.elapsed_ms} ms)",
+            en=f"Ollama {probe.version} — {served.en} ({probe.elapsed_ms} ms)",
+        )
         fix = None
         if probe.served_by == "windows" and result.shadowing:
-            fix = Text(ko="이 서버는 Windows의 Ollama입니다. WSL의 Ollama를 가리고 있습니다.",
-                       en="This is the Windows Ollama; it hides the one in WSL.")
+            fix = Text(
+                ko="이 서버는 Windows의 Ollama입니다. WSL의 Ollama를 가리고 있습니다.",
+                en="This is the Windows Ollama; it hides the one in WSL.",
+            )
         return CandidateReport(probe, summary, fix)
     if status == "invalid":
         return CandidateReport(
-            probe, Text(ko=f"잘못된 주소: {probe.detail}", en=f"invalid address: {probe.detail}"),
-            _invalid_fix(probe))
+            probe,
+            Text(ko=f"잘못된 주소: {probe.detail}", en=f"invalid address: {probe.detail}"),
+            _invalid_fix(probe),
+        )
     if status == "not_ollama":
         return CandidateReport(
-            probe, Text(ko=f"Ollama가 아닌 서비스가 응답함 ({probe.detail})",
-                        en=f"something else answers ({probe.detail})"),
-            Text(ko="이 포트는 다른 프로그램이 쓰고 있습니다. 주소나 Ollama의 포트를 바꾸세요.",
-                 en="Another program uses this port. Change the URL or Ollama's port."))
+            probe,
+            Text(
+                ko=f"Ollama가 아닌 서비스가 응답함 ({probe.detail})",
+                en=f"something else answers ({probe.detail})",
+            ),
+            Text(
+                ko="이 포트는 다른 프로그램이 쓰고 있습니다. 주소나 Ollama의 포트를 바꾸세요.",
+                en="Another program uses this port. Change the URL or Ollama's port.",
+            ),
+        )
     if status == "timeout":
         return CandidateReport(
-            probe, Text(ko=f"응답 없음 ({probe.detail})", en=f"no answer ({probe.detail})"),
-            _timeout_fix(probe))
+            probe,
+            Text(ko=f"응답 없음 ({probe.detail})", en=f"no answer ({probe.detail})"),
+            _timeout_fix(probe),
+        )
     return CandidateReport(
-        probe, Text(ko=f"연결 실패 ({probe.detail})", en=f"cannot connect ({probe.detail})"),
-        _unreachable_fix(probe, result))
+        probe,
+        Text(ko=f"연결 실패 ({probe.detail})", en=f"cannot connect ({probe.detail})"),
+        _unreachable_fix(probe, result),
+    )
 
 
 def _invalid_fix(probe: Probe) -> Text:
     if SOURCE_ENV in probe.candidate.sources:
-        return Text(ko="Windows 환경 변수 OLLAMA_HOST를 고치거나 지우세요 "
-                    "(예: 127.0.0.1:11434).",
-                    en="Fix or remove the OLLAMA_HOST environment variable "
-                    "(e.g. 127.0.0.1:11434).")
-    return Text(ko="설정의 Ollama 주소를 고치세요 (예: http://127.0.0.1:11434). "
-                "비워 두면 자동으로 찾습니다.",
-                en="Fix the Ollama URL in the settings (e.g. http://127.0.0.1:11434), or "
-                "leave it empty to discover it.")
+        return Text(
+            ko="Windows 환경 변수 OLLAMA_HOST를 고치거나 지우세요 (예: 127.0.0.1:11434).",
+            en="Fix or remove the OLLAMA_HOST environment variable (e.g. 127.0.0.1:11434).",
+        )
+    return Text(
+        ko="설정의 Ollama 주소를 고치세요 (예: http://127.0.0.1:11434). "
+        "비워 두면 자동으로 찾습니다.",
+        en="Fix the Ollama URL in the settings (e.g. http://127.0.0.1:11434), or "
+        "leave it empty to discover it.",
+    )
 
 
 def _timeout_fix(probe: Probe) -> Text:
@@ -234,11 +271,14 @@ def _timeout_fix(probe: Probe) -> Text:
             "확인하세요.",
             en="A firewall probably drops the connection. Inside WSL run `sudo ufw allow "
             f"11434/tcp`; in mirrored mode run `{WSL_HYPERV_FIREWALL}` in an admin "
-            "PowerShell. Check VPN software too.")
-    return Text(ko="연결은 되었지만 응답이 없습니다. 서버가 멈췄거나 방화벽·프록시가 "
-                "가로막고 있습니다. Ollama를 다시 시작해 보세요.",
-                en="The connection opened but nothing answered: the server is stuck, or a "
-                "firewall or proxy is in the way. Restart Ollama.")
+            "PowerShell. Check VPN software too.",
+        )
+    return Text(
+        ko="연결은 되었지만 응답이 없습니다. 서버가 멈췄거나 방화벽·프록시가 "
+        "가로막고 있습니다. Ollama를 다시 시작해 보세요.",
+        en="The connection opened but nothing answered: the server is stuck, or a "
+        "firewall or proxy is in the way. Restart Ollama.",
+    )
 
 
 def _unreachable_fix(probe: Probe, result: DiscoveryResult) -> Text:
@@ -247,31 +287,38 @@ def _unreachable_fix(probe: Probe, result: DiscoveryResult) -> Text:
         return Text(
             ko=f"{probe.candidate.distro}의 Ollama가 꺼져 있거나 WSL 안(127.0.0.1)에서만 "
             "듣고 있습니다. `OLLAMA_HOST=0.0.0.0:11434 ollama serve` 로 실행하거나 "
-            "(systemd: `sudo systemctl edit ollama` → Environment=\"OLLAMA_HOST=0.0.0.0:11434\"), "
-            "\"WSL에서 Ollama 시작\"을 누르세요.",
+            '(systemd: `sudo systemctl edit ollama` → Environment="OLLAMA_HOST=0.0.0.0:11434"), '
+            '"WSL에서 Ollama 시작"을 누르세요.',
             en=f"Ollama in {probe.candidate.distro} is not running, or listens only inside WSL "
             "(127.0.0.1). Run it as `OLLAMA_HOST=0.0.0.0:11434 ollama serve` (systemd: `sudo "
-            "systemctl edit ollama` → Environment=\"OLLAMA_HOST=0.0.0.0:11434\"), or press "
-            "\"Start Ollama in WSL\".")
+            'systemctl edit ollama` → Environment="OLLAMA_HOST=0.0.0.0:11434"), or press '
+            '"Start Ollama in WSL".',
+        )
     if SOURCE_CONFIGURED in sources and SOURCE_DEFAULT not in sources:
-        return Text(ko="설정한 주소에서 아무것도 응답하지 않습니다. 설정을 비우면 자동으로 "
-                    "찾고, 아래에서 작동하는 주소를 고를 수도 있습니다.",
-                    en="Nothing answers at the configured URL. Empty the setting to discover "
-                    "the server, or pick a working endpoint below.")
+        return Text(
+            ko="설정한 주소에서 아무것도 응답하지 않습니다. 설정을 비우면 자동으로 "
+            "찾고, 아래에서 작동하는 주소를 고를 수도 있습니다.",
+            en="Nothing answers at the configured URL. Empty the setting to discover "
+            "the server, or pick a working endpoint below.",
+        )
     if SOURCE_ENV in sources and SOURCE_DEFAULT not in sources:
-        return Text(ko="OLLAMA_HOST가 가리키는 곳에서 아무것도 응답하지 않습니다. "
-                    "환경 변수를 고치거나 지우세요.",
-                    en="Nothing answers where OLLAMA_HOST points. Fix or remove the "
-                    "environment variable.")
+        return Text(
+            ko="OLLAMA_HOST가 가리키는 곳에서 아무것도 응답하지 않습니다. "
+            "환경 변수를 고치거나 지우세요.",
+            en="Nothing answers where OLLAMA_HOST points. Fix or remove the environment variable.",
+        )
     if result.windows and any(p.ok and p.candidate.distro for p in result.probes):
-        return Text(ko="Windows → WSL localhost 전달이 고장 났습니다 (절전·빠른 시작 후 흔함). "
-                    "`wsl --shutdown` 후 WSL을 다시 시작하거나, 아래의 WSL 주소를 쓰세요.",
-                    en="Localhost forwarding from Windows into WSL is broken (common after "
-                    "sleep or Fast Startup). Run `wsl --shutdown` and start WSL again, or use "
-                    "the WSL address below.")
-    return Text(ko="여기서 Ollama가 실행되고 있지 않습니다. `ollama serve` 나 Ollama 앱을 "
-                "실행하세요.",
-                en="Ollama is not running here. Start `ollama serve` or the Ollama app.")
+        return Text(
+            ko="Windows → WSL localhost 전달이 고장 났습니다 (절전·빠른 시작 후 흔함). "
+            "`wsl --shutdown` 후 WSL을 다시 시작하거나, 아래의 WSL 주소를 쓰세요.",
+            en="Localhost forwarding from Windows into WSL is broken (common after "
+            "sleep or Fast Startup). Run `wsl --shutdown` and start WSL again, or use "
+            "the WSL address below.",
+        )
+    return Text(
+        ko="여기서 Ollama가 실행되고 있지 않습니다. `ollama serve` 나 Ollama 앱을 실행하세요.",
+        en="Ollama is not running here. Start `ollama serve` or the Ollama app.",
+    )
 
 
 def _findings(result: DiscoveryResult, features: Sequence[Feature]) -> list[Finding]:
@@ -283,51 +330,89 @@ def _findings(result: DiscoveryResult, features: Sequence[Feature]) -> list[Find
         found.append(_no_server(result))
     configured = result.probe_for(SOURCE_CONFIGURED)
     if configured and not configured.ok and best:
-        found.append(Finding(
-            "configured_unreachable", "warning",
-            Text(ko=f"설정한 주소 {configured.url or configured.candidate.raw} 는 응답하지 "
-                 f"않지만 {best.url} 는 응답합니다.",
-                 en=f"The configured {configured.url or configured.candidate.raw} does not "
-                 f"answer, but {best.url} does."),
-            Text(ko=f"\"이 주소 사용\"으로 {best.url} 를 설정하세요.",
-                 en=f"Set the endpoint to {best.url} (\"Use this endpoint\").")))
+        found.append(
+            Finding(
+                "configured_unreachable",
+                "warning",
+                Text(
+                    ko=f"설정한 주소 {configured.url or configured.candidate.raw} 는 응답하지 "
+                    f"않지만 {best.url} 는 응답합니다.",
+                    en=f"The configured {configured.url or configured.candidate.raw} does not "
+                    f"answer, but {best.url} does.",
+                ),
+                Text(
+                    ko=f'"이 주소 사용"으로 {best.url} 를 설정하세요.',
+                    en=f'Set the endpoint to {best.url} ("Use this endpoint").',
+                ),
+            )
+        )
     if localhost and not localhost.ok and wsl_ok and result.networking_mode != "mirrored":
-        found.append(Finding(
-            "forwarding_broken", "warning",
-            Text(ko="WSL의 Ollama는 WSL 주소로만 닿고 127.0.0.1로는 닿지 않습니다.",
-                 en="Ollama in WSL answers on the WSL address but not on 127.0.0.1."),
-            Text(ko=f"`wsl --shutdown` 후 WSL을 다시 열면 localhost 전달이 돌아옵니다. 또는 "
-                 f"{wsl_ok[0].url} 를 쓰세요 (WSL을 다시 시작하면 주소가 바뀝니다).",
-                 en=f"`wsl --shutdown` and reopening WSL restores localhost forwarding. Or "
-                 f"use {wsl_ok[0].url} (the address changes when WSL restarts).")))
+        found.append(
+            Finding(
+                "forwarding_broken",
+                "warning",
+                Text(
+                    ko="WSL의 Ollama는 WSL 주소로만 닿고 127.0.0.1로는 닿지 않습니다.",
+                    en="Ollama in WSL answers on the WSL address but not on 127.0.0.1.",
+                ),
+                Text(
+                    ko=f"`wsl --shutdown` 후 WSL을 다시 열면 localhost 전달이 돌아옵니다. 또는 "
+                    f"{wsl_ok[0].url} 를 쓰세요 (WSL을 다시 시작하면 주소가 바뀝니다).",
+                    en=f"`wsl --shutdown` and reopening WSL restores localhost forwarding. Or "
+                    f"use {wsl_ok[0].url} (the address changes when WSL restarts).",
+                ),
+            )
+        )
     if result.networking_mode == "mirrored":
-        found.append(Finding(
-            "mirrored", "info",
-            Text(ko="WSL이 미러 네트워킹 모드입니다: 127.0.0.1이 WSL과 공유됩니다.",
-                 en="WSL uses mirrored networking: 127.0.0.1 is shared with WSL."),
-            Text(ko="127.0.0.1:11434 를 쓰세요. 막히면 관리자 PowerShell에서 "
-                 f"`{WSL_HYPERV_FIREWALL}`. Windows와 WSL의 Ollama가 동시에 11434를 쓸 수는 "
-                 "없습니다.",
-                 en="Use 127.0.0.1:11434. If it is blocked, run "
-                 f"`{WSL_HYPERV_FIREWALL}` in an admin PowerShell. Windows and WSL cannot "
-                 "both run Ollama on port 11434.")))
+        found.append(
+            Finding(
+                "mirrored",
+                "info",
+                Text(
+                    ko="WSL이 미러 네트워킹 모드입니다: 127.0.0.1이 WSL과 공유됩니다.",
+                    en="WSL uses mirrored networking: 127.0.0.1 is shared with WSL.",
+                ),
+                Text(
+                    ko="127.0.0.1:11434 를 쓰세요. 막히면 관리자 PowerShell에서 "
+                    f"`{WSL_HYPERV_FIREWALL}`. Windows와 WSL의 Ollama가 동시에 11434를 쓸 수는 "
+                    "없습니다.",
+                    en="Use 127.0.0.1:11434. If it is blocked, run "
+                    f"`{WSL_HYPERV_FIREWALL}` in an admin PowerShell. Windows and WSL cannot "
+                    "both run Ollama on port 11434.",
+                ),
+            )
+        )
     if result.shadowing:
         found.append(_shadowing(result))
     if result.wsl_error:
-        found.append(Finding(
-            "wsl_error", "warning",
-            Text(ko=f"wsl.exe가 제대로 응답하지 않았습니다: {result.wsl_error}",
-                 en=f"wsl.exe did not answer properly: {result.wsl_error}"),
-            Text(ko="WSL이 멈춘 것 같습니다. `wsl --shutdown` 후 다시 시도하세요.",
-                 en="WSL may be hung. Run `wsl --shutdown` and try again.")))
+        found.append(
+            Finding(
+                "wsl_error",
+                "warning",
+                Text(
+                    ko=f"wsl.exe가 제대로 응답하지 않았습니다: {result.wsl_error}",
+                    en=f"wsl.exe did not answer properly: {result.wsl_error}",
+                ),
+                Text(
+                    ko="WSL이 멈춘 것 같습니다. `wsl --shutdown` 후 다시 시도하세요.",
+                    en="WSL may be hung. Run `wsl --shutdown` and try again.",
+                ),
+            )
+        )
     env = result.probe_for(SOURCE_ENV)
     if env and env.candidate.raw.split("://")[-1].startswith(("0.0.0.0", "[::]", "::")):
-        found.append(Finding(
-            "env_wildcard", "info",
-            Text(ko=f"OLLAMA_HOST={env.candidate.raw} 는 듣기 주소입니다. kodesk는 "
-                 f"{env.url} 로 접속합니다.",
-                 en=f"OLLAMA_HOST={env.candidate.raw} is a listen address; kodesk dials "
-                 f"{env.url} instead.")))
+        found.append(
+            Finding(
+                "env_wildcard",
+                "info",
+                Text(
+                    ko=f"OLLAMA_HOST={env.candidate.raw} 는 듣기 주소입니다. kodesk는 "
+                    f"{env.url} 로 접속합니다.",
+                    en=f"OLLAMA_HOST={env.candidate.raw} is a listen address; kodesk dials "
+                    f"{env.url} instead.",
+                ),
+            )
+        )
     if best and best.version:
         found.extend(_version_findings(best, features))
     return found
@@ -336,59 +421,88 @@ def _findings(result: DiscoveryResult, features: Sequence[Feature]) -> list[Find
 def _no_server(result: DiscoveryResult) -> Finding:
     offers = result.start_offers()
     if offers:
-        fix = Text(ko=f"\"WSL에서 Ollama 시작\"으로 {offers[0]}에서 실행하거나, WSL 터미널에서 "
-                   "`OLLAMA_HOST=0.0.0.0:11434 ollama serve` 를 실행하세요.",
-                   en=f"Press \"Start Ollama in WSL\" to run it in {offers[0]}, or run "
-                   "`OLLAMA_HOST=0.0.0.0:11434 ollama serve` in a WSL terminal.")
+        fix = Text(
+            ko=f'"WSL에서 Ollama 시작"으로 {offers[0]}에서 실행하거나, WSL 터미널에서 '
+            "`OLLAMA_HOST=0.0.0.0:11434 ollama serve` 를 실행하세요.",
+            en=f'Press "Start Ollama in WSL" to run it in {offers[0]}, or run '
+            "`OLLAMA_HOST=0.0.0.0:11434 ollama serve` in a WSL terminal.",
+        )
     else:
-        fix = Text(ko="Ollama를 설치하고 실행하세요 (https://ollama.com), 또는 내장 엔진을 "
-                   "쓰세요 (설정 → 엔진).",
-                   en="Install and start Ollama (https://ollama.com), or use the embedded "
-                   "engine (Settings → Engine).")
-    return Finding("no_server", "error",
-                   Text(ko="응답하는 Ollama 서버가 없습니다.", en="No Ollama server answers."),
-                   fix)
+        fix = Text(
+            ko="Ollama를 설치하고 실행하세요 (https://ollama.com), 또는 내장 엔진을 "
+            "쓰세요 (설정 → 엔진).",
+            en="Install and start Ollama (https://ollama.com), or use the embedded "
+            "engine (Settings → Engine).",
+        )
+    return Finding(
+        "no_server",
+        "error",
+        Text(ko="응답하는 Ollama 서버가 없습니다.", en="No Ollama server answers."),
+        fix,
+    )
 
 
 def _shadowing(result: DiscoveryResult) -> Finding:
     distro = result.wsl_with_ollama[0].name
     wsl_url = next((p.url for p in result.probes if p.ok and p.candidate.distro), None)
-    use = (Text(ko=f", 또는 주소를 {wsl_url} 로 설정", en=f", or set the endpoint to {wsl_url}")
-           if wsl_url else Text(ko="", en=""))
+    use = (
+        Text(ko=f", 또는 주소를 {wsl_url} 로 설정", en=f", or set the endpoint to {wsl_url}")
+        if wsl_url
+        else Text(ko="", en="")
+    )
     return Finding(
-        "windows_shadows_wsl", "warning",
-        Text(ko=f"Windows의 Ollama가 127.0.0.1:11434를 차지해 {distro}의 Ollama가 가려집니다.",
-             en=f"A Windows Ollama holds 127.0.0.1:11434 and hides the Ollama in {distro}."),
-        Text(ko="WSL의 Ollama를 쓰려면 Windows Ollama를 종료하고(트레이 아이콘 → Quit) "
-             f"자동 시작을 끄세요{use.ko}. 또는 WSL 쪽을 다른 포트로 실행하세요 "
-             "(OLLAMA_HOST=0.0.0.0:11435).",
-             en="To use the WSL one, quit the Windows Ollama (tray icon → Quit) and turn off "
-             f"its start at login{use.en}; or run the WSL one on another port "
-             "(OLLAMA_HOST=0.0.0.0:11435)."))
+        "windows_shadows_wsl",
+        "warning",
+        Text(
+            ko=f"Windows의 Ollama가 127.0.0.1:11434를 차지해 {distro}의 Ollama가 가려집니다.",
+            en=f"A Windows Ollama holds 127.0.0.1:11434 and hides the Ollama in {distro}.",
+        ),
+        Text(
+            ko="WSL의 Ollama를 쓰려면 Windows Ollama를 종료하고(트레이 아이콘 → Quit) "
+            f"자동 시작을 끄세요{use.ko}. 또는 WSL 쪽을 다른 포트로 실행하세요 "
+            "(OLLAMA_HOST=0.0.0.0:11435).",
+            en="To use the WSL one, quit the Windows Ollama (tray icon → Quit) and turn off "
+            f"its start at login{use.en}; or run the WSL one on another port "
+            "(OLLAMA_HOST=0.0.0.0:11435).",
+        ),
+    )
 
 
 def _version_findings(best: Probe, features: Sequence[Feature]) -> list[Finding]:
     version = parse_version(best.version or "")
     if version is None:
-        return [Finding("version_unknown", "info",
-                        Text(ko=f"서버 버전 {best.version}: 개발 빌드라 기능을 확인할 수 "
-                             "없습니다.",
-                             en=f"Server version {best.version} is a development build; "
-                             "features cannot be checked."))]
+        return [
+            Finding(
+                "version_unknown",
+                "info",
+                Text(
+                    ko=f"서버 버전 {best.version}: 개발 빌드라 기능을 확인할 수 없습니다.",
+                    en=f"Server version {best.version} is a development build; "
+                    "features cannot be checked.",
+                ),
+            )
+        ]
     found = []
     for feature in features:
         if version < feature.minimum:
             need = ".".join(map(str, feature.minimum))
-            found.append(Finding(
-                f"too_old_{feature.name}", "warning",
-                Text(ko=f"Ollama {best.version} 는 {feature.what.ko}을(를) 지원하지 않습니다 "
-                     f"({need} 이상 필요).",
-                     en=f"Ollama {best.version} lacks {feature.what.en} (needs {need} or "
-                     "newer)."),
-                Text(ko="Ollama를 업데이트하세요 (WSL: install.sh를 다시 실행, Windows: "
-                     "새 설치 파일).",
-                     en="Update Ollama (WSL: run install.sh again; Windows: the new "
-                     "installer).")))
+            found.append(
+                Finding(
+                    f"too_old_{feature.name}",
+                    "warning",
+                    Text(
+                        ko=f"Ollama {best.version} 는 {feature.what.ko}을(를) 지원하지 않습니다 "
+                        f"({need} 이상 필요).",
+                        en=f"Ollama {best.version} lacks {feature.what.en} (needs {need} or "
+                        "newer).",
+                    ),
+                    Text(
+                        ko="Ollama를 업데이트하세요 (WSL: install.sh를 다시 실행, Windows: "
+                        "새 설치 파일).",
+                        en="Update Ollama (WSL: run install.sh again; Windows: the new installer).",
+                    ),
+                )
+            )
     return found
 
 

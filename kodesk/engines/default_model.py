@@ -51,8 +51,9 @@ def _stamp_matches(model_path: Path, sha256: str) -> bool:
 
 
 def _write_stamp(model_path: Path, sha256: str) -> None:
-    _stamp_path(model_path).write_text(json.dumps(_stamp_data(model_path, sha256)),
-                                       encoding="utf-8")
+    _stamp_path(model_path).write_text(
+        json.dumps(_stamp_data(model_path, sha256)), encoding="utf-8"
+    )
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,7 @@ def default_model_source_size() -> int:
     return sum(chunk.stat().st_size for chunk in _source().chunks)
 
 
-async def ensure_default_model(cache_dir: Path,
-                               progress: ProgressCallback | None = None) -> Path:
+async def ensure_default_model(cache_dir: Path, progress: ProgressCallback | None = None) -> Path:
     """The path of the built-in GGUF in `cache_dir`, assembling and verifying it if needed.
 
     Idempotent and cheap once done (a stat and a stamp read). `progress` is called on the
@@ -99,8 +99,9 @@ async def ensure_default_model(cache_dir: Path,
     if await asyncio.to_thread(_stamp_matches, target, source.sha256):
         return target
     try:
-        async for item in join_files(source.chunks, target, status="assembling built-in model",
-                                     sha256=source.sha256):
+        async for item in join_files(
+            source.chunks, target, status="assembling built-in model", sha256=source.sha256
+        ):
             if progress is not None:
                 progress(item)
         await asyncio.to_thread(_write_stamp, target, source.sha256)

@@ -226,9 +226,7 @@ class Discovery:
 
             async def probe_static() -> list[Probe]:
                 return list(
-                    await asyncio.gather(
-                        *(self._probe_or_keep(client, item) for item in static)
-                    )
+                    await asyncio.gather(*(self._probe_or_keep(client, item) for item in static))
                 )
 
             async def probe_wsl() -> tuple[list[Probe], list[WslDistro], str]:

@@ -77,7 +77,6 @@ T = TypeVar("T")
 DEFAULT_NUM_CTX = 4096
 
 
-
 def sampling_for(options: Mapping[str, Any], *, n_ctx: int, n_prompt: int) -> Sampling:
     """Map Ollama options to sampler settings; `ContextTooSmall` if the answer cannot fit.
 
@@ -113,14 +112,18 @@ def sampling_for(options: Mapping[str, Any], *, n_ctx: int, n_prompt: int) -> Sa
 
 def _context_too_small(n_prompt: int, n_answer: int, n_ctx: int) -> ContextTooSmall:
     return ContextTooSmall(
-        Text(ko=f"프롬프트 {n_prompt} 토큰과 답변 {n_answer} 토큰이 컨텍스트 {n_ctx} 토큰에 "
-             "들어가지 않습니다.",
-             en=f"The prompt ({n_prompt} tokens) and the answer ({n_answer} tokens) do not "
-             f"fit in the context of {n_ctx} tokens."),
-        Text(ko="num_ctx를 늘리거나, 글을 줄이거나 나누어 보내세요. 내장 엔진은 글을 몰래 "
-             "자르지 않습니다.",
-             en="Raise num_ctx, or shorten or split the text. The embedded engine never cuts "
-             "a prompt silently."),
+        Text(
+            ko=f"프롬프트 {n_prompt} 토큰과 답변 {n_answer} 토큰이 컨텍스트 {n_ctx} 토큰에 "
+            "들어가지 않습니다.",
+            en=f"The prompt ({n_prompt} tokens) and the answer ({n_answer} tokens) do not "
+            f"fit in the context of {n_ctx} tokens.",
+        ),
+        Text(
+            ko="num_ctx를 늘리거나, 글을 줄이거나 나누어 보내세요. 내장 엔진은 글을 몰래 "
+            "자르지 않습니다.",
+            en="Raise num_ctx, or shorten or split the text. The embedded engine never cuts "
+            "a prompt silently.",
+        ),
     )
 
 
@@ -129,9 +132,14 @@ class EmbeddedEngine:
 
     kind = "embedded"
 
-    def __init__(self, catalog: GGUFCatalog, *, n_threads: int | None = None,
-                 keep_alive: str | int | None = DEFAULT_KEEP_ALIVE,
-                 default_num_ctx: int = DEFAULT_NUM_CTX) -> None:
+    def __init__(
+        self,
+        catalog: GGUFCatalog,
+        *,
+        n_threads: int | None = None,
+        keep_alive: str | int | None = DEFAULT_KEEP_ALIVE,
+        default_num_ctx: int = DEFAULT_NUM_CTX,
+    ) -> None:
         keep_alive_seconds(keep_alive)  # reject a bad default now, not at the first answer
         self.catalog = catalog
         self.n_threads = n_threads
@@ -170,6 +178,7 @@ class EmbeddedEngine:
     async def list_models(self) -> list[ModelInfo]:
         def collect() -> list[ModelInfo]:
             return [self.catalog.model_info(entry) for entry in self.catalog.scan()]
+
         return await asyncio.to_thread(collect)
 
     async def list_loaded(self) -> list[LoadedModel]:
@@ -177,9 +186,14 @@ class EmbeddedEngine:
         if loaded is None or spec is None:
             return []
         size = await asyncio.to_thread(lambda: spec.path.stat().st_size)
-        return [LoadedModel(
-            name=loaded.name, size=size, context_length=self._runner.n_ctx,
-            expires_at=self._expires_at.isoformat() if self._expires_at else "")]
+        return [
+            LoadedModel(
+                name=loaded.name,
+                size=size,
+                context_length=self._runner.n_ctx,
+                expires_at=self._expires_at.isoformat() if self._expires_at else "",
+            )
+        ]
 
     async def show(self, model: str, *, verbose: bool = False) -> ModelDetails:
         entry = await asyncio.to_thread(self.catalog.find, model)
@@ -190,15 +204,19 @@ class EmbeddedEngine:
     async def chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         started = time.perf_counter_ns()
         keep_alive = keep_alive_seconds(
-            self.keep_alive if request.keep_alive is None else request.keep_alive)
+            self.keep_alive if request.keep_alive is None else request.keep_alive
+        )
         options = request.sent_options()
         entry = await asyncio.to_thread(self.catalog.find, request.model)
         path = await self.catalog.path_of(entry)
         info = await asyncio.to_thread(self.catalog.describe, path)
         n_ctx = int(options.get("num_ctx") or self.default_num_ctx)
-        spec = LoadSpec(path, min(n_ctx, info.context_length or n_ctx),
-                        int(options.get("num_thread") or 0) or self.n_threads,
-                        info.chat_template)
+        spec = LoadSpec(
+            path,
+            min(n_ctx, info.context_length or n_ctx),
+            int(options.get("num_thread") or 0) or self.n_threads,
+            info.chat_template,
+        )
         async with self._lock:
             self._cancel_expiry()
             self._requests += 1
@@ -207,8 +225,9 @@ class EmbeddedEngine:
                 load_ns = await self._run(self._runner.load, spec)
                 prepared = await self._run(self._runner.prepare, request.messages)
                 self.last_prompt = prepared.rendered
-                sampling = sampling_for(options, n_ctx=prepared.n_ctx,
-                                        n_prompt=len(prepared.tokens))
+                sampling = sampling_for(
+                    options, n_ctx=prepared.n_ctx, n_prompt=len(prepared.tokens)
+                )
                 queue: asyncio.Queue[str | None] = asyncio.Queue()
                 job, stop = self._start_generation(prepared, sampling, queue)
                 try:
@@ -223,19 +242,24 @@ class EmbeddedEngine:
                             job.exception()  # abandoned: its outcome does not matter
             finally:
                 await self._keep_or_unload(keep_alive)
-        yield Done(ChatStats(
-            done_reason=generation.done_reason,
-            prompt_eval_count=len(prepared.tokens),
-            eval_count=generation.eval_count,
-            total_duration=time.perf_counter_ns() - started,
-            load_duration=load_ns,
-            prompt_eval_duration=generation.prompt_eval_duration,
-            eval_duration=generation.eval_duration,
-        ))
+        yield Done(
+            ChatStats(
+                done_reason=generation.done_reason,
+                prompt_eval_count=len(prepared.tokens),
+                eval_count=generation.eval_count,
+                total_duration=time.perf_counter_ns() - started,
+                load_duration=load_ns,
+                prompt_eval_duration=generation.prompt_eval_duration,
+                eval_duration=generation.eval_duration,
+            )
+        )
 
-    def _start_generation(self, prepared: PreparedPrompt, sampling: Sampling,
-                          queue: asyncio.Queue[str | None],
-                          ) -> tuple[asyncio.Task[Generation], threading.Event]:
+    def _start_generation(
+        self,
+        prepared: PreparedPrompt,
+        sampling: Sampling,
+        queue: asyncio.Queue[str | None],
+    ) -> tuple[asyncio.Task[Generation], threading.Event]:
         """Start generating in the worker: text pieces go to `queue`, then None.
 
         Returns the job and the flag that stops it (checked before every token).
@@ -292,12 +316,17 @@ class EmbeddedEngine:
     def pull(self, model: str) -> AsyncIterator[Progress]:
         """Refused (raises right away, when called): downloading models needs Ollama."""
         raise UnsupportedByEmbedded(
-            Text(ko=f"내장 엔진은 모델('{model}')을 내려받을 수 없습니다.",
-                 en=f"The embedded engine cannot download models ('{model}')."),
-            Text(ko="모델을 받으려면 Ollama를 설치해 쓰거나, GGUF 파일을 직접 받아 모델 폴더에 "
-                 "넣으세요.",
-                 en="To download models, install and use Ollama, or download a GGUF file "
-                 "yourself and put it in the models folder."))
+            Text(
+                ko=f"내장 엔진은 모델('{model}')을 내려받을 수 없습니다.",
+                en=f"The embedded engine cannot download models ('{model}').",
+            ),
+            Text(
+                ko="모델을 받으려면 Ollama를 설치해 쓰거나, GGUF 파일을 직접 받아 모델 폴더에 "
+                "넣으세요.",
+                en="To download models, install and use Ollama, or download a GGUF file "
+                "yourself and put it in the models folder.",
+            ),
+        )
 
     async def create(self, spec: ModelSpec) -> AsyncIterator[Progress]:
         source = _importable_gguf(spec)
@@ -305,8 +334,11 @@ class EmbeddedEngine:
         yield Progress("parsing GGUF")
         await asyncio.to_thread(inspect_gguf, source)
         async with self._lock:
-            if self._loaded is not None and self._runner.loaded is not None and (
-                    self._runner.loaded.path == target):
+            if (
+                self._loaded is not None
+                and self._runner.loaded is not None
+                and (self._runner.loaded.path == target)
+            ):
                 await self._unload_now()
             try:
                 async for item in join_files([source], target, status="copying model file"):
@@ -319,11 +351,15 @@ class EmbeddedEngine:
         entry = await asyncio.to_thread(self.catalog.find, model)
         if entry.builtin or entry.path is None or not self.catalog.is_removable(entry.path):
             raise UnsupportedByEmbedded(
-                Text(ko=f"'{entry.name}'은(는) 모델 폴더 밖에 있어 kodesk가 지우지 않습니다.",
-                     en=f"'{entry.name}' is not in the models folder, so kodesk will not "
-                     "delete it."),
-                Text(ko=f"모델 폴더: {self.catalog.models_dir}",
-                     en=f"Models folder: {self.catalog.models_dir}"))
+                Text(
+                    ko=f"'{entry.name}'은(는) 모델 폴더 밖에 있어 kodesk가 지우지 않습니다.",
+                    en=f"'{entry.name}' is not in the models folder, so kodesk will not delete it.",
+                ),
+                Text(
+                    ko=f"모델 폴더: {self.catalog.models_dir}",
+                    en=f"Models folder: {self.catalog.models_dir}",
+                ),
+            )
         async with self._lock:
             if self._loaded is not None and self._loaded.name == entry.name:
                 await self._unload_now()
@@ -346,39 +382,66 @@ class EmbeddedEngine:
 
 def _importable_gguf(spec: ModelSpec) -> Path:
     """The GGUF a create request imports, or why the embedded engine cannot do it."""
-    extras = [name for name, value in (
-        ("from", spec.from_model), ("template", spec.template), ("system", spec.system),
-        ("parameters", spec.parameters), ("messages", spec.messages),
-        ("license", spec.license), ("adapters", spec.adapters), ("quantize", spec.quantize),
-    ) if value]
+    extras = [
+        name
+        for name, value in (
+            ("from", spec.from_model),
+            ("template", spec.template),
+            ("system", spec.system),
+            ("parameters", spec.parameters),
+            ("messages", spec.messages),
+            ("license", spec.license),
+            ("adapters", spec.adapters),
+            ("quantize", spec.quantize),
+        )
+        if value
+    ]
     if extras or not spec.from_gguf:
         raise UnsupportedByEmbedded(
-            Text(ko="내장 엔진은 GGUF 파일을 그대로 가져오기만 할 수 있습니다"
-                 + (f" ({', '.join(extras)} 미지원)." if extras else "."),
-                 en="The embedded engine can only import a GGUF file as it is"
-                 + (f" ({', '.join(extras)} not supported)." if extras else ".")),
-            Text(ko="템플릿·시스템 프롬프트·매개변수가 있는 모델은 Ollama로 만드세요.",
-                 en="Create models with a template, system prompt or parameters in Ollama."))
+            Text(
+                ko="내장 엔진은 GGUF 파일을 그대로 가져오기만 할 수 있습니다"
+                + (f" ({', '.join(extras)} 미지원)." if extras else "."),
+                en="The embedded engine can only import a GGUF file as it is"
+                + (f" ({', '.join(extras)} not supported)." if extras else "."),
+            ),
+            Text(
+                ko="템플릿·시스템 프롬프트·매개변수가 있는 모델은 Ollama로 만드세요.",
+                en="Create models with a template, system prompt or parameters in Ollama.",
+            ),
+        )
     name = spec.name
     if not name or name != Path(name).name or name.startswith(".") or ":" in name:
         raise InputRejected(
-            Text(ko=f"모델 이름 '{name}'은(는) 파일 이름으로 쓸 수 없습니다.",
-                 en=f"The model name '{name}' cannot be used as a file name."),
-            Text(ko="글자, 숫자, '-', '_', '.'만 쓰세요.",
-                 en="Use letters, digits, '-', '_' and '.'."))
+            Text(
+                ko=f"모델 이름 '{name}'은(는) 파일 이름으로 쓸 수 없습니다.",
+                en=f"The model name '{name}' cannot be used as a file name.",
+            ),
+            Text(
+                ko="글자, 숫자, '-', '_', '.'만 쓰세요.",
+                en="Use letters, digits, '-', '_' and '.'.",
+            ),
+        )
     return Path(spec.from_gguf)
 
 
 def _file_error(path: Path, exc: OSError) -> KodeskError:
     return InputRejected(
-        Text(ko=f"모델 파일을 다룰 수 없습니다: {path} ({exc.strerror or exc})",
-             en=f"Cannot handle the model file {path} ({exc.strerror or exc})"))
+        Text(
+            ko=f"모델 파일을 다룰 수 없습니다: {path} ({exc.strerror or exc})",
+            en=f"Cannot handle the model file {path} ({exc.strerror or exc})",
+        )
+    )
 
 
-def create_embedded_engine(*, gguf: Path | None, models_dir: Path, cache_dir: Path,
-                           progress: Callable[[Progress], None] | None = None,
-                           n_threads: int | None = None,
-                           keep_alive: str | int | None = DEFAULT_KEEP_ALIVE) -> EmbeddedEngine:
+def create_embedded_engine(
+    *,
+    gguf: Path | None,
+    models_dir: Path,
+    cache_dir: Path,
+    progress: Callable[[Progress], None] | None = None,
+    n_threads: int | None = None,
+    keep_alive: str | int | None = DEFAULT_KEEP_ALIVE,
+) -> EmbeddedEngine:
     """The embedded engine for the CLI and the app.
 
     `gguf`: a model file to offer (and use by default) besides `models_dir`'s files.

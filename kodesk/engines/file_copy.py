@@ -30,8 +30,14 @@ class ChecksumMismatch(ValueError):
         self.actual = actual
 
 
-def _copy(sources: Sequence[Path], target: Path, status: str, sha256: str | None,
-          report: Callable[[Progress], None], cancelled: threading.Event) -> None:
+def _copy(
+    sources: Sequence[Path],
+    target: Path,
+    status: str,
+    sha256: str | None,
+    report: Callable[[Progress], None],
+    cancelled: threading.Event,
+) -> None:
     total = sum(source.stat().st_size for source in sources)
     digest = hashlib.sha256() if sha256 else None
     done = reported = 0
@@ -63,8 +69,9 @@ def _copy(sources: Sequence[Path], target: Path, status: str, sha256: str | None
             temp.unlink()
 
 
-async def join_files(sources: Sequence[Path], target: Path, *, status: str,
-                     sha256: str | None = None) -> AsyncIterator[Progress]:
+async def join_files(
+    sources: Sequence[Path], target: Path, *, status: str, sha256: str | None = None
+) -> AsyncIterator[Progress]:
     """Copy `sources`, concatenated, to `target`, yielding progress (bytes).
 
     Raises `ChecksumMismatch` (target untouched) when `sha256` is given and differs,

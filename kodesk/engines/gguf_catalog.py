@@ -38,8 +38,9 @@ def model_name(path: Path) -> str:
 class GGUFCatalog:
     """The models on offer. `scan` and `describe` touch the disk: call them off the loop."""
 
-    def __init__(self, models_dir: Path, *, files: Sequence[Path] = (),
-                 builtin: BuiltinModel | None = None) -> None:
+    def __init__(
+        self, models_dir: Path, *, files: Sequence[Path] = (), builtin: BuiltinModel | None = None
+    ) -> None:
         self.models_dir = models_dir
         self.files = tuple(files)
         self.builtin = builtin
@@ -48,8 +49,9 @@ class GGUFCatalog:
     def folder_files(self) -> list[Path]:
         if not self.models_dir.is_dir():
             return []
-        return sorted(p for p in self.models_dir.iterdir()
-                      if p.suffix.lower() == SUFFIX and p.is_file())
+        return sorted(
+            p for p in self.models_dir.iterdir() if p.suffix.lower() == SUFFIX and p.is_file()
+        )
 
     def scan(self) -> list[Entry]:
         """Explicit files, the built-in model, then the folder's files: the default first."""
@@ -58,8 +60,10 @@ class GGUFCatalog:
             entries.setdefault(model_name(path), Entry(model_name(path), path))
         if self.builtin is not None:
             cached = self.builtin.cached_path
-            entries.setdefault(self.builtin.name, Entry(
-                self.builtin.name, cached if cached.is_file() else None, builtin=True))
+            entries.setdefault(
+                self.builtin.name,
+                Entry(self.builtin.name, cached if cached.is_file() else None, builtin=True),
+            )
         for path in self.folder_files():
             entries.setdefault(model_name(path), Entry(model_name(path), path))
         return list(entries.values())

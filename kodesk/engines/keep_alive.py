@@ -19,10 +19,14 @@ _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 def _invalid(value: object) -> InputRejected:
     return InputRejected(
-        Text(ko=f"keep_alive 값 {value!r}을(를) 읽을 수 없습니다.",
-             en=f"Cannot read the keep_alive value {value!r}."),
-        Text(ko='"5m", "1h", "30s", 0(바로 내림), -1(계속 유지)처럼 쓰세요.',
-             en='Write it like "5m", "1h", "30s", 0 (unload now) or -1 (keep forever).'),
+        Text(
+            ko=f"keep_alive 값 {value!r}을(를) 읽을 수 없습니다.",
+            en=f"Cannot read the keep_alive value {value!r}.",
+        ),
+        Text(
+            ko='"5m", "1h", "30s", 0(바로 내림), -1(계속 유지)처럼 쓰세요.',
+            en='Write it like "5m", "1h", "30s", 0 (unload now) or -1 (keep forever).',
+        ),
     )
 
 

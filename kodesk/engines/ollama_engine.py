@@ -116,8 +116,9 @@ class OllamaEngine:
         ]
 
     async def show(self, model: str, *, verbose: bool = False) -> ModelDetails:
-        data = await self._raw_json("POST", "/api/show", {"model": model, "verbose": verbose},
-                                    model=model)
+        data = await self._raw_json(
+            "POST", "/api/show", {"model": model, "verbose": verbose}, model=model
+        )
         return ModelDetails(
             name=model,
             modelfile=str(data.get("modelfile", "")),
@@ -134,8 +135,9 @@ class OllamaEngine:
         await self._call(lambda: self._client.delete(model), model=model)
 
     async def unload(self, model: str) -> None:
-        await self._raw_json("POST", "/api/generate", {"model": model, "keep_alive": 0},
-                             model=model)
+        await self._raw_json(
+            "POST", "/api/generate", {"model": model, "keep_alive": 0}, model=model
+        )
 
     # -- streams --------------------------------------------------------------------
     async def chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -182,7 +184,8 @@ class OllamaEngine:
     async def pull(self, model: str) -> AsyncIterator[Progress]:
         stream = await self._call(lambda: self._client.pull(model, stream=True), model=model)
         async with contextlib.aclosing(
-                self._guarded(stream, model, first=self.stall_timeout)) as parts:
+            self._guarded(stream, model, first=self.stall_timeout)
+        ) as parts:
             async for part in parts:
                 yield Progress(part.status or "", part.digest, part.total, part.completed)
 
@@ -212,7 +215,8 @@ class OllamaEngine:
             model=spec.from_model or spec.name,
         )
         async with contextlib.aclosing(
-                self._guarded(stream, spec.name, first=self.first_token_timeout)) as parts:
+            self._guarded(stream, spec.name, first=self.first_token_timeout)
+        ) as parts:
             async for part in parts:
                 yield Progress(part.status or "", part.digest, part.total, part.completed)
 
@@ -310,8 +314,9 @@ class OllamaEngine:
     async def _raw_json(
         self, method: str, path: str, body: Any = None, *, model: str = ""
     ) -> dict[str, Any]:
-        response = await self._call(lambda: self._http.request(method, path, json=body),
-                                    model=model)
+        response = await self._call(
+            lambda: self._http.request(method, path, json=body), model=model
+        )
         if response.status_code >= 300:
             raise _status_error(response.status_code, _error_text(response.text), model)
         try:

@@ -217,9 +217,7 @@ class Wsl:
             self.list_distros(), self.list_distros(running_only=True)
         )
         names = installed + [name for name in running if name not in installed]
-        return list(
-            await asyncio.gather(*(self.inspect(n, running=n in running) for n in names))
-        )
+        return list(await asyncio.gather(*(self.inspect(n, running=n in running) for n in names)))
 
     async def read_log(self, distro: str, lines: int = 30, path: str = OLLAMA_LOG) -> str:
         """The last `lines` lines of a log file inside the distro ("" when unreadable)."""
@@ -284,23 +282,34 @@ class OllamaStarter:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self, distro: str) -> AsyncIterator[StartStatus]:
-        yield StartStatus("checking", Text(ko=f"{distro}에서 ollama를 찾는 중…",
-                                           en=f"Looking for ollama in {distro}…"))
+        yield StartStatus(
+            "checking",
+            Text(ko=f"{distro}에서 ollama를 찾는 중…", en=f"Looking for ollama in {distro}…"),
+        )
         try:
             found = await self.wsl.has_ollama(distro)
         except OSError as exc:
-            yield self._failed(Text(ko=f"WSL 명령이 실패했습니다: {exc}",
-                                    en=f"The WSL command failed: {exc}"))
+            yield self._failed(
+                Text(ko=f"WSL 명령이 실패했습니다: {exc}", en=f"The WSL command failed: {exc}")
+            )
             return
         if not found:
-            yield self._failed(Text(
-                ko=f"{distro}에 ollama가 설치되어 있지 않습니다. WSL 터미널에서 "
-                "`curl -fsSL https://ollama.com/install.sh | sh` 로 설치하세요.",
-                en=f"ollama is not installed in {distro}. Install it in a WSL terminal with "
-                "`curl -fsSL https://ollama.com/install.sh | sh`."))
+            yield self._failed(
+                Text(
+                    ko=f"{distro}에 ollama가 설치되어 있지 않습니다. WSL 터미널에서 "
+                    "`curl -fsSL https://ollama.com/install.sh | sh` 로 설치하세요.",
+                    en=f"ollama is not installed in {distro}. Install it in a WSL terminal with "
+                    "`curl -fsSL https://ollama.com/install.sh | sh`.",
+                )
+            )
             return
-        yield StartStatus("starting", Text(ko=f"{distro}에서 `ollama serve`를 시작하는 중…",
-                                           en=f"Starting `ollama serve` in {distro}…"))
+        yield StartStatus(
+            "starting",
+            Text(
+                ko=f"{distro}에서 `ollama serve`를 시작하는 중…",
+                en=f"Starting `ollama serve` in {distro}…",
+            ),
+        )
         # Popen, not an asyncio subprocess: the server must outlive this event loop, and
         # starting it returns at once.
         self.process = subprocess.Popen(  # noqa: ASYNC220
@@ -323,26 +332,37 @@ class OllamaStarter:
             while (elapsed := loop.time() - started) < self.ready_timeout:
                 if process.poll() is not None:
                     yield self._failed(
-                        Text(ko=f"ollama serve가 종료되었습니다 (코드 {process.returncode}).",
-                             en=f"ollama serve exited (code {process.returncode})."),
-                        await self.wsl.read_log(distro, path=self.log_path))
+                        Text(
+                            ko=f"ollama serve가 종료되었습니다 (코드 {process.returncode}).",
+                            en=f"ollama serve exited (code {process.returncode}).",
+                        ),
+                        await self.wsl.read_log(distro, path=self.log_path),
+                    )
                     return
                 url = await self._answering(client, distro)
                 if url:
-                    yield StartStatus("ready", Text(ko=f"Ollama가 {url} 에서 응답합니다.",
-                                                    en=f"Ollama answers at {url}."),
-                                      1.0, url)
+                    yield StartStatus(
+                        "ready",
+                        Text(ko=f"Ollama가 {url} 에서 응답합니다.", en=f"Ollama answers at {url}."),
+                        1.0,
+                        url,
+                    )
                     return
-                yield StartStatus("waiting", Text(ko="Ollama가 응답하기를 기다리는 중…",
-                                                  en="Waiting for Ollama to answer…"),
-                                  min(elapsed / self.ready_timeout, 1.0))
+                yield StartStatus(
+                    "waiting",
+                    Text(ko="Ollama가 응답하기를 기다리는 중…", en="Waiting for Ollama to answer…"),
+                    min(elapsed / self.ready_timeout, 1.0),
+                )
                 await asyncio.sleep(self.poll_interval)
         process.terminate()
         await asyncio.to_thread(process.wait, 5)
         yield self._failed(
-            Text(ko=f"{self.ready_timeout:g}초 안에 Ollama가 응답하지 않아 중지했습니다.",
-                 en=f"Ollama did not answer within {self.ready_timeout:g} s and was stopped."),
-            await self.wsl.read_log(distro, path=self.log_path))
+            Text(
+                ko=f"{self.ready_timeout:g}초 안에 Ollama가 응답하지 않아 중지했습니다.",
+                en=f"Ollama did not answer within {self.ready_timeout:g} s and was stopped.",
+            ),
+            await self.wsl.read_log(distro, path=self.log_path),
+        )
 
     async def _answering(self, client: httpx.AsyncClient, distro: str) -> str | None:
         """The first URL (the distro's IP, then localhost) where /api/version answers."""

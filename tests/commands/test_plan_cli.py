@@ -33,19 +33,25 @@ def fake(fake_ollama: FakeOllama) -> FakeOllama:
     return fake_ollama
 
 
-def plan(capsys: pytest.CaptureFixture[str], tmp_path: Path, fake: FakeOllama, *argv: str,
-         settings: str = "") -> tuple[int, str, str]:
+def plan(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fake: FakeOllama,
+    *argv: str,
+    settings: str = "",
+) -> tuple[int, str, str]:
     (tmp_path / "settings.toml").write_text(settings, encoding="utf-8")
-    code = main(["plan", "--settings", str(tmp_path / "settings.toml"), "--host", fake.url,
-                 *argv])
+    code = main(["plan", "--settings", str(tmp_path / "settings.toml"), "--host", fake.url, *argv])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_json_for_a_long_page(fake: FakeOllama, tmp_path: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = plan(capsys, tmp_path, fake, "summary", "--model", MODEL,
-                          "--file", str(PAGE), "--json")
+def test_json_for_a_long_page(
+    fake: FakeOllama, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = plan(
+        capsys, tmp_path, fake, "summary", "--model", MODEL, "--file", str(PAGE), "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["decision"] == "map_reduce"
@@ -60,9 +66,12 @@ def test_json_for_a_long_page(fake: FakeOllama, tmp_path: Path,
     assert fake.chat_requests() == []  # planning sends nothing
 
 
-def test_text_output_from_stdin(fake: FakeOllama, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_text_output_from_stdin(
+    fake: FakeOllama,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(korean_text(10).encode())))
     code, out, _ = plan(capsys, tmp_path, fake, "summary", "--model", MODEL)
     assert code == 0
@@ -73,7 +82,8 @@ def test_text_output_from_stdin(fake: FakeOllama, tmp_path: Path,
 
 
 def test_settings_decide_between_raising_and_refusing(
-        fake: FakeOllama, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake: FakeOllama, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "in.txt").write_text(korean_text(150), encoding="utf-8")
     args = ("summary", "--model", MODEL, "--file", str(tmp_path / "in.txt"), "--json")
     _, out, _ = plan(capsys, tmp_path, fake, *args)
@@ -90,20 +100,33 @@ def test_settings_decide_between_raising_and_refusing(
 
 @pytest.fixture(scope="module")
 def bpe_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_bpe_gguf(tmp_path_factory.mktemp("bpe") / "ko-bpe.gguf", train_bpe(),
-                          "llama-bpe")
+    return write_bpe_gguf(tmp_path_factory.mktemp("bpe") / "ko-bpe.gguf", train_bpe(), "llama-bpe")
 
 
 def test_an_exact_vocabulary_from_the_server_is_used(
-        bpe_gguf: Path, fake: FakeOllama, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    bpe_gguf: Path, fake: FakeOllama, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     meta: dict[str, Any] = json.loads(json.dumps(read_metadata(bpe_gguf, TOKENIZER_KEYS)))
-    fake.add_model("ko-bpe:latest", architecture="llama", digest="b" * 64, verbose_info=meta,
-                   context_length=8192)
+    fake.add_model(
+        "ko-bpe:latest",
+        architecture="llama",
+        digest="b" * 64,
+        verbose_info=meta,
+        context_length=8192,
+    )
     text = korean_text(8)
     (tmp_path / "in.txt").write_text(text, encoding="utf-8")
-    code, out, err = plan(capsys, tmp_path, fake, "summary", "--model", "ko-bpe",
-                          "--file", str(tmp_path / "in.txt"), "--json")
+    code, out, err = plan(
+        capsys,
+        tmp_path,
+        fake,
+        "summary",
+        "--model",
+        "ko-bpe",
+        "--file",
+        str(tmp_path / "in.txt"),
+        "--json",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["estimate"] is False and data["decision"] == "fits"

@@ -36,13 +36,15 @@ def _run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *argv: str) -> tupl
 
 
 def test_json_for_the_real_gemma(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     gguf = real_gemma(tmp_path_factory.getbasetemp())
     (tmp_path / "in.txt").write_text(TEXT, encoding="utf-8")
-    code, out, err = _run(capsys, tmp_path, "--gguf", str(gguf), "--file",
-                          str(tmp_path / "in.txt"), "--json")
+    code, out, err = _run(
+        capsys, tmp_path, "--gguf", str(gguf), "--file", str(tmp_path / "in.txt"), "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["estimate"] is False
@@ -55,7 +57,9 @@ def test_json_for_the_real_gemma(
 
 
 def test_readable_summary_from_stdin(
-    bpe_gguf: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    bpe_gguf: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(TEXT.encode())))
@@ -74,13 +78,23 @@ def _serve_bpe(fake: FakeOllama, gguf: Path) -> None:
 
 
 def test_model_vocabulary_from_ollama_then_from_the_cache(
-    bpe_gguf: Path, fake_ollama: FakeOllama, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    bpe_gguf: Path,
+    fake_ollama: FakeOllama,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _serve_bpe(fake_ollama, bpe_gguf)
     (tmp_path / "in.txt").write_text(TEXT, encoding="utf-8")
-    args = ["--host", fake_ollama.url, "--model", "ko-bpe", "--file", str(tmp_path / "in.txt"),
-            "--json"]
+    args = [
+        "--host",
+        fake_ollama.url,
+        "--model",
+        "ko-bpe",
+        "--file",
+        str(tmp_path / "in.txt"),
+        "--json",
+    ]
     code, out, err = _run(capsys, tmp_path, *args)
     assert code == 0, err
     first = json.loads(out)
@@ -98,15 +112,32 @@ def test_unreachable_server_falls_back_to_the_estimate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "in.txt").write_text(TEXT, encoding="utf-8")
-    code, out, err = _run(capsys, tmp_path, "--host", "http://127.0.0.1:9", "--model", "x",
-                          "--file", str(tmp_path / "in.txt"), "--json")
+    code, out, err = _run(
+        capsys,
+        tmp_path,
+        "--host",
+        "http://127.0.0.1:9",
+        "--model",
+        "x",
+        "--file",
+        str(tmp_path / "in.txt"),
+        "--json",
+    )
     assert code == 0
     data = json.loads(out)
     assert data["estimate"] is True
     assert data["count"] > 0 and data["ids"] == []
     assert "estimate" in err and "not reachable" in err
-    code, out, _ = _run(capsys, tmp_path, "--host", "http://127.0.0.1:9", "--model", "x",
-                        "--file", str(tmp_path / "in.txt"))
+    code, out, _ = _run(
+        capsys,
+        tmp_path,
+        "--host",
+        "http://127.0.0.1:9",
+        "--model",
+        "x",
+        "--file",
+        str(tmp_path / "in.txt"),
+    )
     assert "ESTIMATE" in out
 
 
@@ -114,8 +145,17 @@ def test_model_without_vocabulary_is_an_estimate(
     fake_ollama: FakeOllama, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "in.txt").write_text(TEXT, encoding="utf-8")
-    code, out, err = _run(capsys, tmp_path, "--host", fake_ollama.url, "--model",
-                          "exaone3.5:2.4b", "--file", str(tmp_path / "in.txt"), "--json")
+    code, out, err = _run(
+        capsys,
+        tmp_path,
+        "--host",
+        fake_ollama.url,
+        "--model",
+        "exaone3.5:2.4b",
+        "--file",
+        str(tmp_path / "in.txt"),
+        "--json",
+    )
     assert code == 0
     assert json.loads(out)["estimate"] is True
     assert "tokenizer" in err

@@ -27,8 +27,14 @@ SUMMARY = find_task(BUILTIN_TASKS, "summary")
 TRANSLATE = find_task(BUILTIN_TASKS, "translate")
 
 
-def run_job(fake: FakeOllama, text: str, *, task: Task = SUMMARY,
-            policy: ContextPolicy | None = None, **job: Any) -> list[JobEvent]:
+def run_job(
+    fake: FakeOllama,
+    text: str,
+    *,
+    task: Task = SUMMARY,
+    policy: ContextPolicy | None = None,
+    **job: Any,
+) -> list[JobEvent]:
     """All events of one job, or the exception it raised (re-raised)."""
 
     async def go() -> list[JobEvent]:
@@ -71,8 +77,9 @@ def finished(events: list[JobEvent]) -> JobFinished:
     return last
 
 
-def by_content(rules: list[tuple[Callable[[str], bool], str]], default: str) -> Callable[
-        [dict[str, Any]], Any]:
+def by_content(
+    rules: list[tuple[Callable[[str], bool], str]], default: str
+) -> Callable[[dict[str, Any]], Any]:
     """A chat_handler answering with the first rule whose predicate matches the prompt."""
     from tests.fake_ollama import ChatScript
 

@@ -32,8 +32,10 @@ def test_ollama_go_templates_are_recognised(family: str) -> None:
 def test_go_template_from_a_modelfile() -> None:
     assert template_family("{{ .Prompt }}") == "other"
     assert template_family(parse_modelfile(COMMUNITY_LLAMA3_KO).template) == "other"
-    assert template_family(
-        "{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>{{ end }}") == "chatml"
+    assert (
+        template_family("{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>{{ end }}")
+        == "chatml"
+    )
 
 
 @pytest.mark.parametrize("template", [None, "", "  \n"])
@@ -55,17 +57,20 @@ def test_vocab_family() -> None:
     assert vocab_family({"<s>", "</s>"}) is None
 
 
-@pytest.mark.parametrize(("name", "family"), [
-    ("Llama-3-Open-Ko-8B-Q8_0.gguf", "llama3"),
-    ("llama3.1:8b", "llama3"),
-    ("llama-3-Korean-Bllossom-8B", "llama3"),
-    ("EEVE-Korean-Instruct-10.8B-v1.0-Q4_K_M.gguf", "other"),
-    ("exaone3.5:7.8b", "other"),
-    ("qwen2.5:7b", "chatml"),
-    ("gemma-3-270m-q4_k_m.gguf", "gemma"),
-    ("mistral:7b", "mistral"),
-    ("model.gguf", None),
-])
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("Llama-3-Open-Ko-8B-Q8_0.gguf", "llama3"),
+        ("llama3.1:8b", "llama3"),
+        ("llama-3-Korean-Bllossom-8B", "llama3"),
+        ("EEVE-Korean-Instruct-10.8B-v1.0-Q4_K_M.gguf", "other"),
+        ("exaone3.5:7.8b", "other"),
+        ("qwen2.5:7b", "chatml"),
+        ("gemma-3-270m-q4_k_m.gguf", "gemma"),
+        ("mistral:7b", "mistral"),
+        ("model.gguf", None),
+    ],
+)
 def test_family_from_name(name: str, family: str | None) -> None:
     assert family_from_name(name) == family
 
@@ -73,5 +78,8 @@ def test_family_from_name(name: str, family: str | None) -> None:
 def test_template_tokens() -> None:
     assert template_tokens(parse_modelfile(COMMUNITY_LLAMA3_KO).template or "") == ["<s>", "</s>"]
     assert template_tokens("[INST] {{ .Prompt }} [/INST]<|eot_id|>") == [
-        "[INST]", "[/INST]", "<|eot_id|>"]
+        "[INST]",
+        "[/INST]",
+        "<|eot_id|>",
+    ]
     assert template_tokens("a < b > c") == []

@@ -140,17 +140,26 @@ def test_output_reserve_comes_from_num_predict_when_set() -> None:
 
 
 def test_policy_reads_the_settings() -> None:
-    settings = Settings({"context.max_num_ctx": 8192, "context.allow_split": False,
-                         "context.split_concurrency": 3})
+    settings = Settings(
+        {"context.max_num_ctx": 8192, "context.allow_split": False, "context.split_concurrency": 3}
+    )
     policy = ContextPolicy.from_settings(settings)
-    assert policy == ContextPolicy(max_num_ctx=8192, allow_raise=True, allow_split=False,
-                                   split_concurrency=3)
+    assert policy == ContextPolicy(
+        max_num_ctx=8192, allow_raise=True, allow_split=False, split_concurrency=3
+    )
 
 
 def test_plan_as_dict_has_the_documented_keys() -> None:
     data = planner().plan(SUMMARY, korean_text(900), {}).as_dict()
-    for key in ("decision", "prompt_tokens", "output_reserve", "num_ctx", "trained_context",
-                "chunks", "estimate"):
+    for key in (
+        "decision",
+        "prompt_tokens",
+        "output_reserve",
+        "num_ctx",
+        "trained_context",
+        "chunks",
+        "estimate",
+    ):
         assert key in data
     assert data["decision"] == "map_reduce"
     assert all(isinstance(n, int) for n in data["chunks"])
@@ -161,15 +170,19 @@ def test_reduce_text_numbers_the_partials() -> None:
     assert "[부분 1] 첫째 요약." in text and "[부분 2] 둘째 요약." in text
 
 
-@pytest.mark.parametrize(("planned", "evaluated", "num_ctx", "estimate", "cut"), [
-    (3000, 3000, 4096, True, False),
-    (3000, 3200, 4096, True, False),
-    (3000, 1000, 4096, True, True),  # an estimate this close to num_ctx may have overflowed
-    (1000, 100, 4096, True, False),  # far below num_ctx: the server's prompt cache
-    (3000, 1000, 4096, False, False),  # an exact count fitted: the server's prompt cache
-    (3000, None, 4096, True, False),
-    (60, 30, 64, True, False),  # fewer than TRUNCATION_SLACK tokens apart
-])
+@pytest.mark.parametrize(
+    ("planned", "evaluated", "num_ctx", "estimate", "cut"),
+    [
+        (3000, 3000, 4096, True, False),
+        (3000, 3200, 4096, True, False),
+        (3000, 1000, 4096, True, True),  # an estimate this close to num_ctx may have overflowed
+        (1000, 100, 4096, True, False),  # far below num_ctx: the server's prompt cache
+        (3000, 1000, 4096, False, False),  # an exact count fitted: the server's prompt cache
+        (3000, None, 4096, True, False),
+        (60, 30, 64, True, False),  # fewer than TRUNCATION_SLACK tokens apart
+    ],
+)
 def test_server_truncation_is_a_much_smaller_prompt_eval_count_that_may_have_overflowed(
-        planned: int, evaluated: int | None, num_ctx: int, estimate: bool, cut: bool) -> None:
+    planned: int, evaluated: int | None, num_ctx: int, estimate: bool, cut: bool
+) -> None:
     assert server_truncated(planned, evaluated, num_ctx, estimate=estimate) is cut

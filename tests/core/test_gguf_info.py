@@ -25,8 +25,12 @@ def real_gemma(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     ("family", "arch", "eot"),
-    [("llama3", "llama", "<|eot_id|>"), ("chatml", "qwen2", None),
-     ("gemma", "gemma3", "<end_of_turn>"), ("mistral", "llama", None)],
+    [
+        ("llama3", "llama", "<|eot_id|>"),
+        ("chatml", "qwen2", None),
+        ("gemma", "gemma3", "<end_of_turn>"),
+        ("mistral", "llama", None),
+    ],
 )
 def test_inspects_family_presets(tmp_path: Path, family: str, arch: str, eot: str | None) -> None:
     spec = preset(family)
@@ -65,11 +69,21 @@ def test_json_has_the_documented_fields(tmp_path: Path) -> None:
 
 
 def test_unknown_file_type_and_missing_keys(tmp_path: Path) -> None:
-    spec = GGUFSpec(file_type=None, name=None, size_label=None, context_length=None,
-                    tokenizer_model=None, tokens=())
+    spec = GGUFSpec(
+        file_type=None,
+        name=None,
+        size_label=None,
+        context_length=None,
+        tokenizer_model=None,
+        tokens=(),
+    )
     info = inspect_gguf(write_gguf(tmp_path / "m.gguf", spec))
     assert (info.name, info.size_label, info.context_length, info.vocab_size) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
     assert info.quantization == "F32"  # the dominant tensor type stands in
     assert dict(info.special_tokens) == {}
 
@@ -77,9 +91,15 @@ def test_unknown_file_type_and_missing_keys(tmp_path: Path) -> None:
 def test_read_metadata_returns_tokenizer_arrays(tmp_path: Path) -> None:
     spec = preset("gemma", merges=("a b", "c d"))
     path = write_gguf(tmp_path / "m.gguf", spec)
-    keys = ["tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type",
-            "tokenizer.ggml.merges", "tokenizer.ggml.model", "tokenizer.ggml.bos_token_id",
-            "not.there"]
+    keys = [
+        "tokenizer.ggml.tokens",
+        "tokenizer.ggml.scores",
+        "tokenizer.ggml.token_type",
+        "tokenizer.ggml.merges",
+        "tokenizer.ggml.model",
+        "tokenizer.ggml.bos_token_id",
+        "not.there",
+    ]
     meta = read_metadata(path, keys)
     assert meta["tokenizer.ggml.tokens"] == list(spec.tokens)
     assert meta["tokenizer.ggml.scores"] == pytest.approx(list(spec.scores or ()))
@@ -138,7 +158,8 @@ def _key(name: str) -> bytes:
 def test_huge_array_claim_is_rejected_without_allocating(tmp_path: Path) -> None:
     path = tmp_path / "hostile.gguf"
     body = _key("tokenizer.ggml.tokens") + struct.pack(
-        "<IIQ", GGUFValueType.ARRAY, GGUFValueType.STRING, 1 << 60)
+        "<IIQ", GGUFValueType.ARRAY, GGUFValueType.STRING, 1 << 60
+    )
     path.write_bytes(_header(body) + b"\0" * 64)
     tracemalloc.start()
     try:
@@ -170,8 +191,10 @@ def test_array_longer_than_the_file_is_truncation(tmp_path: Path) -> None:
         (_header(b"", kv_count=1 << 40), "metadata keys"),
         (_header(b"", kv_count=0, tensor_count=1 << 40), "tensors"),
         (_header(struct.pack("<Q", 1 << 62)), "claims"),
-        (_header(_key("k") + struct.pack("<IQ", GGUFValueType.STRING, 2) + b"\xff\xfe"),
-         "not valid UTF-8"),
+        (
+            _header(_key("k") + struct.pack("<IQ", GGUFValueType.STRING, 2) + b"\xff\xfe"),
+            "not valid UTF-8",
+        ),
     ],
 )
 def test_malformed_headers(tmp_path: Path, blob: bytes, message: str) -> None:
@@ -209,8 +232,11 @@ def test_nesting_limit(tmp_path: Path) -> None:
         read_header(path, limits=GGUFLimits(max_array_depth=1))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_corrupted_files_fail_cleanly(tmp_path: Path, data: st.DataObject) -> None:
     """Random byte damage either still reads or raises GGUFError, nothing else."""

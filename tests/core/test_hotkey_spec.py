@@ -14,8 +14,10 @@ def test_parse_and_normalise() -> None:
     assert str(parse_hotkey("f9")) == "f9"
 
 
-@pytest.mark.parametrize("text", ["", "k", "shift+k", "ctrl+", "ctrl+alt", "hyper+k",
-                                  "ctrl+ctrl+k", "ctrl+한", "ctrl+banana"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "k", "shift+k", "ctrl+", "ctrl+alt", "hyper+k", "ctrl+ctrl+k", "ctrl+한", "ctrl+banana"],
+)
 def test_invalid_hotkeys(text: str) -> None:
     with pytest.raises(HotkeyError):
         parse_hotkey(text)

@@ -36,33 +36,51 @@ def import_with_blocked(modules: list[str], blocked: list[str]) -> subprocess.Co
             importlib.import_module(name)
         print("ok", len({modules!r}))
     """)
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_core_imports_no_qt_engines_or_desktop() -> None:
     modules = modules_under("core")
     assert len(modules) > 20
-    result = import_with_blocked(modules, ["PySide6", "shiboken6", "qasync",
-                                           "kodesk.engines", "kodesk.desktop", "ollama"])
+    result = import_with_blocked(
+        modules, ["PySide6", "shiboken6", "qasync", "kodesk.engines", "kodesk.desktop", "ollama"]
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_engines_import_no_qt_or_desktop() -> None:
-    result = import_with_blocked(modules_under("engines"),
-                                 ["PySide6", "shiboken6", "qasync", "kodesk.desktop"])
+    result = import_with_blocked(
+        modules_under("engines"), ["PySide6", "shiboken6", "qasync", "kodesk.desktop"]
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_importing_everything_creates_no_files(tmp_path: Path) -> None:
     """No mkdir, no config read at import time (DESIGN.md rule 5)."""
-    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "c"),
-           "XDG_CACHE_HOME": str(tmp_path / "k"), "XDG_DATA_HOME": str(tmp_path / "d"),
-           "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"}
-    modules = (modules_under("core") + modules_under("engines") + modules_under("desktop")
-               + modules_under("commands"))
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "XDG_CACHE_HOME": str(tmp_path / "k"),
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+        "PATH": "/usr/bin:/bin",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    modules = (
+        modules_under("core")
+        + modules_under("engines")
+        + modules_under("desktop")
+        + modules_under("commands")
+    )
     script = f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n"
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == []

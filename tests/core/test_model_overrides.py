@@ -6,8 +6,17 @@ from kodesk.core.tasks import BUILTIN_TASKS, find_task
 
 
 def test_system_and_keep_alive_are_not_options() -> None:
-    overrides = model_overrides({"m": {"temperature": 0.7, "system": "존댓말로 답하세요.",
-                                       "keep_alive": "1h", "seed": None}}, "m")
+    overrides = model_overrides(
+        {
+            "m": {
+                "temperature": 0.7,
+                "system": "존댓말로 답하세요.",
+                "keep_alive": "1h",
+                "seed": None,
+            }
+        },
+        "m",
+    )
     assert overrides.options == {"temperature": 0.7}
     assert overrides.keep_alive == "1h"
     task = overrides.apply_to(find_task(BUILTIN_TASKS, "summary"))

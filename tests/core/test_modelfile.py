@@ -22,13 +22,20 @@ def test_community_fixture() -> None:
         "<s>Assistant:\n"
     )
     assert m.system is not None and m.system.startswith("A chat between")
-    assert m.parameters == [("temperature", "0"), ("num_predict", "3000"),
-                            ("num_ctx", "4096"), ("stop", "<s>"), ("stop", "</s>")]
+    assert m.parameters == [
+        ("temperature", "0"),
+        ("num_predict", "3000"),
+        ("num_ctx", "4096"),
+        ("stop", "<s>"),
+        ("stop", "</s>"),
+    ]
 
 
 def test_instructions_are_case_insensitive() -> None:
-    m = parse_modelfile("from llama3\nSystem hi\nTeMpLaTe {{ .Prompt }}\nparameter seed 1\n"
-                        "Message user hello\nlicense MIT\nadapter ./a.gguf\n")
+    m = parse_modelfile(
+        "from llama3\nSystem hi\nTeMpLaTe {{ .Prompt }}\nparameter seed 1\n"
+        "Message user hello\nlicense MIT\nadapter ./a.gguf\n"
+    )
     assert m.from_ == "llama3" and m.system == "hi" and m.template == "{{ .Prompt }}"
     assert m.parameters == [("seed", "1")]
     assert m.messages == [("user", "hello")]
@@ -50,8 +57,7 @@ def test_unknown_instruction_names_its_line_and_column() -> None:
 
 
 def test_parameter_names_keep_their_case() -> None:
-    assert parse_modelfile("FROM x\nPARAMETER TEMPERATURE 0\n").parameters == [
-        ("TEMPERATURE", "0")]
+    assert parse_modelfile("FROM x\nPARAMETER TEMPERATURE 0\n").parameters == [("TEMPERATURE", "0")]
 
 
 @pytest.mark.parametrize(
@@ -81,8 +87,9 @@ def test_value_runs_on_until_a_line_closes_the_quote() -> None:
 
 
 def test_only_outer_quotes_removed_and_no_escapes() -> None:
-    m = parse_modelfile('FROM x\nPARAMETER stop "\\n"\nSYSTEM """ keep \t spaces  """\n'
-                        "PARAMETER stop 'single'\n")
+    m = parse_modelfile(
+        'FROM x\nPARAMETER stop "\\n"\nSYSTEM """ keep \t spaces  """\nPARAMETER stop \'single\'\n'
+    )
     assert m.parameter_values("stop") == ["\\n", "'single'"]
     assert m.system == " keep \t spaces  "
 
@@ -101,8 +108,10 @@ def test_unquoted_values_are_trimmed() -> None:
 
 
 def test_repetition_rules() -> None:
-    m = parse_modelfile("FROM a\nFROM b\nSYSTEM one\nSYSTEM two\nTEMPLATE t1\nTEMPLATE t2\n"
-                        "LICENSE l1\nLICENSE l2\nPARAMETER stop x\nPARAMETER stop y\n")
+    m = parse_modelfile(
+        "FROM a\nFROM b\nSYSTEM one\nSYSTEM two\nTEMPLATE t1\nTEMPLATE t2\n"
+        "LICENSE l1\nLICENSE l2\nPARAMETER stop x\nPARAMETER stop y\n"
+    )
     assert m.froms == ("a", "b") and m.from_ == "b"
     assert m.system == "two" and m.template == "t2"
     assert m.licenses == ["l1", "l2"]
@@ -156,11 +165,13 @@ def test_decode_handles_boms() -> None:
 
 
 def test_replacing_keeps_the_position() -> None:
-    m = parse_modelfile("FROM x\nTEMPLATE t\nPARAMETER stop a\nPARAMETER seed 1\n"
-                        "PARAMETER stop b\n")
+    m = parse_modelfile(
+        "FROM x\nTEMPLATE t\nPARAMETER stop a\nPARAMETER seed 1\nPARAMETER stop b\n"
+    )
     stops = (Command("parameter", "c", "stop"), Command("parameter", "d", "stop"))
     replaced = m.replacing("parameter", "stop", stops)
     assert replaced.parameters == [("stop", "c"), ("stop", "d"), ("seed", "1")]
     assert m.replacing("template", None, ()).template is None
     assert m.replacing("system", None, (Command("system", "s"),)).commands[-1] == Command(
-        "system", "s")
+        "system", "s"
+    )

@@ -21,7 +21,7 @@ from tests.gguf_factory import preset, shared_real_gemma, write_gguf
 
 FIXTURE = parse_modelfile(COMMUNITY_LLAMA3_KO)
 LLAMA3_INSTRUCT_MODELFILE = parse_modelfile(
-    "FROM ./m.gguf\nTEMPLATE \"\"\"" + OLLAMA_TEMPLATES["llama3"].template + "\"\"\"\n"
+    'FROM ./m.gguf\nTEMPLATE """' + OLLAMA_TEMPLATES["llama3"].template + '"""\n'
     "PARAMETER stop <|eot_id|>\nPARAMETER num_ctx 8192\n"
 )
 
@@ -83,8 +83,10 @@ def test_fixture_without_a_model_guesses_from_the_name() -> None:
     findings = diagnose(FIXTURE)
     codes = _codes(findings)
     assert codes["template-mismatch"] == "warning"
-    assert "guessed from its name" in next(
-        f for f in findings if f.code == "template-mismatch").message.en
+    assert (
+        "guessed from its name"
+        in next(f for f in findings if f.code == "template-mismatch").message.en
+    )
     assert codes["stop-not-special"] == "warning"
     assert codes["num-ctx-too-small"] == "warning"
     fixed = fixed_modelfile(FIXTURE, None, findings)
@@ -99,25 +101,34 @@ def test_fixture_without_a_model_guesses_from_the_name() -> None:
 def test_fixture_on_other_families(tmp_path: Path, family: str) -> None:
     findings = diagnose(FIXTURE, _facts(tmp_path, family))
     assert _codes(findings)["template-mismatch"] == "error"
-    assert OLLAMA_TEMPLATES[family].name in next(  # type: ignore[index]
-        f for f in findings if f.code == "template-mismatch").fix.en
+    assert (
+        OLLAMA_TEMPLATES[family].name
+        in next(  # type: ignore[index]
+            f for f in findings if f.code == "template-mismatch"
+        ).fix.en
+    )
 
 
 def test_matching_modelfile_is_clean(tmp_path: Path) -> None:
-    findings = diagnose(LLAMA3_INSTRUCT_MODELFILE, _facts(tmp_path, "llama3"),
-                        input_tokens=3000)
+    findings = diagnose(LLAMA3_INSTRUCT_MODELFILE, _facts(tmp_path, "llama3"), input_tokens=3000)
     assert findings == []
 
 
 def test_no_template_on_an_instruct_gguf_is_autodetected(tmp_path: Path) -> None:
-    findings = diagnose(parse_modelfile("FROM ./m.gguf\nPARAMETER num_ctx 16384\n"),
-                        _facts(tmp_path, "chatml"))
+    findings = diagnose(
+        parse_modelfile("FROM ./m.gguf\nPARAMETER num_ctx 16384\n"), _facts(tmp_path, "chatml")
+    )
     assert _codes(findings) == {"template-autodetected": "info"}
 
 
 def test_unrecognised_chat_template(tmp_path: Path) -> None:
-    facts = _facts(tmp_path, "llama3", chat_template="{% for m in messages %}"
-                   "[|user|]{{ m.content }}{% endfor %}", tokens=("a", "b"), special_ids={})
+    facts = _facts(
+        tmp_path,
+        "llama3",
+        chat_template="{% for m in messages %}[|user|]{{ m.content }}{% endfor %}",
+        tokens=("a", "b"),
+        special_ids={},
+    )
     codes = _codes(diagnose(parse_modelfile("FROM m\n"), facts))
     assert codes["template-not-autodetected"] == "warning"
 
@@ -127,17 +138,24 @@ def test_num_ctx_rules(tmp_path: Path) -> None:
     above = diagnose(parse_modelfile("FROM m\nPARAMETER num_ctx 65536\n"), facts)
     assert _codes(above)["num-ctx-above-training"] == "warning"
     assert "num-ctx-too-small" not in _codes(above)
-    small = diagnose(parse_modelfile("FROM m\nPARAMETER num_ctx 2048\n"), facts,
-                     input_tokens=3000, answer_tokens=500)
+    small = diagnose(
+        parse_modelfile("FROM m\nPARAMETER num_ctx 2048\n"),
+        facts,
+        input_tokens=3000,
+        answer_tokens=500,
+    )
     ctx = next(f for f in small if f.code == "num-ctx-too-small")
     assert "3800" in ctx.message.en and ctx.parameter_fix == ("num_ctx", "4096")
     assert _codes(diagnose(parse_modelfile("FROM m\n"), facts))["num-ctx-default"] == "info"
 
 
 def test_parameter_findings_carry_lines() -> None:
-    findings = diagnose(parse_modelfile(
-        "FROM m\nPARAMETER TEMPERATURE 0\nPARAMETER mirostat 1\nPARAMETER num_ctx x\n"),
-        input_tokens=0)
+    findings = diagnose(
+        parse_modelfile(
+            "FROM m\nPARAMETER TEMPERATURE 0\nPARAMETER mirostat 1\nPARAMETER num_ctx x\n"
+        ),
+        input_tokens=0,
+    )
     by_code = {f.code: f for f in findings}
     assert by_code["parameter-unknown"].line == 2
     assert "`temperature`" in by_code["parameter-unknown"].fix.en
@@ -158,9 +176,12 @@ def test_facts_from_ollama_show() -> None:
     details = ModelDetails(
         name="ko-llama:latest",
         template=OLLAMA_TEMPLATES["llama3"].template,
-        model_info={"general.architecture": "llama", "llama.context_length": 8192,
-                    "tokenizer.ggml.tokens": ["<|eot_id|>", "<|start_header_id|>", "a"],
-                    "tokenizer.ggml.token_type": [3, 3, 1]},
+        model_info={
+            "general.architecture": "llama",
+            "llama.context_length": 8192,
+            "tokenizer.ggml.tokens": ["<|eot_id|>", "<|start_header_id|>", "a"],
+            "tokenizer.ggml.token_type": [3, 3, 1],
+        },
     )
     facts = ModelFacts.from_details(details)
     assert facts.template_family == "llama3" and facts.context_length == 8192

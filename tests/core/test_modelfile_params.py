@@ -28,24 +28,51 @@ DIGEST = "sha256:" + "ab" * 32
 
 def test_valid_names_match_current_ollama() -> None:
     assert set(PARAMETER_TYPES) == {
-        "num_keep", "seed", "num_predict", "top_k", "top_p", "min_p", "typical_p",
-        "repeat_last_n", "temperature", "repeat_penalty", "presence_penalty",
-        "frequency_penalty", "stop", "num_ctx", "num_batch", "num_gpu", "main_gpu",
-        "use_mmap", "num_thread", "draft_num_predict",
+        "num_keep",
+        "seed",
+        "num_predict",
+        "top_k",
+        "top_p",
+        "min_p",
+        "typical_p",
+        "repeat_last_n",
+        "temperature",
+        "repeat_penalty",
+        "presence_penalty",
+        "frequency_penalty",
+        "stop",
+        "num_ctx",
+        "num_batch",
+        "num_gpu",
+        "main_gpu",
+        "use_mmap",
+        "num_thread",
+        "draft_num_predict",
     }
     assert "tfs_z" not in PARAMETER_TYPES and "tfs_z" not in DEPRECATED_PARAMETERS
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    (".75", 0.75), ("1e+06", 1e6), ("-1", -1.0), ("Inf", float("inf")), ("+infinity",
-    float("inf")), ("0x1.8p1", 3.0), ("1_000.5", 1000.5), ("3.4e38", 3.4e38), ("5.", 5.0),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (".75", 0.75),
+        ("1e+06", 1e6),
+        ("-1", -1.0),
+        ("Inf", float("inf")),
+        ("+infinity", float("inf")),
+        ("0x1.8p1", 3.0),
+        ("1_000.5", 1000.5),
+        ("3.4e38", 3.4e38),
+        ("5.", 5.0),
+    ],
+)
 def test_go_floats(text: str, value: float) -> None:
     assert parse_go_float32(text) == value
 
 
-@pytest.mark.parametrize("text", ["", " 1", "1e39", "abc", "0x1", "1__0", "_1", "+nan", ".e1",
-                                  "1,5", "0.7f"])
+@pytest.mark.parametrize(
+    "text", ["", " 1", "1e39", "abc", "0x1", "1__0", "_1", "+nan", ".e1", "1,5", "0.7f"]
+)
 def test_bad_go_floats(text: str) -> None:
     with pytest.raises(ParameterValueError):
         parse_go_float32(text)
@@ -73,9 +100,10 @@ def test_checks() -> None:
     assert removed is not None and removed.code == "parameter-unknown"
     invalid = check_parameter("num_ctx", "8k")
     assert invalid is not None and invalid.code == "parameter-invalid-value"
-    assert [i.name for i in check_parameters([("seed", "1"), ("num_context", "8"),
-                                              ("low_vram", "true")])] == ["num_context",
-                                                                          "low_vram"]
+    assert [
+        i.name
+        for i in check_parameters([("seed", "1"), ("num_context", "8"), ("low_vram", "true")])
+    ] == ["num_context", "low_vram"]
 
 
 def test_closest_parameter() -> None:
@@ -85,12 +113,23 @@ def test_closest_parameter() -> None:
 
 
 def test_parameters_for_create() -> None:
-    params = parameters_for_create([
-        ("stop", "<|eot_id|>"), ("temperature", "0.5"), ("stop", "x"), ("temperature", "0"),
-        ("num_ctx", "8192"), ("use_mmap", "false"), ("vocab_only", "nonsense"),
-    ])
-    assert params == {"stop": ["<|eot_id|>", "x"], "temperature": 0.0, "num_ctx": 8192,
-                      "use_mmap": False}
+    params = parameters_for_create(
+        [
+            ("stop", "<|eot_id|>"),
+            ("temperature", "0.5"),
+            ("stop", "x"),
+            ("temperature", "0"),
+            ("num_ctx", "8192"),
+            ("use_mmap", "false"),
+            ("vocab_only", "nonsense"),
+        ]
+    )
+    assert params == {
+        "stop": ["<|eot_id|>", "x"],
+        "temperature": 0.0,
+        "num_ctx": 8192,
+        "use_mmap": False,
+    }
     with pytest.raises(ValueError, match="unknown parameter 'tfs_z'"):
         parameters_for_create([("tfs_z", "1")])
 
@@ -104,8 +143,12 @@ def test_fixture_to_create_request_with_local_gguf(tmp_path: Path) -> None:
     assert body["model"] == "ko-llama"
     assert body["files"] == {"Llama-3-Open-Ko-8B-Q8_0.gguf": DIGEST}
     assert "from" not in body
-    assert body["parameters"] == {"temperature": 0.0, "num_predict": 3000, "num_ctx": 4096,
-                                  "stop": ["<s>", "</s>"]}
+    assert body["parameters"] == {
+        "temperature": 0.0,
+        "num_predict": 3000,
+        "num_ctx": 4096,
+        "stop": ["<s>", "</s>"],
+    }
     assert body["template"].startswith("{{- if .System }}")
     assert body["system"].startswith("A chat between")
     with pytest.raises(ValueError, match="digest"):
@@ -114,16 +157,20 @@ def test_fixture_to_create_request_with_local_gguf(tmp_path: Path) -> None:
 
 def test_create_request_from_a_model_name(tmp_path: Path) -> None:
     (tmp_path / "lora.gguf").write_bytes(b"GGUF")
-    text = ("FROM exaone3.5:7.8b\nADAPTER lora.gguf\nMESSAGE user 안녕\nMESSAGE assistant 네\n"
-            "LICENSE a\nLICENSE b\n")
+    text = (
+        "FROM exaone3.5:7.8b\nADAPTER lora.gguf\nMESSAGE user 안녕\nMESSAGE assistant 네\n"
+        "LICENSE a\nLICENSE b\n"
+    )
     spec = to_model_spec(parse_modelfile(text), "mine", tmp_path)
     assert spec.from_model == "exaone3.5:7.8b" and spec.from_gguf is None
     assert spec.messages == (ChatMessage("user", "안녕"), ChatMessage("assistant", "네"))
     body = create_request(spec, adapter_digests={str(tmp_path / "lora.gguf"): DIGEST})
     assert body["from"] == "exaone3.5:7.8b"
     assert body["adapters"] == {"lora.gguf": DIGEST}
-    assert body["messages"] == [{"role": "user", "content": "안녕"},
-                                {"role": "assistant", "content": "네"}]
+    assert body["messages"] == [
+        {"role": "user", "content": "안녕"},
+        {"role": "assistant", "content": "네"},
+    ]
     assert body["license"] == ["a", "b"]
     assert "parameters" not in body and "template" not in body
 

@@ -18,8 +18,16 @@ from kodesk.core.modelfile import (
 from tests.core.modelfile_fixtures import COMMUNITY_LLAMA3_KO
 
 _TRIM = " \t\r\n"
-_PLAIN_KINDS = ("template", "system", "adapter", "license", "draft", "renderer", "parser",
-                "requires")
+_PLAIN_KINDS = (
+    "template",
+    "system",
+    "adapter",
+    "license",
+    "draft",
+    "renderer",
+    "parser",
+    "requires",
+)
 
 values = st.text(
     alphabet=st.one_of(

@@ -36,21 +36,25 @@ from tests.fake_ollama import FakeOllama
 
 PAGE = Path(__file__).parent / "data" / "webpages" / "naver_long_feature.txt"
 MAP_MARK = MAP_SUMMARY_TEMPLATE.split("{total}")[1][:12]
-PARTIAL = ("이 부분은 인구 감소 지역의 학교와 교통, 의료 공백을 다룬다. 주민들은 기본 서비스를 "
-           "요구한다. 일부 마을은 주민 참여로 변화를 만들고 있다.")
-FINAL = ("학교와 버스, 병원이 사라진 소멸위험 마을에서도 주민과 청년들이 공동체를 지키고 있으며, "
-         "전문가들은 기본 서비스 보장과 지역 주도의 재설계가 필요하다고 말한다.")
+PARTIAL = (
+    "이 부분은 인구 감소 지역의 학교와 교통, 의료 공백을 다룬다. 주민들은 기본 서비스를 "
+    "요구한다. 일부 마을은 주민 참여로 변화를 만들고 있다."
+)
+FINAL = (
+    "학교와 버스, 병원이 사라진 소멸위험 마을에서도 주민과 청년들이 공동체를 지키고 있으며, "
+    "전문가들은 기본 서비스 보장과 지역 주도의 재설계가 필요하다고 말한다."
+)
 
 
 @pytest.fixture(scope="module")
 def bpe_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_bpe_gguf(tmp_path_factory.mktemp("bpe") / "ko-bpe.gguf", train_bpe(),
-                          "llama-bpe")
+    return write_bpe_gguf(tmp_path_factory.mktemp("bpe") / "ko-bpe.gguf", train_bpe(), "llama-bpe")
 
 
 @pytest.mark.parametrize("vocabulary", ["none (estimate)", "exact BPE"])
 def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
-        fake_ollama: FakeOllama, vocabulary: str, request: pytest.FixtureRequest) -> None:
+    fake_ollama: FakeOllama, vocabulary: str, request: pytest.FixtureRequest
+) -> None:
     fake = fake_ollama
     fake.default_num_ctx = 4096
     fake.models[MODEL].context_length = 8192
@@ -63,7 +67,8 @@ def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
         fake.count_tokens = EstimateTokenizer().count
     fake.chat_handler = by_content(
         [(lambda p: MAP_MARK in p, PARTIAL), (lambda p: REDUCE_INTRO.strip() in p, FINAL)],
-        "예상하지 못한 요청입니다.")
+        "예상하지 못한 요청입니다.",
+    )
     page = PAGE.read_text(encoding="utf-8")
     assert len(page) >= 40_000
 
@@ -92,7 +97,8 @@ def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
     assert len(cleaned) == 1
     assert re.fullmatch(r"정리됨: 40,\d{3} → \d{2},\d{3}자", cleaned[0])
     assert [s for s in shown if s.startswith("조각")] == [
-        f"조각 {i}/{len(maps)}" for i in range(1, len(maps) + 1)]
+        f"조각 {i}/{len(maps)}" for i in range(1, len(maps) + 1)
+    ]
     # The map requests carry the cleaned article, not the comments under it.
     sent = "".join(r.body["messages"][-1]["content"] for r in maps)
     assert "기사 잘 읽었습니다" not in sent and "무단 전재" not in sent

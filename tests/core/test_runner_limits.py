@@ -12,10 +12,17 @@ from tests.conftest import run_async
 from tests.fake_ollama import ChatScript, FakeOllama
 
 
-@pytest.mark.parametrize(("given", "sent"), [
-    ({}, 300), ({"num_predict": 40}, 40), ({"num_predict": -1}, 300),
-    ({"num_predict": -2}, 300), ({"num_predict": 0}, 300), ({"num_predict": True}, 300),
-])
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ({}, 300),
+        ({"num_predict": 40}, 40),
+        ({"num_predict": -1}, 300),
+        ({"num_predict": -2}, 300),
+        ({"num_predict": 0}, 300),
+        ({"num_predict": True}, 300),
+    ],
+)
 def test_num_predict_is_always_bounded(given: dict[str, int], sent: int) -> None:
     options = bounded_options({"temperature": 0.1, **given}, 4096, 300)
     assert options["num_predict"] == sent and options["num_ctx"] == 4096
@@ -23,8 +30,9 @@ def test_num_predict_is_always_bounded(given: dict[str, int], sent: int) -> None
 
 
 def test_custom_task_without_num_predict_gets_its_reserve(fake_ollama: FakeOllama) -> None:
-    task = task_from_table({"name": "교정", "template": "맞춤법을 고치세요:\n{text}",
-                            "output_reserve": 333})
+    task = task_from_table(
+        {"name": "교정", "template": "맞춤법을 고치세요:\n{text}", "output_reserve": 333}
+    )
     fake_ollama.chat_scripts.append(ChatScript(reply="고친 글"))
 
     async def go() -> None:

@@ -89,29 +89,30 @@ def test_refusal_sends_nothing_and_explains(fake: FakeOllama) -> None:
 def test_map_reduce_summarizes_chunks_then_reduces_to_one_sentence(fake: FakeOllama) -> None:
     fake.chat_handler = by_content(
         [(lambda p: MAP_MARK in p, "이 부분은 예산과 물가를 다룬다. 정부 대책이 나왔다.")],
-        "정부와 기관들이 예산 확대와 물가 대책을 잇달아 내놓았다.")
+        "정부와 기관들이 예산 확대와 물가 대책을 잇달아 내놓았다.",
+    )
     policy = ContextPolicy(max_num_ctx=4096)
     events = run_job(fake, korean_text(400), policy=policy)
     chats = fake.chat_requests()
     maps = [r for r in chats if MAP_MARK in r.body["messages"][-1]["content"]]
     assert len(maps) >= 3 and len(chats) == len(maps) + 1
     assert [s for s in statuses(events) if s.startswith("조각")] == [
-        f"조각 {i}/{len(maps)}" for i in range(1, len(maps) + 1)]
+        f"조각 {i}/{len(maps)}" for i in range(1, len(maps) + 1)
+    ]
     reduce_prompt = chats[-1].body["messages"][-1]["content"]
     assert "[부분 1]" in reduce_prompt and f"[부분 {len(maps)}]" in reduce_prompt
     assert answer(events) == "정부와 기관들이 예산 확대와 물가 대책을 잇달아 내놓았다."
     assert all(r.body["options"]["num_predict"] == SUMMARY.output_reserve for r in maps)
     assert_nothing_cut(fake, SUMMARY.output_reserve)
     stats = finished(events).stats
-    assert stats is not None and stats.prompt_eval_count == sum(r.prompt_tokens or 0
-                                                                for r in chats)
+    assert stats is not None and stats.prompt_eval_count == sum(r.prompt_tokens or 0 for r in chats)
 
 
-def test_partial_summaries_that_do_not_fit_are_reduced_hierarchically(
-        fake: FakeOllama) -> None:
+def test_partial_summaries_that_do_not_fit_are_reduced_hierarchically(fake: FakeOllama) -> None:
     long_partial = korean_text(25)  # each partial summary is long: they cannot all fit
     fake.chat_handler = by_content(
-        [(lambda p: MAP_MARK in p and "[부분" not in p, long_partial)], "최종 한 문장이다.")
+        [(lambda p: MAP_MARK in p and "[부분" not in p, long_partial)], "최종 한 문장이다."
+    )
     policy = ContextPolicy(max_num_ctx=2048, allow_raise=False)
     fake.default_num_ctx = 2048
     events = run_job(fake, korean_text(400), policy=policy)
@@ -141,8 +142,9 @@ def test_concurrent_chunks_still_show_in_order(fake: FakeOllama) -> None:
     def handler(body: dict[str, Any]) -> ChatScript:
         chunk = chunk_of(body)
         slow = zlib.crc32(chunk.encode()) % 2 == 0
-        return ChatScript(reply=f"Part {zlib.crc32(chunk.encode())}.",
-                          first_delay=0.1 if slow else 0.0)
+        return ChatScript(
+            reply=f"Part {zlib.crc32(chunk.encode())}.", first_delay=0.1 if slow else 0.0
+        )
 
     fake.chat_handler = handler
     policy = ContextPolicy(max_num_ctx=4096, split_concurrency=3)
@@ -150,7 +152,8 @@ def test_concurrent_chunks_still_show_in_order(fake: FakeOllama) -> None:
     plan = finished(events).plan
     assert plan is not None and len(plan.chunk_texts) >= 3
     assert answer(events) == "\n\n".join(
-        f"Part {zlib.crc32(c.encode())}." for c in plan.chunk_texts)
+        f"Part {zlib.crc32(c.encode())}." for c in plan.chunk_texts
+    )
     assert len(fake.chat_requests()) == len(plan.chunk_texts)
 
 
@@ -193,16 +196,19 @@ def test_the_server_cutting_anyway_yields_a_warning(fake: FakeOllama) -> None:
     assert any("may have cut the prompt" in w for w in warnings(events))
 
 
-def test_a_short_count_for_a_small_prompt_is_the_prompt_cache_not_a_cut(
-        fake: FakeOllama) -> None:
+def test_a_short_count_for_a_small_prompt_is_the_prompt_cache_not_a_cut(fake: FakeOllama) -> None:
     fake.count_tokens = lambda text: 10
     events = run_job(fake, korean_text(20))
     assert warnings(events) == []
 
 
 def test_a_failing_chunk_stops_the_job_and_its_other_requests(fake: FakeOllama) -> None:
-    fake.chat_scripts.extend([ChatScript(reply="첫 조각 요약입니다."),
-                              ChatScript(status=500, error="model runner crashed")])
+    fake.chat_scripts.extend(
+        [
+            ChatScript(reply="첫 조각 요약입니다."),
+            ChatScript(status=500, error="model runner crashed"),
+        ]
+    )
     fake.default_chat = ChatScript(reply="느린 조각 요약입니다. " * 5, delay=0.05)
     policy = ContextPolicy(max_num_ctx=4096, split_concurrency=1)
 
@@ -223,7 +229,8 @@ def test_a_failing_chunk_stops_the_job_and_its_other_requests(fake: FakeOllama) 
 
 def test_cleanup_can_be_turned_off_per_task(fake: FakeOllama) -> None:
     page = (Path(__file__).parent / "data" / "webpages" / "naver_yonhap.txt").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     raw = replace(SUMMARY, cleanup=False)
     events = run_job(fake, page, task=raw)
     [chat] = fake.chat_requests()

@@ -56,8 +56,10 @@ def test_an_oversize_sentence_is_cut() -> None:
     assert all(len(c) <= 300 for c in chunks)
 
 
-@given(st.text(alphabet=st.sampled_from(list("가나다 .\n,다요")), max_size=2000),
-       st.integers(min_value=1, max_value=400))
+@given(
+    st.text(alphabet=st.sampled_from(list("가나다 .\n,다요")), max_size=2000),
+    st.integers(min_value=1, max_value=400),
+)
 def test_packing_is_lossless_and_within_an_additive_budget(text: str, budget: int) -> None:
     chunks = pack(text, budget, len)
     position = 0

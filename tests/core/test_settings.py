@@ -93,7 +93,9 @@ def test_invalid_values_keep_the_valid_ones(settings_path: Path) -> None:
     settings_path.parent.mkdir(parents=True)
     settings_path.write_text(
         'schema_version = 1\n[model]\ndefault = "exaone3.5:2.4b"\n'
-        '[capture]\nmode = "psychic"\n[ui]\nlanguage = 7\n', encoding="utf-8")
+        '[capture]\nmode = "psychic"\n[ui]\nlanguage = 7\n',
+        encoding="utf-8",
+    )
     result = SettingsStore(settings_path).load()
     assert result.settings.get("model.default") == "exaone3.5:2.4b"
     assert result.settings.get("capture.mode") == "clipboard"
@@ -110,8 +112,7 @@ def test_binary_garbage_and_future_versions(settings_path: Path) -> None:
     assert "schema_version 99" in result.notices[0].en
 
 
-def test_migration_hook_runs_in_order(settings_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_migration_hook_runs_in_order(settings_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
         return {"schema_version": 1, "ollama": {"endpoint": doc["host"]}}
 
@@ -132,8 +133,9 @@ def test_atomic_save_leaves_no_temp_files(settings_path: Path) -> None:
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
-def test_any_text_endpoint_round_trips(tmp_path_factory: pytest.TempPathFactory,
-                                       value: str) -> None:
+def test_any_text_endpoint_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, value: str
+) -> None:
     path = tmp_path_factory.mktemp("s") / "settings.toml"
     store = SettingsStore(path)
     store.save(Settings({"ollama.endpoint": value}))

@@ -37,12 +37,18 @@ def test_tokens_task_fills_placeholders() -> None:
 
 
 def test_custom_tasks_are_validated() -> None:
-    tasks, problems = all_tasks([
-        {"name": "교정", "template": "맞춤법을 고치세요:\n{text}", "options": {"temperature": 0}},
-        {"name": "broken", "template": "no placeholder"},
-        {"name": "summary", "template": "{text}"},
-        {"template": "{text}"},
-    ])
+    tasks, problems = all_tasks(
+        [
+            {
+                "name": "교정",
+                "template": "맞춤법을 고치세요:\n{text}",
+                "options": {"temperature": 0},
+            },
+            {"name": "broken", "template": "no placeholder"},
+            {"name": "summary", "template": "{text}"},
+            {"template": "{text}"},
+        ]
+    )
     assert [t.name for t in tasks] == ["summary", "translate", "tokens", "교정"]
     assert len(problems) == 3
     assert "{text}" in problems[0] and "twice" in problems[1] and "name" in problems[2]

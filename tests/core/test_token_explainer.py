@@ -9,8 +9,9 @@ from kodesk.core.tokenizer import EstimateTokenizer
 def test_numbers_are_filled_and_long_text_is_cut() -> None:
     text = "한국어 문장입니다. " * 200
     report = build_report(text, EstimateTokenizer(), 4096)
-    task, head = explanation_request(find_task(BUILTIN_TASKS, "tokens"), text, report,
-                                     "gemma3:270m", 4096)
+    task, head = explanation_request(
+        find_task(BUILTIN_TASKS, "tokens"), text, report, "gemma3:270m", 4096
+    )
     user = task.messages(head)[-1].content
     assert f"{report.tokens:,}" in user and "4,096" in user and "gemma3:270m" in user
     assert "{" not in user

@@ -16,22 +16,51 @@ from tests.core.tokenizer_ggufs import SPECIAL_TOKENS, train_bpe
 def bpe() -> VocabTokenizer:
     trained = train_bpe()
     n, s = len(trained.tokens), len(SPECIAL_TOKENS)
-    vocab = Vocab(model="gpt2", pre="llama-bpe", tokens=list(trained.tokens),
-                  scores=[0.0] * n, token_types=[1] * (n - s) + [3] * s,
-                  merges=list(trained.merges), bos_id=n - s, eos_id=n - s + 1, unk_id=None,
-                  add_bos=True, add_eos=False, add_space_prefix=False)
+    vocab = Vocab(
+        model="gpt2",
+        pre="llama-bpe",
+        tokens=list(trained.tokens),
+        scores=[0.0] * n,
+        token_types=[1] * (n - s) + [3] * s,
+        merges=list(trained.merges),
+        bos_id=n - s,
+        eos_id=n - s + 1,
+        unk_id=None,
+        add_bos=True,
+        add_eos=False,
+        add_space_prefix=False,
+    )
     return tokenizer_from_vocab(vocab, "trained-bpe")
 
 
 def _spm_with_space_prefix() -> VocabTokenizer:
     """A tiny Llama-2-style vocabulary: adds "▁" in front, knows only a few pieces."""
-    tokens = ["<unk>", "<s>", "</s>", *[f"<0x{b:02X}>" for b in range(256)],
-              "▁", "▁대", "한", "▁대한"]
+    tokens = [
+        "<unk>",
+        "<s>",
+        "</s>",
+        *[f"<0x{b:02X}>" for b in range(256)],
+        "▁",
+        "▁대",
+        "한",
+        "▁대한",
+    ]
     types = [2, 3, 3, *[6] * 256, 1, 1, 1, 1]
     scores = [0.0] * 259 + [-1.0, -2.0, -3.0, -1.5]
-    vocab = Vocab(model="llama", pre="default", tokens=tokens, scores=scores,
-                  token_types=types, merges=[], bos_id=1, eos_id=2, unk_id=0, add_bos=True,
-                  add_eos=False, add_space_prefix=True)
+    vocab = Vocab(
+        model="llama",
+        pre="default",
+        tokens=tokens,
+        scores=scores,
+        token_types=types,
+        merges=[],
+        bos_id=1,
+        eos_id=2,
+        unk_id=0,
+        add_bos=True,
+        add_eos=False,
+        add_space_prefix=True,
+    )
     return tokenizer_from_vocab(vocab, "tiny-spm")
 
 

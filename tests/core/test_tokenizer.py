@@ -128,14 +128,11 @@ def test_special_tokens_in_text_are_single_tokens(llama3_gguf: Path, bpe: Traine
     assert b"".join(tok.pieces(plain)) == "안녕<|eot_id|>".encode()
 
 
-def test_bos_follows_the_pre_tokenizer_and_the_gguf_key(
-    bpe: TrainedBpe, tmp_path: Path
-) -> None:
+def test_bos_follows_the_pre_tokenizer_and_the_gguf_key(bpe: TrainedBpe, tmp_path: Path) -> None:
     bos = bpe.tokens.index("<|begin_of_text|>")
     llama3 = tokenizer_from_gguf(write_bpe_gguf(tmp_path / "a.gguf", bpe, "llama-bpe"))
     qwen = tokenizer_from_gguf(write_bpe_gguf(tmp_path / "b.gguf", bpe, "qwen2"))
-    forced = tokenizer_from_gguf(write_bpe_gguf(tmp_path / "c.gguf", bpe, "qwen2",
-                                                add_bos=True))
+    forced = tokenizer_from_gguf(write_bpe_gguf(tmp_path / "c.gguf", bpe, "qwen2", add_bos=True))
     assert llama3.encode("x")[0] == bos
     assert bos not in qwen.encode("x")
     assert forced.encode("x")[0] == bos
@@ -157,8 +154,7 @@ def test_gemma_user_defined_tokens_are_cut_out_even_without_parse_special(
     gemma: VocabTokenizer,
 ) -> None:
     ids = gemma.encode("가\n\n나  다", add_special=False, parse_special=False)
-    assert gemma.pieces(ids) == ["가".encode(), b"\n\n", "나".encode(), b"  ",
-                                 "다".encode()]
+    assert gemma.pieces(ids) == ["가".encode(), b"\n\n", "나".encode(), b"  ", "다".encode()]
 
 
 @pytest.mark.parametrize(
@@ -169,9 +165,7 @@ def test_gemma_user_defined_tokens_are_cut_out_even_without_parse_special(
         (GGUFSpec(tokens=()), "missing"),
     ],
 )
-def test_unusable_vocabularies_are_explained(
-    spec: GGUFSpec, message: str, tmp_path: Path
-) -> None:
+def test_unusable_vocabularies_are_explained(spec: GGUFSpec, message: str, tmp_path: Path) -> None:
     path = write_gguf(tmp_path / "x.gguf", spec)
     with pytest.raises(TokenizerUnavailable, match=message) as info:
         tokenizer_from_gguf(path)

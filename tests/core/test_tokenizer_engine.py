@@ -48,8 +48,12 @@ def gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def engine(gguf: Path) -> ShowOnlyEngine:
     info = json.loads(json.dumps(read_metadata(gguf, TOKENIZER_KEYS)))
-    return ShowOnlyEngine({"qwen-ko:latest": ("c" * 64, info),
-                           "novocab:7b": ("d" * 64, {"general.architecture": "x"})})
+    return ShowOnlyEngine(
+        {
+            "qwen-ko:latest": ("c" * 64, info),
+            "novocab:7b": ("d" * 64, {"general.architecture": "x"}),
+        }
+    )
 
 
 def test_vocabulary_is_fetched_once_then_cached(

@@ -116,7 +116,10 @@ def test_lines_counted_before_give_the_same_counts() -> None:
         assert est.count(t) == reference_count(t)
 
 
-@given(st.lists(st.sampled_from([korean_text(6), korean_text(5, start=9), "", "Ω 😀 abc"]),
-                max_size=12).map("\n".join))
+@given(
+    st.lists(
+        st.sampled_from([korean_text(6), korean_text(5, start=9), "", "Ω 😀 abc"]), max_size=12
+    ).map("\n".join)
+)
 def test_long_lines_in_any_order_are_counted_like_the_reference(text: str) -> None:
     assert EstimateTokenizer().count(text) == reference_count(text)

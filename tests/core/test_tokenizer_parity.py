@@ -30,10 +30,25 @@ def _random_texts(seed: int, count: int) -> list[str]:
     alphabet = sorted(set("".join(CORPUS)))
     words = [w for line in CORPUS for w in line.split(" ") if w]
     # "> " and "▁" exercise the SentencePiece cut (Gemma never cuts between ">" and "▁").
-    pieces = ["<start_of_turn>", "<|eot_id|>", "<bos>", "  ", "\n\n", "\t", " ", "'s", "<0x41>",
-              "> ", "<table> ", "\u2581", "\u2581\u2581",
-              "'LL", "'Ve", *"\r\x0b\x0c\x1c\x85\xa0\u2000\u2028\u3000\u200b\u00ad０１٣४",
-              *"ⓐ①Ⅷ½²µßÆ\u0301\u1100\u1161\u11a8👍🏽\U000e0001\ue000\U0010fffd"]
+    pieces = [
+        "<start_of_turn>",
+        "<|eot_id|>",
+        "<bos>",
+        "  ",
+        "\n\n",
+        "\t",
+        " ",
+        "'s",
+        "<0x41>",
+        "> ",
+        "<table> ",
+        "\u2581",
+        "\u2581\u2581",
+        "'LL",
+        "'Ve",
+        *"\r\x0b\x0c\x1c\x85\xa0\u2000\u2028\u3000\u200b\u00ad０１٣४",
+        *"ⓐ①Ⅷ½²µßÆ\u0301\u1100\u1161\u11a8👍🏽\U000e0001\ue000\U0010fffd",
+    ]
     out = []
     for _ in range(count):
         parts = []
@@ -57,8 +72,9 @@ class Reference:
         self.llm = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
 
     def ids(self, text: str, add_special: bool, parse_special: bool) -> list[int]:
-        return list(self.llm.tokenize(text.encode("utf-8"), add_bos=add_special,
-                                      special=parse_special))
+        return list(
+            self.llm.tokenize(text.encode("utf-8"), add_bos=add_special, special=parse_special)
+        )
 
 
 def _mismatches(
@@ -88,9 +104,7 @@ def test_gemma_corpus_matches_llama_cpp(gemma_path: Path, gemma: VocabTokenizer)
     assert _mismatches(gemma, Reference(gemma_path), CORPUS) == []
 
 
-def test_gemma_random_mixed_text_matches_llama_cpp(
-    gemma_path: Path, gemma: VocabTokenizer
-) -> None:
+def test_gemma_random_mixed_text_matches_llama_cpp(gemma_path: Path, gemma: VocabTokenizer) -> None:
     assert _mismatches(gemma, Reference(gemma_path), RANDOM) == []
 
 
@@ -130,8 +144,10 @@ def test_sentencepiece_with_leading_space_matches_llama_cpp(
 #: The same line at the start, after text and after a special token (whole lines
 #: between special tokens are cached; a leading space changes them).
 _REPEATED_LINES = [
-    "같은 줄이다.", "<start_of_turn>같은 줄이다.\n같은 줄이다.",
-    "같은 줄이다.<start_of_turn>같은 줄이다.", "앞 글\n같은 줄이다.\n\n같은 줄이다. ",
+    "같은 줄이다.",
+    "<start_of_turn>같은 줄이다.\n같은 줄이다.",
+    "같은 줄이다.<start_of_turn>같은 줄이다.",
+    "앞 글\n같은 줄이다.\n\n같은 줄이다. ",
 ]
 
 

@@ -20,8 +20,13 @@ from tests.gguf_factory import CONTROL, NORMAL, GGUFSpec, write_gguf
 CORPUS_FILE = Path(__file__).parent / "data" / "tokenizer_corpus.json"
 
 SPECIAL_TOKENS = (
-    "<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
-    "<|eot_id|>", "<|im_start|>", "<|im_end|>",
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "<|im_start|>",
+    "<|im_end|>",
 )
 
 _KOREAN = (
@@ -33,7 +38,7 @@ _KOREAN = (
     "회의 결과를 세 줄로 요약해 주세요. 핵심 내용만 간단히 정리하면 됩니다.",
     "학생들은 도서관에서 시험 공부를 하며 밤늦게까지 남아 있었다.",
     "새로운 스마트폰은 배터리 성능과 카메라 화질이 크게 개선되었다.",
-    "그는 \"내일 다시 연락드리겠습니다\"라고 말하고 전화를 끊었다.",
+    '그는 "내일 다시 연락드리겠습니다"라고 말하고 전화를 끊었다.',
     "지난해 수출은 전년 대비 12.5% 증가해 사상 최대를 기록했다.",
 )
 _ENGLISH = (
@@ -78,9 +83,7 @@ def train_bpe(vocab_size: int = 1200) -> TrainedBpe:
     return TrainedBpe(tuple(tokens) + SPECIAL_TOKENS, tuple(merges))
 
 
-def write_bpe_gguf(
-    path: Path, bpe: TrainedBpe, pre: str, *, add_bos: bool | None = None
-) -> Path:
+def write_bpe_gguf(path: Path, bpe: TrainedBpe, pre: str, *, add_bos: bool | None = None) -> Path:
     """`bpe` as a Llama-architecture GGUF with byte-level BPE and pre-tokenizer `pre`."""
     n_normal = len(bpe.tokens) - len(SPECIAL_TOKENS)
     types = (NORMAL,) * n_normal + (CONTROL,) * len(SPECIAL_TOKENS)

@@ -65,8 +65,15 @@ def test_stop_and_escape(qtbot: QtBot) -> None:
 def test_copy_retry_paste_back(qtbot: QtBot) -> None:
     window = make(qtbot)
     window.append("  요약 문장입니다.  ")
-    window.finish(ChatStats(done_reason="stop", prompt_eval_count=1234, eval_count=20,
-                            eval_duration=1_000_000_000, load_duration=2_500_000_000))
+    window.finish(
+        ChatStats(
+            done_reason="stop",
+            prompt_eval_count=1234,
+            eval_count=20,
+            eval_duration=1_000_000_000,
+            load_duration=2_500_000_000,
+        )
+    )
     window.copy_button.click()
     assert QGuiApplication.clipboard().text() == "요약 문장입니다."
     with qtbot.waitSignal(window.retryRequested):

@@ -56,8 +56,7 @@ class FakeWinreg:
             raise FileNotFoundError(2, "The system cannot find the file specified")
         return key.values[name]
 
-    def SetValueEx(self, key: FakeKey, name: str, reserved: int, kind: int,
-                   value: Any) -> None:
+    def SetValueEx(self, key: FakeKey, name: str, reserved: int, kind: int, value: Any) -> None:
         assert key.access & self.KEY_SET_VALUE
         key.values[name] = (value, kind)
 
@@ -121,11 +120,15 @@ def test_desktop_exec_escapes_reserved_characters() -> None:
 def test_launch_command(tmp_path: Path) -> None:
     assert launch_command(frozen=True, executable="/app/kodesk") == ["/app/kodesk"]
     assert launch_command(frozen=False, executable="/venv/bin/python", platform="linux") == [
-        "/venv/bin/python", "-m", "kodesk"]
+        "/venv/bin/python",
+        "-m",
+        "kodesk",
+    ]
     (tmp_path / "python.exe").touch()
     (tmp_path / "pythonw.exe").touch()
-    assert launch_command(frozen=False, executable=str(tmp_path / "python.exe"),
-                          platform="win32") == [str(tmp_path / "pythonw.exe"), "-m", "kodesk"]
+    assert launch_command(
+        frozen=False, executable=str(tmp_path / "python.exe"), platform="win32"
+    ) == [str(tmp_path / "pythonw.exe"), "-m", "kodesk"]
 
 
 def test_platform_autostart_uses_xdg_config_home(tmp_path: Path) -> None:

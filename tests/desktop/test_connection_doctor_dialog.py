@@ -50,12 +50,18 @@ def up(url: str, distro: str | None = None) -> Probe:
     return Probe(Candidate(url, sources, distro=distro), "ok", "0.9.6", served_by=served)
 
 
-NOTHING = DiscoveryResult((down("http://127.0.0.1:11434"), down("http://172.28.1.2:11434",
-                                                                  "Ubuntu")),
-                          windows=True, distros=(UBUNTU,), checked_wsl=True)
+NOTHING = DiscoveryResult(
+    (down("http://127.0.0.1:11434"), down("http://172.28.1.2:11434", "Ubuntu")),
+    windows=True,
+    distros=(UBUNTU,),
+    checked_wsl=True,
+)
 BROKEN_FORWARDING = DiscoveryResult(
     (down("http://127.0.0.1:11434"), up("http://172.28.1.2:11434", "Ubuntu")),
-    windows=True, distros=(UBUNTU,), checked_wsl=True)
+    windows=True,
+    distros=(UBUNTU,),
+    checked_wsl=True,
+)
 
 
 async def no_start(distro: str) -> AsyncIterator[StartStatus]:
@@ -68,10 +74,21 @@ def settings() -> Settings:
     return Settings()
 
 
-def make_dialog(qtbot: QtBot, aloop: AsyncLoop, reports: Reports, settings: Settings,
-                start: object = no_start, lang: str = "en") -> ConnectionDoctorDialog:
-    dialog = ConnectionDoctorDialog(reports.diagnose, start, settings,  # type: ignore[arg-type]
-                                    aloop.loop, lang)  # type: ignore[arg-type]
+def make_dialog(
+    qtbot: QtBot,
+    aloop: AsyncLoop,
+    reports: Reports,
+    settings: Settings,
+    start: object = no_start,
+    lang: str = "en",
+) -> ConnectionDoctorDialog:
+    dialog = ConnectionDoctorDialog(
+        reports.diagnose,
+        start,
+        settings,  # type: ignore[arg-type]
+        aloop.loop,
+        lang,
+    )  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -132,9 +149,11 @@ def test_start_in_wsl_then_recheck(qtbot: QtBot, aloop: AsyncLoop, settings: Set
 
 def test_start_failure_shows_log(qtbot: QtBot, aloop: AsyncLoop, settings: Settings) -> None:
     async def start(distro: str) -> AsyncIterator[StartStatus]:
-        yield StartStatus("failed", Text(ko="실패", en="ollama serve exited (code 1)."),
-                          log_tail="Error: listen tcp 0.0.0.0:11434: bind: address already "
-                          "in use\n")
+        yield StartStatus(
+            "failed",
+            Text(ko="실패", en="ollama serve exited (code 1)."),
+            log_tail="Error: listen tcp 0.0.0.0:11434: bind: address already in use\n",
+        )
 
     dialog = make_dialog(qtbot, aloop, Reports(NOTHING), settings, start)
     aloop.run(dialog.recheck())
@@ -160,11 +179,13 @@ def starter() -> Iterator[OllamaStarter]:
         made.process.wait(timeout=10)
 
 
-def test_end_to_end_with_fake_wsl(qtbot: QtBot, aloop: AsyncLoop, settings: Settings,
-                                  fake: FakeWindows, starter: OllamaStarter) -> None:
-    fake.update(distros=[{"name": "Ubuntu", "running": True, "ips": "127.0.0.2",
-                          "ollama": True}],
-                serve={"host": "127.0.0.2", "port": starter.port, "delay": 0.3})
+def test_end_to_end_with_fake_wsl(
+    qtbot: QtBot, aloop: AsyncLoop, settings: Settings, fake: FakeWindows, starter: OllamaStarter
+) -> None:
+    fake.update(
+        distros=[{"name": "Ubuntu", "running": True, "ips": "127.0.0.2", "ollama": True}],
+        serve={"host": "127.0.0.2", "port": starter.port, "delay": 0.3},
+    )
     discovery = Discovery(environ={}, windows=True, port=starter.port)
 
     async def run_diagnosis() -> ConnectionReport:
@@ -189,7 +210,11 @@ def test_kodesk_connection_opens_the_window(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OLLAMA_HOST": ""}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kodesk", "connection", "--settings", str(tmp_path / "s.toml")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         with pytest.raises(subprocess.TimeoutExpired):
             proc.wait(timeout=4)

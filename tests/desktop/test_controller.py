@@ -25,16 +25,20 @@ ARTICLE = "정부는 29일 내년도 예산안을 발표했다. 총지출은 3.5
 
 
 @pytest.fixture
-def controller(aloop: AsyncLoop, fake_ollama: FakeOllama,
-               tmp_path: Path) -> Iterator[JobController]:
+def controller(
+    aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path
+) -> Iterator[JobController]:
     engine = OllamaEngine(fake_ollama.url)
     settings = Settings({"model.default": "exaone3.5:2.4b", "history.enabled": True})
     pasted: list[str] = []
     ctl = JobController(
-        settings=settings, engine=lambda: engine, runner=TaskRunner,
+        settings=settings,
+        engine=lambda: engine,
+        runner=TaskRunner,
         tasks=lambda: list(BUILTIN_TASKS),
         capture=ClipboardCapture(QGuiApplication.clipboard(), press_copy=lambda: None),
-        window=lambda: AnswerWindow(KO), language="ko",
+        window=lambda: AnswerWindow(KO),
+        language="ko",
         press_paste=lambda: pasted.append(QGuiApplication.clipboard().text()),
         history=HistoryStore(tmp_path / "history.sqlite3"),
     )
@@ -51,8 +55,9 @@ def done(ctl: JobController) -> bool:
     return ctl.job is not None and ctl.job.done()
 
 
-def test_hotkey_streams_the_answer(controller: JobController, aloop: AsyncLoop,
-                                   fake_ollama: FakeOllama, tmp_path: Path) -> None:
+def test_hotkey_streams_the_answer(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     fake_ollama.chat_scripts.append(ChatScript(reply="정부가 680조 원 규모 예산안을 발표했다."))
     controller.trigger("main")
@@ -68,17 +73,18 @@ def test_hotkey_streams_the_answer(controller: JobController, aloop: AsyncLoop,
     assert body["keep_alive"] == "5m" and body["think"] is False
     history = HistoryStore(tmp_path / "history.sqlite3").recent()
     assert [(h.task, h.answer) for h in history] == [
-        ("summary", "정부가 680조 원 규모 예산안을 발표했다.")]
+        ("summary", "정부가 680조 원 규모 예산안을 발표했다.")
+    ]
 
 
-def test_new_press_cancels_the_running_job(controller: JobController, aloop: AsyncLoop,
-                                           fake_ollama: FakeOllama) -> None:
+def test_new_press_cancels_the_running_job(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     fake_ollama.chat_scripts.append(ChatScript(reply="느" * 300, piece_size=1, delay=0.02))
     fake_ollama.chat_scripts.append(ChatScript(reply="두 번째 답."))
     controller.start("summary")
-    aloop.until(lambda: "느느느" in (controller.window.answer_text() if controller.window
-                                    else ""))
+    aloop.until(lambda: "느느느" in (controller.window.answer_text() if controller.window else ""))
     first = controller.job
     controller.start("translate")
     aloop.until(lambda: done(controller))
@@ -90,8 +96,9 @@ def test_new_press_cancels_the_running_job(controller: JobController, aloop: Asy
     assert window.header.text().startswith("번역")
 
 
-def test_stop_keeps_partial_answer(controller: JobController, aloop: AsyncLoop,
-                                   fake_ollama: FakeOllama) -> None:
+def test_stop_keeps_partial_answer(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     fake_ollama.chat_scripts.append(ChatScript(reply="가" * 300, piece_size=1, delay=0.02))
     controller.start("summary")
@@ -104,15 +111,22 @@ def test_stop_keeps_partial_answer(controller: JobController, aloop: AsyncLoop,
     assert 5 < len(window.answer_text()) < 300
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("", "클립보드가 비어 있습니다."),
-    ("   \n ", "복사한 내용이 공백뿐입니다."),
-    ("image", "클립보드에 글자가 아닌 내용(이미지 등)만 있습니다."),
-    ("huge", "글이 너무 깁니다"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "클립보드가 비어 있습니다."),
+        ("   \n ", "복사한 내용이 공백뿐입니다."),
+        ("image", "클립보드에 글자가 아닌 내용(이미지 등)만 있습니다."),
+        ("huge", "글이 너무 깁니다"),
+    ],
+)
 def test_bad_clipboard_gets_a_message_and_no_request(
-        controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama,
-        content: str, expected: str) -> None:
+    controller: JobController,
+    aloop: AsyncLoop,
+    fake_ollama: FakeOllama,
+    content: str,
+    expected: str,
+) -> None:
     clipboard = QGuiApplication.clipboard()
     if content == "image":
         mime = QMimeData()
@@ -132,8 +146,9 @@ def test_bad_clipboard_gets_a_message_and_no_request(
     assert fake_ollama.chat_requests() == []
 
 
-def test_nul_bytes_are_removed_with_a_note(controller: JobController, aloop: AsyncLoop,
-                                           fake_ollama: FakeOllama) -> None:
+def test_nul_bytes_are_removed_with_a_note(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     QGuiApplication.clipboard().setText("가\x00나다")
     controller.start("summary")
     aloop.until(lambda: done(controller))
@@ -142,8 +157,9 @@ def test_nul_bytes_are_removed_with_a_note(controller: JobController, aloop: Asy
     assert "가나다" in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
 
 
-def test_unreachable_server_is_explained(aloop: AsyncLoop, fake_ollama: FakeOllama,
-                                         controller: JobController) -> None:
+def test_unreachable_server_is_explained(
+    aloop: AsyncLoop, fake_ollama: FakeOllama, controller: JobController
+) -> None:
     fake_ollama.stop()
     QGuiApplication.clipboard().setText(ARTICLE)
     controller.start("summary")
@@ -153,8 +169,9 @@ def test_unreachable_server_is_explained(aloop: AsyncLoop, fake_ollama: FakeOlla
     assert "WSL" in controller.window.error.text()
 
 
-def test_missing_model_and_retry_and_paste_back(controller: JobController, aloop: AsyncLoop,
-                                                fake_ollama: FakeOllama) -> None:
+def test_missing_model_and_retry_and_paste_back(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     del fake_ollama.models["exaone3.5:2.4b"]
     controller.start("summary")
@@ -173,7 +190,8 @@ def test_missing_model_and_retry_and_paste_back(controller: JobController, aloop
 
 
 def test_tokens_task_shows_chips_offline_then_explains(
-        controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama) -> None:
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     from kodesk.desktop.token_view import TokenChipsView
 
     QGuiApplication.clipboard().setText(ARTICLE)
@@ -191,8 +209,9 @@ def test_tokens_task_shows_chips_offline_then_explains(
     assert f"{report.tokens:,}" in user and "{token_count}" not in user
 
 
-def test_length_limit_is_a_visible_warning(controller: JobController, aloop: AsyncLoop,
-                                           fake_ollama: FakeOllama) -> None:
+def test_length_limit_is_a_visible_warning(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     fake_ollama.chat_scripts.append(ChatScript(reply="길게 이어지는 답", done_reason="length"))
     controller.start("summary")
@@ -202,8 +221,9 @@ def test_length_limit_is_a_visible_warning(controller: JobController, aloop: Asy
     assert controller.window.warning.text().count("길이 제한") == 1
 
 
-def test_selection_mode_falls_back_with_a_note(controller: JobController, aloop: AsyncLoop,
-                                               fake_ollama: FakeOllama) -> None:
+def test_selection_mode_falls_back_with_a_note(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     controller._settings.set("capture.mode", "selection")
     controller._settings.set("capture.copy_timeout_ms", 100)
     QGuiApplication.clipboard().setText(ARTICLE)
@@ -214,8 +234,9 @@ def test_selection_mode_falls_back_with_a_note(controller: JobController, aloop:
     assert ARTICLE.strip() in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
 
 
-def test_window_size_is_remembered(controller: JobController, aloop: AsyncLoop,
-                                   fake_ollama: FakeOllama) -> None:
+def test_window_size_is_remembered(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     QGuiApplication.clipboard().setText(ARTICLE)
     controller.start("summary")
     aloop.until(lambda: done(controller))
@@ -229,8 +250,9 @@ def test_window_size_is_remembered(controller: JobController, aloop: AsyncLoop,
     assert (window.width(), window.height()) == (600, 400)
 
 
-def test_cleanup_note_stays_beside_the_answer(controller: JobController, aloop: AsyncLoop,
-                                              fake_ollama: FakeOllama) -> None:
+def test_cleanup_note_stays_beside_the_answer(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     page = Path(__file__).parents[1] / "core" / "data" / "webpages" / "naver_yonhap.txt"
     QGuiApplication.clipboard().setText(page.read_text(encoding="utf-8"))
     fake_ollama.chat_scripts.append(ChatScript(reply="요약 한 문장."))
@@ -243,7 +265,8 @@ def test_cleanup_note_stays_beside_the_answer(controller: JobController, aloop: 
 
 
 def test_details_show_the_prompt_format_when_the_engine_tells_it(
-        controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama) -> None:
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     from kodesk.engines.chat_prompt import RenderedPrompt
 
     engine = controller._engine()

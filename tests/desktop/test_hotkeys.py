@@ -46,8 +46,7 @@ def test_wayland_and_no_display_are_explained() -> None:
         default_backend({"XDG_SESSION_TYPE": "wayland", "DISPLAY": ":0"})
     with pytest.raises(HotkeyUnavailable, match="DISPLAY"):
         default_backend({})
-    assert isinstance(default_backend({"DISPLAY": ":0", "XDG_SESSION_TYPE": "x11"}),
-                      PynputBackend)
+    assert isinstance(default_backend({"DISPLAY": ":0", "XDG_SESSION_TYPE": "x11"}), PynputBackend)
 
 
 def test_service_fires_on_the_gui_thread_and_pauses(qtbot: QtBot) -> None:

@@ -22,20 +22,35 @@ from tests.fake_ollama import FakeOllama
 
 
 @pytest.fixture
-def shell(aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[Shell]:
+def shell(
+    aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Shell]:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("DISPLAY", raising=False)
-    paths = AppPaths(settings=tmp_path / "config" / "kodesk" / "settings.toml",
-                     cache=tmp_path / "cache", data=tmp_path / "data")
+    paths = AppPaths(
+        settings=tmp_path / "config" / "kodesk" / "settings.toml",
+        cache=tmp_path / "cache",
+        data=tmp_path / "data",
+    )
     settings = Settings({"model.default": "exaone3.5:2.4b"})
-    tray = Tray(labels=KO, icon=QIcon(), paused_icon=QIcon(),
-                list_models=lambda: shell_ref[0].engine.list_models())
+    tray = Tray(
+        labels=KO,
+        icon=QIcon(),
+        paused_icon=QIcon(),
+        list_models=lambda: shell_ref[0].engine.list_models(),
+    )
     args = argparse.Namespace(host=fake_ollama.url, settings=None)
-    app = Shell(app=QApplication.instance(), args=args, paths=paths,  # type: ignore[arg-type]
-                loaded=LoadResult(settings), labels=KO, tray=tray,
-                single=SingleInstance("kodesk-test-shell"), quit_event=asyncio.Event())
+    app = Shell(
+        app=QApplication.instance(),
+        args=args,
+        paths=paths,  # type: ignore[arg-type]
+        loaded=LoadResult(settings),
+        labels=KO,
+        tray=tray,
+        single=SingleInstance("kodesk-test-shell"),
+        quit_event=asyncio.Event(),
+    )
     shell_ref = [app]
     app.finish_startup()
     yield app
@@ -61,8 +76,9 @@ def test_tray_choices_become_settings_and_are_saved(shell: Shell, aloop: AsyncLo
     assert saved.get("model.default") == "llama3-ko:8b"
 
 
-def test_endpoint_change_rebuilds_the_engine(shell: Shell, aloop: AsyncLoop,
-                                             fake_ollama: FakeOllama) -> None:
+def test_endpoint_change_rebuilds_the_engine(
+    shell: Shell, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     first = shell.engine
     other = FakeOllama().start()
     try:
@@ -76,11 +92,11 @@ def test_endpoint_change_rebuilds_the_engine(shell: Shell, aloop: AsyncLoop,
 
 
 def test_custom_task_appears_in_the_tray(shell: Shell) -> None:
-    shell.settings.set("tasks.custom", [{"name": "교정", "template": "고치세요: {text}",
-                                         "hotkey": "ctrl+alt+j"}])
+    shell.settings.set(
+        "tasks.custom", [{"name": "교정", "template": "고치세요: {text}", "hotkey": "ctrl+alt+j"}]
+    )
     texts = [a.text() for a in shell.tray._task_actions]
     assert texts[-1] == "교정\tCtrl+Alt+J"
-
 
 
 def test_each_engine_keeps_its_own_default_model(shell: Shell) -> None:
@@ -99,7 +115,9 @@ def test_language_change_applies_without_restart(shell: Shell) -> None:
     texts = [a.text() for a in shell.tray.menu.actions() if a.text()]
     assert "Settings…" in texts and "Quit" in texts
     assert [a.text().split("\t")[0] for a in shell.tray._task_actions][:2] == [
-        "One-line summary", "Translate (Korean↔English)"]
+        "One-line summary",
+        "Translate (Korean↔English)",
+    ]
     shell.settings.set("ui.language", "ko")
     assert "끝내기" in [a.text() for a in shell.tray.menu.actions()]
 

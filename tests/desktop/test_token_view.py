@@ -21,9 +21,11 @@ from kodesk.desktop.token_view import OVER_STYLE, TokenChipsView, header_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-SAMPLE = ("서울=연합뉴스) 한국은행은 29일 기준금리를 연 3.50%로 동결했다.\n\n"
-          "총재는 \"물가 상승률이 목표치에 가까워지고 있다\"고 말했다. 뷁! The Bank of Korea "
-          "kept its key rate unchanged. 龘")
+SAMPLE = (
+    "서울=연합뉴스) 한국은행은 29일 기준금리를 연 3.50%로 동결했다.\n\n"
+    '총재는 "물가 상승률이 목표치에 가까워지고 있다"고 말했다. 뷁! The Bank of Korea '
+    "kept its key rate unchanged. 龘"
+)
 
 
 def bpe_tokenizer() -> VocabTokenizer:
@@ -31,10 +33,20 @@ def bpe_tokenizer() -> VocabTokenizer:
 
     trained = train_bpe()
     n, s = len(trained.tokens), len(SPECIAL_TOKENS)
-    vocab = Vocab(model="gpt2", pre="llama-bpe", tokens=list(trained.tokens),
-                  scores=[0.0] * n, token_types=[1] * (n - s) + [3] * s,
-                  merges=list(trained.merges), bos_id=n - s, eos_id=n - s + 1, unk_id=None,
-                  add_bos=True, add_eos=False, add_space_prefix=False)
+    vocab = Vocab(
+        model="gpt2",
+        pre="llama-bpe",
+        tokens=list(trained.tokens),
+        scores=[0.0] * n,
+        token_types=[1] * (n - s) + [3] * s,
+        merges=list(trained.merges),
+        bos_id=n - s,
+        eos_id=n - s + 1,
+        unk_id=None,
+        add_bos=True,
+        add_eos=False,
+        add_space_prefix=False,
+    )
     return tokenizer_from_vocab(vocab, "trained Korean/English BPE")
 
 
@@ -130,14 +142,14 @@ def test_screenshots_under_xvfb(
     token-view-bpe.png (a small BPE: many byte chips) for a person to look at."""
     from tests.core.tokenizer_ggufs import real_gemma
 
-    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
     gemma = real_gemma(tmp_path_factory.getbasetemp())
     for name, source in (("gemma", str(gemma)), ("bpe", "bpe")):
         target = ARTIFACTS / f"token-view-{name}.png"
         target.unlink(missing_ok=True)
-        subprocess.run([sys.executable, __file__, str(target), source], env=env, check=True,
-                       timeout=120)
+        subprocess.run(
+            [sys.executable, __file__, str(target), source], env=env, check=True, timeout=120
+        )
         assert target.stat().st_size > 10_000
 
 

@@ -25,8 +25,7 @@ def texts(tray: Tray) -> list[str]:
     return [a.text() for a in tray.menu.actions() if a.text()]
 
 
-def test_menu_lists_tasks_with_the_checked_one(aloop: AsyncLoop,
-                                               fake_ollama: FakeOllama) -> None:
+def test_menu_lists_tasks_with_the_checked_one(aloop: AsyncLoop, fake_ollama: FakeOllama) -> None:
     tray = make_tray(OllamaEngine(fake_ollama.url))
     items = texts(tray)
     assert items[:4] == ["작업", "한 줄 요약\tCtrl+Alt+K", "번역 (한↔영)\tCtrl+Alt+T", "토큰 설명"]
@@ -42,9 +41,11 @@ def test_menu_lists_tasks_with_the_checked_one(aloop: AsyncLoop,
 
 
 def test_models_submenu_is_filled_from_tags_and_switches(
-        aloop: AsyncLoop, fake_ollama: FakeOllama) -> None:
-    fake_ollama.add_model("llama-3-korean-bllossom:8b", parameter_size="8.0B",
-                          quantization_level="Q8_0")
+    aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.add_model(
+        "llama-3-korean-bllossom:8b", parameter_size="8.0B", quantization_level="Q8_0"
+    )
     tray = make_tray(OllamaEngine(fake_ollama.url))
     tray.refresh_models()
     aloop.until(lambda: len(tray._model_group.actions()) == 2)
@@ -71,8 +72,9 @@ def test_unreachable_server_offers_retry(aloop: AsyncLoop, fake_ollama: FakeOlla
     assert "연결 진단…" in items
 
 
-def test_pause_switches_icon_and_signals(qtbot: QtBot, aloop: AsyncLoop,
-                                         fake_ollama: FakeOllama) -> None:
+def test_pause_switches_icon_and_signals(
+    qtbot: QtBot, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
     tray = make_tray(OllamaEngine(fake_ollama.url))
     with qtbot.waitSignal(tray.pauseToggled) as blocker:
         tray.pause_action.trigger()

@@ -33,10 +33,25 @@ def xs() -> Iterator[XSession]:
 def test_frozen_build_passes_self_test(xs: XSession, tmp_path: Path) -> None:
     started = time.monotonic()
     build = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(tmp_path / "dist"), "--workpath", str(tmp_path / "build"),
-         str(SPEC)],
-        env=xs.env, capture_output=True, text=True, timeout=900, check=False, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(tmp_path / "dist"),
+            "--workpath",
+            str(tmp_path / "build"),
+            str(SPEC),
+        ],
+        env=xs.env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        cwd=tmp_path,
     )
     built = time.monotonic() - started
     assert build.returncode == 0, build.stderr[-4000:]
@@ -46,8 +61,14 @@ def test_frozen_build_passes_self_test(xs: XSession, tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**xs.env, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
     env.pop("QT_QPA_PLATFORM")  # the frozen app must find its own xcb plugin
-    result = subprocess.run([str(app / "kodesk-cli"), "self-test", "--json"], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(app / "kodesk-cli"), "self-test", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     total = time.monotonic() - started
     print(f"frozen build: PyInstaller {built:.0f} s, build + self-test {total:.0f} s")
     report = json.loads(result.stdout)

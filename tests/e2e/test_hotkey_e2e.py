@@ -26,28 +26,38 @@ def xs() -> Iterator[XSession]:
 
 def app_env(xs: XSession, home: Path, cache: Path | None = None) -> dict[str, str]:
     env = dict(xs.env)
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
-               XDG_CACHE_HOME=str(cache or home / "cache"), XDG_DATA_HOME=str(home / "data"),
-               KODESK_LOG="info")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(cache or home / "cache"),
+        XDG_DATA_HOME=str(home / "data"),
+        KODESK_LOG="info",
+    )
     env.pop("OLLAMA_HOST", None)
     return env
 
 
-def start_app(xs: XSession, tmp_path: Path, host: str, *, settings_text: str = "",
-              cache: Path | None = None) -> AppProcess:
+def start_app(
+    xs: XSession, tmp_path: Path, host: str, *, settings_text: str = "", cache: Path | None = None
+) -> AppProcess:
     settings = tmp_path / "settings.toml"
-    settings.write_text(settings_text or (
-        '[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n'
-        '[hotkey]\ntasks = { tokens = "ctrl+alt+j" }\n'), encoding="utf-8")
-    app = AppProcess(["--host", host, "--settings", str(settings)],
-                     app_env(xs, tmp_path, cache))
+    settings.write_text(
+        settings_text
+        or (
+            '[model]\ndefault = "exaone3.5:2.4b"\n[ui]\nlanguage = "ko"\n'
+            '[hotkey]\ntasks = { tokens = "ctrl+alt+j" }\n'
+        ),
+        encoding="utf-8",
+    )
+    app = AppProcess(["--host", host, "--settings", str(settings)], app_env(xs, tmp_path, cache))
     app.wait_line("tray shown", timeout=60)
     app.wait_line("hotkeys active", timeout=60)
     return app
 
 
 def test_hotkey_summarises_the_clipboard_and_esc_stops(
-        xs: XSession, fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    xs: XSession, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
     app = start_app(xs, tmp_path, fake_ollama.url)
     try:
         xs.screenshot("e2e-01-tray")
@@ -69,8 +79,9 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
         assert "612억 달러" in body["messages"][-1]["content"]
         assert body["model"] == "exaone3.5:2.4b"
 
-        fake_ollama.chat_scripts.append(ChatScript(reply="느린 답변 " * 150, piece_size=2,
-                                                   delay=0.05))
+        fake_ollama.chat_scripts.append(
+            ChatScript(reply="느린 답변 " * 150, piece_size=2, delay=0.05)
+        )
         xs.key("ctrl+alt+k")
         app.wait_line("job summary started")
         app.wait_line("first answer text")
@@ -81,8 +92,12 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
         xs.screenshot("e2e-04-stopped")
 
         # A per-task hotkey: the token explainer, counted offline, then explained.
-        fake_ollama.chat_scripts.append(ChatScript(
-            reply="토큰은 모델이 글을 나누어 읽는 단위입니다. 한글은 영어보다 토큰을 많이 씁니다."))
+        fake_ollama.chat_scripts.append(
+            ChatScript(
+                reply="토큰은 모델이 글을 나누어 읽는 단위입니다. "
+                "한글은 영어보다 토큰을 많이 씁니다."
+            )
+        )
         xs.key("ctrl+alt+j")
         app.wait_line("job tokens finished")
         xs.screenshot("answer-tokens", window=xs.window_ids("kodesk")[0])
@@ -91,13 +106,21 @@ def test_hotkey_summarises_the_clipboard_and_esc_stops(
 
 
 @pytest.mark.inference
-def test_hotkey_with_the_embedded_engine(xs: XSession, tmp_path: Path,
-                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_hotkey_with_the_embedded_engine(
+    xs: XSession, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No Ollama at all: the built-in GGUF answers through llama.cpp inside the app."""
     cache = tmp_path_factory.getbasetemp() / "kodesk-e2e-cache"
-    app = start_app(xs, tmp_path, "http://127.0.0.1:9", cache=cache, settings_text=(
-        '[engine]\nkind = "embedded"\n[ui]\nlanguage = "ko"\n'
-        '[hotkey]\ntasks = { tokens = "ctrl+alt+j" }\n'))
+    app = start_app(
+        xs,
+        tmp_path,
+        "http://127.0.0.1:9",
+        cache=cache,
+        settings_text=(
+            '[engine]\nkind = "embedded"\n[ui]\nlanguage = "ko"\n'
+            '[hotkey]\ntasks = { tokens = "ctrl+alt+j" }\n'
+        ),
+    )
     try:
         xs.set_clipboard(ARTICLE)
         xs.key("ctrl+alt+k")

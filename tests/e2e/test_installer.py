@@ -18,7 +18,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "installer" / "test_installer_win
 
 def test_silent_install_and_uninstall_under_wine(tmp_path: Path) -> None:
     result = subprocess.run(
-        ["bash", str(SCRIPT), str(tmp_path)], capture_output=True, text=True, timeout=600,
+        ["bash", str(SCRIPT), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     output = result.stdout + result.stderr

@@ -22,18 +22,31 @@ from tests.core.modelfile_fixtures import COMMUNITY_PATH
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 COMMUNITY_MODELFILE = COMMUNITY_PATH
-SHOTS = ("connection", "models", "models-details", "create", "parameters", "context", "tasks",
-         "general")
+SHOTS = (
+    "connection",
+    "models",
+    "models-details",
+    "create",
+    "parameters",
+    "context",
+    "tasks",
+    "general",
+)
 
 
 @pytest.mark.e2e
 def test_every_settings_page_is_captured(xvfb_display: str, tmp_path: Path) -> None:
-    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
     for path in ARTIFACTS.glob("settings-*.png"):
         path.unlink()
-    result = subprocess.run([sys.executable, __file__, str(ARTIFACTS), str(tmp_path)],
-                            env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, __file__, str(ARTIFACTS), str(tmp_path)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     for name in SHOTS:
         shot = ARTIFACTS / f"settings-{name}.png"
@@ -49,32 +62,66 @@ async def _shoot(out: Path, work: Path) -> None:
     from tests.gguf_factory import preset, write_gguf
 
     fake = FakeOllama().start()
-    fake.add_model("exaone3.5:7.8b", size=4_790_000_000, parameter_size="7.8B",
-                   verbose_info={"exaone.block_count": 32, "exaone.attention.head_count": 32,
-                                 "exaone.attention.head_count_kv": 8,
-                                 "exaone.embedding_length": 4096},
-                   system="당신은 LG AI Research의 EXAONE입니다.",
-                   parameters='stop "[|endofturn|]"\ntemperature 0.7', license="EXAONE AI Model "
-                   "License Agreement 1.1 - NC")
-    fake.add_model("llama-3-korean-bllossom:8b", family="llama", size=4_920_000_000,
-                   parameter_size="8.0B", architecture="llama", context_length=8192,
-                   template="<s>Human: {{ .Prompt }}</s><s>Assistant:",
-                   parameters='stop "<s>"\nstop "</s>"\ntemperature 0')
-    fake.add_model("eeve-korean-instruct:10.8b", family="llama", size=6_500_000_000,
-                   parameter_size="10.8B", quantization_level="Q4_K_S")
+    fake.add_model(
+        "exaone3.5:7.8b",
+        size=4_790_000_000,
+        parameter_size="7.8B",
+        verbose_info={
+            "exaone.block_count": 32,
+            "exaone.attention.head_count": 32,
+            "exaone.attention.head_count_kv": 8,
+            "exaone.embedding_length": 4096,
+        },
+        system="당신은 LG AI Research의 EXAONE입니다.",
+        parameters='stop "[|endofturn|]"\ntemperature 0.7',
+        license="EXAONE AI Model License Agreement 1.1 - NC",
+    )
+    fake.add_model(
+        "llama-3-korean-bllossom:8b",
+        family="llama",
+        size=4_920_000_000,
+        parameter_size="8.0B",
+        architecture="llama",
+        context_length=8192,
+        template="<s>Human: {{ .Prompt }}</s><s>Assistant:",
+        parameters='stop "<s>"\nstop "</s>"\ntemperature 0',
+    )
+    fake.add_model(
+        "eeve-korean-instruct:10.8b",
+        family="llama",
+        size=6_500_000_000,
+        parameter_size="10.8B",
+        quantization_level="Q4_K_S",
+    )
     fake.loaded["exaone3.5:7.8b"] = 8192
     fake.pullable.add("exaone3.5:32b")
     fake.pull_script = PullScript(total=19_300_000_000, steps=400, delay=0.05)
-    settings = Settings({
-        "ollama.endpoint": fake.url, "ui.language": "ko", "model.default": "exaone3.5:7.8b",
-        "models.overrides": {"exaone3.5:7.8b": {"temperature": 0.3, "num_ctx": 8192,
-                                                "system": "한국어로 간결하게 답하세요."}},
-        "tasks.custom": [{"name": "polite", "title": "존댓말로 고치기",
-                          "system": "당신은 한국어 교정 전문가입니다.",
-                          "template": "다음 글을 정중한 존댓말로 고쳐 쓰세요.\n\n{text}",
-                          "model": "exaone3.5:7.8b", "options": {"temperature": 0.2},
-                          "hotkey": "ctrl+alt+j", "cleanup": True}],
-    })
+    settings = Settings(
+        {
+            "ollama.endpoint": fake.url,
+            "ui.language": "ko",
+            "model.default": "exaone3.5:7.8b",
+            "models.overrides": {
+                "exaone3.5:7.8b": {
+                    "temperature": 0.3,
+                    "num_ctx": 8192,
+                    "system": "한국어로 간결하게 답하세요.",
+                }
+            },
+            "tasks.custom": [
+                {
+                    "name": "polite",
+                    "title": "존댓말로 고치기",
+                    "system": "당신은 한국어 교정 전문가입니다.",
+                    "template": "다음 글을 정중한 존댓말로 고쳐 쓰세요.\n\n{text}",
+                    "model": "exaone3.5:7.8b",
+                    "options": {"temperature": 0.2},
+                    "hotkey": "ctrl+alt+j",
+                    "cleanup": True,
+                }
+            ],
+        }
+    )
     engine = OllamaEngine(fake.url)
     dialog = SettingsDialog(settings, SettingsStore(work / "settings.toml"), lambda: engine)
     dialog.show()
@@ -83,7 +130,8 @@ async def _shoot(out: Path, work: Path) -> None:
         for _ in range(500):
             await asyncio.sleep(0.01)
             if not any(p.jobs.running for p in dialog.pages.values()) and (
-                    condition is None or condition()):  # type: ignore[operator]
+                condition is None or condition()
+            ):  # type: ignore[operator]
                 return
 
     def grab(name: str, widget: object = dialog) -> None:
@@ -115,8 +163,9 @@ async def _shoot(out: Path, work: Path) -> None:
     details.close()
 
     dialog.show_page("create")
-    gguf = write_gguf(work / "Llama-3-Open-Ko-8B-Q8_0.gguf", preset("llama3", chat_template=None,
-                                                                    file_type=7))
+    gguf = write_gguf(
+        work / "Llama-3-Open-Ko-8B-Q8_0.gguf", preset("llama3", chat_template=None, file_type=7)
+    )
     dialog.create_page.set_gguf_path(gguf)
     dialog.create_page.load_modelfile(COMMUNITY_MODELFILE)
     dialog.create_page.name.setText("llama3-open-ko")

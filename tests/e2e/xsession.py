@@ -35,14 +35,20 @@ class XSession:
         self.env = env
 
     def run(self, *args: str, input: bytes | None = None, timeout: float = 10) -> str:
-        result = subprocess.run(args, env=self.env, input=input, capture_output=True,
-                                timeout=timeout, check=True)
+        result = subprocess.run(
+            args, env=self.env, input=input, capture_output=True, timeout=timeout, check=True
+        )
         return result.stdout.decode(errors="replace")
 
     def set_clipboard(self, text: str) -> None:
         """Own the CLIPBOARD selection with xclip (it stays in the background serving it)."""
-        subprocess.run(["xclip", "-selection", "clipboard", "-i"], env=self.env,
-                       input=text.encode(), check=True, timeout=10)
+        subprocess.run(
+            ["xclip", "-selection", "clipboard", "-i"],
+            env=self.env,
+            input=text.encode(),
+            check=True,
+            timeout=10,
+        )
 
     def key(self, combo: str) -> None:
         self.run("xdotool", "key", "--clearmodifiers", combo)
@@ -55,8 +61,12 @@ class XSession:
         return path
 
     def visible_windows(self) -> set[str]:
-        result = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", ""],
-                                env=self.env, capture_output=True, timeout=10)
+        result = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", ""],
+            env=self.env,
+            capture_output=True,
+            timeout=10,
+        )
         return set(result.stdout.decode().split())
 
     def click_tray(self, button: int = 3) -> None:
@@ -69,8 +79,12 @@ class XSession:
         self.run("xdotool", "mousemove", str(x), str(y), "click", str(button))
 
     def window_ids(self, name: str) -> list[str]:
-        result = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name],
-                                env=self.env, capture_output=True, timeout=10)
+        result = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", name],
+            env=self.env,
+            capture_output=True,
+            timeout=10,
+        )
         return result.stdout.decode().split()
 
 
@@ -78,14 +92,35 @@ class XSession:
 def x_session(width: int = 1280, height: int = 800) -> Iterator[XSession]:
     """Xvfb plus the trayer tray host."""
     with xvfb(width, height) as display:
-        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-               "XDG_SESSION_TYPE": "x11"}
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "QT_QPA_PLATFORM": "xcb",
+            "XDG_SESSION_TYPE": "x11",
+        }
         env.pop("WAYLAND_DISPLAY", None)
         tray = subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
-             "--height", "28", "--SetDockType", "true", "--transparent", "false",
-             "--tint", "0x303030"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+                "--height",
+                "28",
+                "--SetDockType",
+                "true",
+                "--transparent",
+                "false",
+                "--tint",
+                "0x303030",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             session = XSession(display, env)
             wait_for(lambda: bool(session.window_ids("panel")), 20, "trayer")
@@ -101,13 +136,21 @@ def x_session(width: int = 1280, height: int = 800) -> Iterator[XSession]:
 class AppProcess:
     """kodesk running as a real subprocess; its stderr log lines are collected."""
 
-    def __init__(self, args: Sequence[str], env: dict[str, str],
-                 program: Sequence[str] = (sys.executable, "-m", "kodesk")) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        env: dict[str, str],
+        program: Sequence[str] = (sys.executable, "-m", "kodesk"),
+    ) -> None:
         self.lines: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()
-        self.proc = subprocess.Popen([*program, *args], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*program, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 

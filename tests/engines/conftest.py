@@ -55,8 +55,11 @@ def copy_with_metadata(source: Path, target: Path, strings: dict[str, str]) -> P
     the tensor data stays aligned and every tensor offset stays valid.
     """
     header = read_header(source, keys=(), tensors=True)
-    alignment = int(read_header(source, keys=("general.alignment",), tensors=False)
-                    .metadata.get("general.alignment", DEFAULT_ALIGNMENT))
+    alignment = int(
+        read_header(source, keys=("general.alignment",), tensors=False).metadata.get(
+            "general.alignment", DEFAULT_ALIGNMENT
+        )
+    )
     inserted = b"".join(_string_kv(k, v) for k, v in strings.items())
     pad_key = "kodesk.test.padding"
     overhead = len(_string_kv(pad_key, ""))
@@ -84,8 +87,7 @@ def gemma_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def gemma_chat_gguf(gemma_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real model with a Gemma chat template added (`gemma-chat.gguf`)."""
     target = tmp_path_factory.mktemp("templated") / "gemma-chat.gguf"
-    return copy_with_metadata(gemma_gguf, target,
-                              {"tokenizer.chat_template": GEMMA_CHAT_TEMPLATE})
+    return copy_with_metadata(gemma_gguf, target, {"tokenizer.chat_template": GEMMA_CHAT_TEMPLATE})
 
 
 class EngineLoop:
@@ -115,11 +117,14 @@ def engine_loop() -> Iterator[EngineLoop]:
 
 
 @pytest.fixture(scope="session")
-def shared_engine(engine_loop: EngineLoop, gemma_gguf: Path, gemma_chat_gguf: Path,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedEngine]:
+def shared_engine(
+    engine_loop: EngineLoop,
+    gemma_gguf: Path,
+    gemma_chat_gguf: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[EmbeddedEngine]:
     """One engine offering the base model (the default) and its chat-template copy."""
-    catalog = GGUFCatalog(tmp_path_factory.mktemp("models"),
-                          files=(gemma_gguf, gemma_chat_gguf))
+    catalog = GGUFCatalog(tmp_path_factory.mktemp("models"), files=(gemma_gguf, gemma_chat_gguf))
 
     async def make() -> EmbeddedEngine:
         return EmbeddedEngine(catalog, n_threads=1, keep_alive=-1)

@@ -103,10 +103,14 @@ def test_nothing_anywhere_on_linux() -> None:
 
 
 def test_wsl_timeout_points_at_the_firewall() -> None:
-    probe = Probe(Candidate("http://172.28.1.2:11434", ("wsl",), distro="Ubuntu"), "timeout",
-                  detail="no answer within 2 s")
-    result = DiscoveryResult((probe,), windows=True,
-                             distros=(WslDistro("Ubuntu", True, ("172.28.1.2",), True),))
+    probe = Probe(
+        Candidate("http://172.28.1.2:11434", ("wsl",), distro="Ubuntu"),
+        "timeout",
+        detail="no answer within 2 s",
+    )
+    result = DiscoveryResult(
+        (probe,), windows=True, distros=(WslDistro("Ubuntu", True, ("172.28.1.2",), True),)
+    )
     report = asyncio.run(diagnose(Given(result)))
     fix = report.candidates[0].fix
     assert fix is not None and "ufw allow 11434" in fix.en
@@ -114,16 +118,23 @@ def test_wsl_timeout_points_at_the_firewall() -> None:
 
 
 def test_mirrored_networking_is_explained() -> None:
-    result = DiscoveryResult((ok_probe("http://127.0.0.1:11434", "0.9.6"),), windows=True,
-                             networking_mode="mirrored", checked_wsl=True)
+    result = DiscoveryResult(
+        (ok_probe("http://127.0.0.1:11434", "0.9.6"),),
+        windows=True,
+        networking_mode="mirrored",
+        checked_wsl=True,
+    )
     report = asyncio.run(diagnose(Given(result)))
     assert codes(report) == ["mirrored"]
     assert report.ok
 
 
 def test_configured_fails_but_another_works() -> None:
-    bad = Probe(Candidate("http://10.0.0.9:11434", (SOURCE_CONFIGURED,), raw="10.0.0.9"),
-                "unreachable", detail="All connection attempts failed")
+    bad = Probe(
+        Candidate("http://10.0.0.9:11434", (SOURCE_CONFIGURED,), raw="10.0.0.9"),
+        "unreachable",
+        detail="All connection attempts failed",
+    )
     result = DiscoveryResult((bad, ok_probe("http://127.0.0.1:11434", "0.9.6")), windows=False)
     report = asyncio.run(diagnose(Given(result)))
     assert codes(report) == ["configured_unreachable"]
@@ -136,29 +147,38 @@ def test_configured_fails_but_another_works() -> None:
 def test_env_wildcard_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()
     with version_servers(("127.0.0.1", port, "0.9.6")):
-        report = asyncio.run(diagnose(Discovery(environ={"OLLAMA_HOST": f"0.0.0.0:{port}"},
-                                                windows=False, port=port)))
+        report = asyncio.run(
+            diagnose(
+                Discovery(environ={"OLLAMA_HOST": f"0.0.0.0:{port}"}, windows=False, port=port)
+            )
+        )
     assert codes(report) == ["env_wildcard"]
     assert report.candidates[0].probe.candidate.sources == (SOURCE_ENV, SOURCE_DEFAULT)
 
 
-@pytest.mark.parametrize(("version", "expected"), [
-    ("0.5.4", ["too_old_create_json", "too_old_thinking"]),
-    ("0.8.0", ["too_old_thinking"]),
-    ("0.9.0", []),
-    ("0.12.3-rc1", []),
-    ("0.0.0", ["version_unknown"]),
-])
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("0.5.4", ["too_old_create_json", "too_old_thinking"]),
+        ("0.8.0", ["too_old_thinking"]),
+        ("0.9.0", []),
+        ("0.12.3-rc1", []),
+        ("0.0.0", ["version_unknown"]),
+    ],
+)
 def test_version_checks(version: str, expected: list[str]) -> None:
     result = DiscoveryResult((ok_probe("http://127.0.0.1:11434", version),), windows=False)
     assert codes(asyncio.run(diagnose(Given(result)))) == expected
 
 
 def test_invalid_values_get_fixes() -> None:
-    result = DiscoveryResult((
-        Probe(Candidate("", (SOURCE_CONFIGURED,), raw="ftp://x"), "invalid", detail="bad"),
-        Probe(Candidate("", (SOURCE_ENV,), raw="h:0"), "invalid", detail="bad port"),
-    ), windows=False)
+    result = DiscoveryResult(
+        (
+            Probe(Candidate("", (SOURCE_CONFIGURED,), raw="ftp://x"), "invalid", detail="bad"),
+            Probe(Candidate("", (SOURCE_ENV,), raw="h:0"), "invalid", detail="bad port"),
+        ),
+        windows=False,
+    )
     report = asyncio.run(diagnose(Given(result)))
     fixes = [row.fix.en if row.fix else "" for row in report.candidates]
     assert "Ollama URL in the settings" in fixes[0]
@@ -195,8 +215,16 @@ def test_kodesk_doctor_json_lists_candidates(
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
     port = free_port()
     with version_servers(("127.0.0.1", port, "0.9.6")):
-        main(["doctor", "--json", "--settings", str(tmp_path / "s.toml"),
-              "--host", f"http://127.0.0.1:{port}"])
+        main(
+            [
+                "doctor",
+                "--json",
+                "--settings",
+                str(tmp_path / "s.toml"),
+                "--host",
+                f"http://127.0.0.1:{port}",
+            ]
+        )
     report = json.loads(capsys.readouterr().out)
     first = report["candidates"][0]
     assert first["url"] == f"http://127.0.0.1:{port}"

@@ -54,8 +54,12 @@ def discover(**kwargs: object) -> DiscoveryResult:
 
 def test_linux_merges_sources_and_rewrites_wildcard(port: int) -> None:
     with version_servers(("127.0.0.1", port, "0.9.6")):
-        result = discover(configured=f"127.0.0.1:{port}",
-                          environ={"OLLAMA_HOST": f"0.0.0.0:{port}"}, windows=False, port=port)
+        result = discover(
+            configured=f"127.0.0.1:{port}",
+            environ={"OLLAMA_HOST": f"0.0.0.0:{port}"},
+            windows=False,
+            port=port,
+        )
     [probe] = result.probes
     assert probe.url == f"http://127.0.0.1:{port}"
     assert probe.candidate.sources == (SOURCE_CONFIGURED, SOURCE_ENV, SOURCE_DEFAULT)
@@ -69,20 +73,31 @@ def test_order_and_failures_are_classified(port: int, silent_socket: socket.sock
     other = VersionServer("127.0.0.1", 0, body=b"<html>not ollama</html>").start()
     try:
         with version_servers(("127.0.0.1", port, "0.5.4")):
-            result = discover(configured=f"http://127.0.0.1:{silent_port}",
-                              environ={"OLLAMA_HOST": other.url}, windows=False, port=port,
-                              probe_timeout=0.5)
+            result = discover(
+                configured=f"http://127.0.0.1:{silent_port}",
+                environ={"OLLAMA_HOST": other.url},
+                windows=False,
+                port=port,
+                probe_timeout=0.5,
+            )
     finally:
         other.stop()
     statuses = [(p.candidate.sources, p.status) for p in result.probes]
-    assert statuses == [((SOURCE_CONFIGURED,), "timeout"), ((SOURCE_ENV,), "not_ollama"),
-                        ((SOURCE_DEFAULT,), "ok")]
+    assert statuses == [
+        ((SOURCE_CONFIGURED,), "timeout"),
+        ((SOURCE_ENV,), "not_ollama"),
+        ((SOURCE_DEFAULT,), "ok"),
+    ]
     assert result.best() is not None and result.best().version == "0.5.4"  # type: ignore[union-attr]
 
 
 def test_invalid_and_unreachable(port: int) -> None:
-    result = discover(configured="ftp://example", environ={"OLLAMA_HOST": "http://h:99999"},
-                      windows=False, port=port)
+    result = discover(
+        configured="ftp://example",
+        environ={"OLLAMA_HOST": "http://h:99999"},
+        windows=False,
+        port=port,
+    )
     assert [p.status for p in result.probes] == ["invalid", "invalid", "unreachable"]
     assert "unsupported scheme" in result.probes[0].detail
     assert result.best() is None
@@ -91,8 +106,13 @@ def test_invalid_and_unreachable(port: int) -> None:
 def test_probes_run_concurrently(silent_socket: socket.socket) -> None:
     silent = f"127.0.0.1:{silent_socket.getsockname()[1]}"
     started = time.monotonic()
-    result = discover(configured=f"http://{silent}/a", environ={"OLLAMA_HOST": f"{silent}/b"},
-                      windows=False, port=silent_socket.getsockname()[1], probe_timeout=1.0)
+    result = discover(
+        configured=f"http://{silent}/a",
+        environ={"OLLAMA_HOST": f"{silent}/b"},
+        windows=False,
+        port=silent_socket.getsockname()[1],
+        probe_timeout=1.0,
+    )
     elapsed = time.monotonic() - started
     assert [p.status for p in result.probes] == ["timeout"] * 3
     assert elapsed < 2.5, f"three 1 s probes took {elapsed:.1f} s: not concurrent"
@@ -102,8 +122,10 @@ def test_windows_finds_ollama_in_wsl(fake: FakeWindows, port: int) -> None:
     fake.update(distros=[UBUNTU, DEBIAN, DOCKER])
     with version_servers(("127.0.0.2", port, "0.9.6")):
         result = discover(environ={}, windows=True, port=port)
-    assert [p.url for p in result.probes] == [f"http://127.0.0.1:{port}",
-                                              f"http://127.0.0.2:{port}"]
+    assert [p.url for p in result.probes] == [
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.2:{port}",
+    ]
     localhost, ubuntu = result.probes
     assert localhost.status == "unreachable"
     assert ubuntu.ok and ubuntu.served_by == "wsl:Ubuntu" and ubuntu.version == "0.9.6"

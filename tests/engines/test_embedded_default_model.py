@@ -58,8 +58,9 @@ def small_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> default_mod
     return source
 
 
-def test_changed_file_is_assembled_again(small_source: default_model._Source,
-                                         tmp_path: Path) -> None:
+def test_changed_file_is_assembled_again(
+    small_source: default_model._Source, tmp_path: Path
+) -> None:
     cache = tmp_path / "cache"
     path = run_async(ensure_default_model(cache))
     path.write_bytes(b"damaged")
@@ -68,8 +69,8 @@ def test_changed_file_is_assembled_again(small_source: default_model._Source,
 
 
 def test_checksum_mismatch_is_an_error_and_leaves_nothing(
-        small_source: default_model._Source, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    small_source: default_model._Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = default_model._Source("m.gguf", "0" * 64, small_source.chunks)
     monkeypatch.setattr(default_model, "_source", lambda: bad)
     cache = tmp_path / "cache"
@@ -79,16 +80,19 @@ def test_checksum_mismatch_is_an_error_and_leaves_nothing(
 
 
 def test_missing_chunk_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = SimpleNamespace(MODEL_NAME="m.gguf", EXPECTED_SHA256="0" * 64,
-                              chunk_paths=lambda: [tmp_path / "gone.part00"])
+    package = SimpleNamespace(
+        MODEL_NAME="m.gguf",
+        EXPECTED_SHA256="0" * 64,
+        chunk_paths=lambda: [tmp_path / "gone.part00"],
+    )
     monkeypatch.setattr(default_model, "_package", lambda: package)
     with pytest.raises(DefaultModelError, match="missing chunk files"):
         run_async(ensure_default_model(tmp_path / "cache"))
 
 
-def test_cancelling_removes_the_partial_file(small_source: default_model._Source,
-                                             tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancelling_removes_the_partial_file(
+    small_source: default_model._Source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # tiny blocks make the copy slow enough that the cancel surely lands mid-copy
     monkeypatch.setattr(file_copy, "BLOCK", 64)
     monkeypatch.setattr(file_copy, "REPORT_EVERY", 64)
@@ -109,8 +113,9 @@ def test_cancelling_removes_the_partial_file(small_source: default_model._Source
     assert list(cache.iterdir()) == []
 
 
-def test_builtin_model_assembles_once_on_first_use(small_source: default_model._Source,
-                                                   tmp_path: Path) -> None:
+def test_builtin_model_assembles_once_on_first_use(
+    small_source: default_model._Source, tmp_path: Path
+) -> None:
     seen: list[Progress] = []
     builtin = BuiltinModel(tmp_path / "cache", seen.append)
     assert builtin.name == "m" and not builtin.cached_path.exists()

@@ -38,13 +38,15 @@ def models_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def with_engine(engine: EmbeddedEngine,
-                body: Callable[[EmbeddedEngine], Coroutine[Any, Any, Any]]) -> Any:
+def with_engine(
+    engine: EmbeddedEngine, body: Callable[[EmbeddedEngine], Coroutine[Any, Any, Any]]
+) -> Any:
     async def run() -> Any:
         try:
             return await body(engine)
         finally:
             await engine.aclose()
+
     return run_async(run())
 
 
@@ -82,8 +84,9 @@ def test_show_describes_the_gguf(models_dir: Path) -> None:
     assert details.context_length == 32768
     assert details.details["family"] == "qwen2"
     assert details.modelfile.startswith("FROM ")
-    base = with_engine(EmbeddedEngine(GGUFCatalog(models_dir)),
-                       lambda e: e.show("base.gguf", verbose=True))
+    base = with_engine(
+        EmbeddedEngine(GGUFCatalog(models_dir)), lambda e: e.show("base.gguf", verbose=True)
+    )
     assert base.template == ""
     assert "tokenizer.ggml.tokens" in base.model_info  # verbose adds the arrays
 
@@ -126,11 +129,14 @@ def test_create_imports_a_gguf_into_the_models_folder(models_dir: Path, tmp_path
     assert (models_dir / "my-mistral.gguf").read_bytes() == source.read_bytes()
 
 
-@pytest.mark.parametrize("spec", [
-    ModelSpec("x", from_gguf="a.gguf", template="{{ .Prompt }}"),
-    ModelSpec("x", from_gguf="a.gguf", system="be nice", parameters={"temperature": 0}),
-    ModelSpec("x", from_model="llama3"),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ModelSpec("x", from_gguf="a.gguf", template="{{ .Prompt }}"),
+        ModelSpec("x", from_gguf="a.gguf", system="be nice", parameters={"temperature": 0}),
+        ModelSpec("x", from_model="llama3"),
+    ],
+)
 def test_create_refuses_what_needs_ollama(spec: ModelSpec, models_dir: Path) -> None:
     engine = EmbeddedEngine(GGUFCatalog(models_dir))
     with pytest.raises(UnsupportedByEmbedded):
@@ -155,8 +161,9 @@ def test_create_refuses_a_file_that_is_not_gguf(models_dir: Path, tmp_path: Path
 
 def test_delete_removes_only_files_in_the_models_folder(models_dir: Path, tmp_path: Path) -> None:
     extra = write_gguf(tmp_path / "mine.gguf", preset("gemma"))
-    engine = EmbeddedEngine(GGUFCatalog(models_dir, files=(extra,),
-                                        builtin=BuiltinModel(tmp_path / "cache")))
+    engine = EmbeddedEngine(
+        GGUFCatalog(models_dir, files=(extra,), builtin=BuiltinModel(tmp_path / "cache"))
+    )
 
     async def body(e: EmbeddedEngine) -> list[type[KodeskError]]:
         await e.delete("base")
@@ -177,8 +184,9 @@ def test_delete_removes_only_files_in_the_models_folder(models_dir: Path, tmp_pa
 def test_factory_offers_the_given_gguf_and_the_builtin(models_dir: Path, tmp_path: Path) -> None:
     extra = write_gguf(tmp_path / "mine.gguf", preset("gemma"))
     seen: list[Progress] = []
-    engine = create_embedded_engine(gguf=extra, models_dir=models_dir,
-                                    cache_dir=tmp_path / "cache", progress=seen.append)
+    engine = create_embedded_engine(
+        gguf=extra, models_dir=models_dir, cache_dir=tmp_path / "cache", progress=seen.append
+    )
     names = [m.name for m in with_engine(engine, lambda e: e.list_models())]
     assert names == ["mine", "gemma-3-270m-q4_k_m", "base", "exaone-like"]
     assert engine.catalog.default_name() == "mine"
@@ -205,15 +213,19 @@ def test_first_listed_model_is_the_default(models_dir: Path, tmp_path: Path) -> 
 
 
 def test_importing_the_engine_does_not_import_llama_cpp() -> None:
-    code = ("import sys, kodesk.engines.embedded, kodesk.engines.factory; "
-            "print('llama_cpp' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import sys, kodesk.engines.embedded, kodesk.engines.factory; "
+        "print('llama_cpp' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
-def test_missing_extra_is_explained(models_dir: Path, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_extra_is_explained(
+    models_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
     engine = EmbeddedEngine(GGUFCatalog(models_dir))
     with pytest.raises(EmbeddedUnavailable) as caught:

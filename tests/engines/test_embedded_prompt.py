@@ -27,10 +27,13 @@ def test_gemma_template_renders_turns_and_generation_prompt() -> None:
     )
 
 
-@pytest.mark.parametrize(("source", "family", "marker"), [
-    (LLAMA3_TEMPLATE, "llama3", "<|start_header_id|>assistant<|end_header_id|>"),
-    (CHATML_TEMPLATE, "chatml", "<|im_start|>assistant"),
-])
+@pytest.mark.parametrize(
+    ("source", "family", "marker"),
+    [
+        (LLAMA3_TEMPLATE, "llama3", "<|start_header_id|>assistant<|end_header_id|>"),
+        (CHATML_TEMPLATE, "chatml", "<|im_start|>assistant"),
+    ],
+)
 def test_other_families_render_with_their_markers(source: str, family: str, marker: str) -> None:
     rendered = ChatTemplate(source).render(MESSAGES, bos_token="<s>", eos_token="</s>")
     assert rendered.format == f"chat template: {family}"
@@ -47,28 +50,34 @@ def test_hugging_face_helpers_are_available() -> None:
     template = ChatTemplate(
         "{{ messages | tojson }}|{{ strftime_now('%Y') }}|"
         "{% for m in messages %}{% if loop.first %}{% continue %}{% endif %}{{ m.role }}"
-        "{% endfor %}")
+        "{% endfor %}"
+    )
     text = template.render(MESSAGES).text
     assert '"content": "안녕하세요?"' in text  # real Unicode, as Hugging Face's tojson
     assert f"|{time.strftime('%Y')}|user" in text
 
 
 def test_range_behaves_like_a_range() -> None:
-    template = ChatTemplate("{{ range(3) | length }}|{% for i in range(3) | reverse %}{{ i }}"
-                            "{% endfor %}|{% for i in range(1, 4) %}{{ loop.length }}{% endfor %}")
+    template = ChatTemplate(
+        "{{ range(3) | length }}|{% for i in range(3) | reverse %}{{ i }}"
+        "{% endfor %}|{% for i in range(1, 4) %}{{ loop.length }}{% endfor %}"
+    )
     assert template.render(MESSAGES).text == "3|210|333"
 
 
 def test_hugging_face_generation_tag_renders_its_body() -> None:
-    template = ChatTemplate("{% for m in messages %}{% if m.role == 'user' %}{% generation %}"
-                            "[{{ m.content }}]{% endgeneration %}{% endif %}{% endfor %}")
+    template = ChatTemplate(
+        "{% for m in messages %}{% if m.role == 'user' %}{% generation %}"
+        "[{{ m.content }}]{% endgeneration %}{% endif %}{% endfor %}"
+    )
     assert template.render(MESSAGES).text == "[안녕하세요?]"
 
 
 def test_raise_exception_becomes_a_kodesk_error() -> None:
     template = ChatTemplate(
         "{% if messages[0]['role'] == 'system' %}"
-        "{{ raise_exception('System role not supported') }}{% endif %}")
+        "{{ raise_exception('System role not supported') }}{% endif %}"
+    )
     with pytest.raises(ChatTemplateError, match="System role not supported"):
         template.render(MESSAGES)
 
@@ -78,7 +87,8 @@ def test_plain_prompt_for_base_models() -> None:
     assert rendered.format == PLAIN_FORMAT
     assert rendered.text == "짧게 답하세요.\n\n안녕하세요?\n"
     assert render_plain((ChatMessage("user", "  text  "), ChatMessage("system", ""))).text == (
-        "text\n")
+        "text\n"
+    )
 
 
 def test_syntax_error_is_reported() -> None:
@@ -107,30 +117,43 @@ def test_hostile_templates_are_refused_before_running(source: str, tmp_path: Pat
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("source", [
-    # names built at render time slip past the static scan and are refused while rendering
-    "{% set a = '__cla' ~ 'ss__' %}{{ ''[a] }}",
-    "{% set a = '__glo' ~ 'bals__' %}{{ (raise_exception|attr('__init__'))[a] }}",
-    "{{ '{0.__class__}'.format('') }}",
-    "{{ '%s' % messages }}",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # names built at render time slip past the static scan and are refused while rendering
+        "{% set a = '__cla' ~ 'ss__' %}{{ ''[a] }}",
+        "{% set a = '__glo' ~ 'bals__' %}{{ (raise_exception|attr('__init__'))[a] }}",
+        "{{ '{0.__class__}'.format('') }}",
+        "{{ '%s' % messages }}",
+    ],
+)
 def test_dynamic_escapes_are_refused_while_rendering(source: str) -> None:
     with pytest.raises(ChatTemplateError):
         ChatTemplate(source).render(MESSAGES)
 
 
-@pytest.mark.parametrize(("source", "reason"), [
-    ("{{ 'x' * 100000000 }}", "characters"),
-    ("{{ 'a'.ljust(999999999) }}", "characters"),
-    ("{{ 2 ** 100 ** 100 }}", "exponent"),
-    ("{% for i in range(1000000) %}{% endfor %}", "characters"),
-    ("{% for a in range(300) %}{% for b in range(300) %}{% for c in range(300) %}"
-     "{% endfor %}{% endfor %}{% endfor %}", "steps"),
-    ("{% for m in messages %}{% for a in 'abcdefghij' * 1000 %}{% for b in 'abcdefghij' * 1000 %}"
-     "{% if a == b %}{% endif %}{% endfor %}{% endfor %}{% endfor %}", "steps"),
-    ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurs"),
-    ("{% for i in range(60000) %}{{ messages | tojson }}{% endfor %}", "characters"),
-])
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("{{ 'x' * 100000000 }}", "characters"),
+        ("{{ 'a'.ljust(999999999) }}", "characters"),
+        ("{{ 2 ** 100 ** 100 }}", "exponent"),
+        ("{% for i in range(1000000) %}{% endfor %}", "characters"),
+        (
+            "{% for a in range(300) %}{% for b in range(300) %}{% for c in range(300) %}"
+            "{% endfor %}{% endfor %}{% endfor %}",
+            "steps",
+        ),
+        (
+            "{% for m in messages %}{% for a in 'abcdefghij' * 1000 %}"
+            "{% for b in 'abcdefghij' * 1000 %}"
+            "{% if a == b %}{% endif %}{% endfor %}{% endfor %}{% endfor %}",
+            "steps",
+        ),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurs"),
+        ("{% for i in range(60000) %}{{ messages | tojson }}{% endfor %}", "characters"),
+    ],
+)
 def test_runaway_templates_hit_the_budget(source: str, reason: str) -> None:
     started = time.monotonic()
     with pytest.raises(ChatTemplateError, match=reason):
@@ -139,14 +162,18 @@ def test_runaway_templates_hit_the_budget(source: str, reason: str) -> None:
 
 
 def test_time_limit_applies_even_under_the_step_limit() -> None:
-    slow = ChatTemplate("{% for a in range(5000) %}{{ messages | tojson }}{% endfor %}",
-                        RenderLimits(seconds=0.0, base_chars=10**9))
+    slow = ChatTemplate(
+        "{% for a in range(5000) %}{{ messages | tojson }}{% endfor %}",
+        RenderLimits(seconds=0.0, base_chars=10**9),
+    )
     with pytest.raises(ChatTemplateError, match="longer than"):
         slow.render(MESSAGES)
 
 
 def test_output_limit_grows_with_the_input() -> None:
-    template = ChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}",
-                            RenderLimits(base_chars=10, per_input_char=1))
+    template = ChatTemplate(
+        "{% for m in messages %}{{ m.content }}{% endfor %}",
+        RenderLimits(base_chars=10, per_input_char=1),
+    )
     long_text = "가" * 10_000
     assert template.render((ChatMessage("user", long_text),)).text == long_text

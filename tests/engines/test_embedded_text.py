@@ -27,7 +27,7 @@ def feed_all(answer: AnswerText, chunks: list[bytes]) -> tuple[list[str], bool]:
 
 def test_hangul_split_across_tokens_is_never_shown_broken() -> None:
     data = "한국어 요약".encode()
-    shown, stopped = feed_all(AnswerText(), [data[i:i + 1] for i in range(len(data))])
+    shown, stopped = feed_all(AnswerText(), [data[i : i + 1] for i in range(len(data))])
     assert "".join(shown) == "한국어 요약"
     assert all("\ufffd" not in piece for piece in shown)
     assert not stopped
@@ -56,13 +56,28 @@ def test_earliest_of_several_stops_wins() -> None:
     assert shown == ["xx"] and stopped
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    (None, 300.0), ("5m", 300.0), ("1h30m", 5400.0), ("90s", 90.0), ("250ms", 0.25),
-    ("1.5h", 5400.0), (0, 0.0), ("0", 0.0), (30, 30.0), ("300", 300.0), (-1, None),
-    ("-1", None), ("-5m", None), (2.5, 2.5),
-])
-def test_keep_alive_reads_like_ollama(value: str | int | float | None,
-                                      seconds: float | None) -> None:
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (None, 300.0),
+        ("5m", 300.0),
+        ("1h30m", 5400.0),
+        ("90s", 90.0),
+        ("250ms", 0.25),
+        ("1.5h", 5400.0),
+        (0, 0.0),
+        ("0", 0.0),
+        (30, 30.0),
+        ("300", 300.0),
+        (-1, None),
+        ("-1", None),
+        ("-5m", None),
+        (2.5, 2.5),
+    ],
+)
+def test_keep_alive_reads_like_ollama(
+    value: str | int | float | None, seconds: float | None
+) -> None:
     assert keep_alive_seconds(value) == seconds
 
 
@@ -78,18 +93,33 @@ def test_options_map_with_ollama_defaults() -> None:
     assert (defaults.temperature, defaults.top_k, defaults.top_p) == (0.8, 40, 0.9)
     assert defaults.repeat_penalty == 1.1 and defaults.seed == RANDOM_SEED
     mapped = sampling_for(
-        {"temperature": 0, "top_p": 0.5, "top_k": 3, "min_p": 0.1, "repeat_penalty": 1.3,
-         "seed": 42, "stop": ["\n", "끝"], "num_predict": 10},
-        n_ctx=100, n_prompt=90)
+        {
+            "temperature": 0,
+            "top_p": 0.5,
+            "top_k": 3,
+            "min_p": 0.1,
+            "repeat_penalty": 1.3,
+            "seed": 42,
+            "stop": ["\n", "끝"],
+            "num_predict": 10,
+        },
+        n_ctx=100,
+        n_prompt=90,
+    )
     assert (mapped.temperature, mapped.top_p, mapped.top_k, mapped.min_p) == (0, 0.5, 3, 0.1)
     assert (mapped.repeat_penalty, mapped.seed, mapped.max_tokens) == (1.3, 42, 10)
     assert mapped.stop == ("\n", "끝")
     assert sampling_for({"stop": "x", "seed": -1}, n_ctx=10, n_prompt=1).stop == ("x",)
 
 
-@pytest.mark.parametrize(("options", "n_prompt"), [
-    ({"num_predict": 11}, 90), ({}, 100), ({"num_predict": 0}, 101),
-])
+@pytest.mark.parametrize(
+    ("options", "n_prompt"),
+    [
+        ({"num_predict": 11}, 90),
+        ({}, 100),
+        ({"num_predict": 0}, 101),
+    ],
+)
 def test_prompt_and_answer_must_fit_the_context(options: dict[str, int], n_prompt: int) -> None:
     with pytest.raises(ContextTooSmall) as caught:
         sampling_for(options, n_ctx=100, n_prompt=n_prompt)

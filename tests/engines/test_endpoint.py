@@ -8,19 +8,22 @@ from tests.conftest import run_async
 from tests.fake_ollama import FakeOllama
 
 
-@pytest.mark.parametrize(("value", "url"), [
-    ("0.0.0.0", "http://127.0.0.1:11434"),
-    ("0.0.0.0:11434", "http://127.0.0.1:11434"),
-    ("::", "http://127.0.0.1:11434"),
-    ("[::]:8080", "http://127.0.0.1:8080"),
-    ("172.28.1.9", "http://172.28.1.9:11434"),
-    ("http://172.28.1.9", "http://172.28.1.9:80"),
-    ("https://ollama.example.com", "https://ollama.example.com:443"),
-    ("example.com:1234", "http://example.com:1234"),
-    ("[::1]:11434", "http://[::1]:11434"),
-    (" http://localhost:11434/ ", "http://localhost:11434"),
-    ("http://host:1/base/", "http://host:1/base"),
-])
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:11434"),
+        ("0.0.0.0:11434", "http://127.0.0.1:11434"),
+        ("::", "http://127.0.0.1:11434"),
+        ("[::]:8080", "http://127.0.0.1:8080"),
+        ("172.28.1.9", "http://172.28.1.9:11434"),
+        ("http://172.28.1.9", "http://172.28.1.9:80"),
+        ("https://ollama.example.com", "https://ollama.example.com:443"),
+        ("example.com:1234", "http://example.com:1234"),
+        ("[::1]:11434", "http://[::1]:11434"),
+        (" http://localhost:11434/ ", "http://localhost:11434"),
+        ("http://host:1/base/", "http://host:1/base"),
+    ],
+)
 def test_normalize_like_ollama(value: str, url: str) -> None:
     assert normalize_host(value) == url
 

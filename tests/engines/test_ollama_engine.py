@@ -68,8 +68,9 @@ def test_chat_streams_deltas_and_final_stats(fake_ollama: FakeOllama) -> None:
 
 
 def test_chat_sends_options_keep_alive_and_think(fake_ollama: FakeOllama) -> None:
-    req = request(options={"temperature": 0.2, "num_ctx": 8192, "seed": None},
-                  keep_alive="10m", think=False)
+    req = request(
+        options={"temperature": 0.2, "num_ctx": 8192, "seed": None}, keep_alive="10m", think=False
+    )
     run_async(collect(OllamaEngine(fake_ollama.url), req))
     body = fake_ollama.chat_requests()[-1].body
     assert body["options"] == {"temperature": 0.2, "num_ctx": 8192}
@@ -115,8 +116,7 @@ def test_http_error_before_stream(fake_ollama: FakeOllama) -> None:
 
 
 def test_error_line_mid_stream(fake_ollama: FakeOllama) -> None:
-    fake_ollama.chat_scripts.append(ChatScript(reply="가나다라마바사", piece_size=1,
-                                               error_after=3))
+    fake_ollama.chat_scripts.append(ChatScript(reply="가나다라마바사", piece_size=1, error_after=3))
     with pytest.raises(StreamError) as info:
         run_async(collect(OllamaEngine(fake_ollama.url), request()))
     assert "unexpectedly stopped" in info.value.message("en")
@@ -129,15 +129,15 @@ def test_malformed_line(fake_ollama: FakeOllama) -> None:
 
 
 def test_disconnect_mid_stream(fake_ollama: FakeOllama) -> None:
-    fake_ollama.chat_scripts.append(ChatScript(reply="가나다라", piece_size=1,
-                                               disconnect_after=2))
+    fake_ollama.chat_scripts.append(ChatScript(reply="가나다라", piece_size=1, disconnect_after=2))
     with pytest.raises(StreamDisconnected):
         run_async(collect(OllamaEngine(fake_ollama.url), request()))
 
 
 def test_stall_between_chunks_times_out(fake_ollama: FakeOllama) -> None:
-    fake_ollama.chat_scripts.append(ChatScript(reply="가나다라", piece_size=1, stall_after=2,
-                                               stall_seconds=5))
+    fake_ollama.chat_scripts.append(
+        ChatScript(reply="가나다라", piece_size=1, stall_after=2, stall_seconds=5)
+    )
     engine = OllamaEngine(fake_ollama.url, stall_timeout=0.3)
     with pytest.raises(EngineTimeout) as info:
         run_async(collect(engine, request()))
@@ -179,8 +179,12 @@ def test_cancel_closes_the_http_stream(fake_ollama: FakeOllama) -> None:
 
 
 def test_models_show_ps_version_delete(fake_ollama: FakeOllama) -> None:
-    fake_ollama.add_model("llama3-ko:8b", family="llama", parameter_size="8.0B",
-                          verbose_info={"tokenizer.ggml.tokens": ["a", "b"]})
+    fake_ollama.add_model(
+        "llama3-ko:8b",
+        family="llama",
+        parameter_size="8.0B",
+        verbose_info={"tokenizer.ggml.tokens": ["a", "b"]},
+    )
 
     async def scenario() -> None:
         engine = OllamaEngine(fake_ollama.url)
@@ -193,8 +197,9 @@ def test_models_show_ps_version_delete(fake_ollama: FakeOllama) -> None:
         assert details.model_info["tokenizer.ggml.tokens"] == []
         verbose = await engine.show("llama3-ko:8b", verbose=True)
         assert verbose.model_info["tokenizer.ggml.tokens"] == ["a", "b"]
-        async for _ in engine.chat(ChatRequest("llama3-ko:8b", (ChatMessage("user", "x"),),
-                                               options={"num_ctx": 2048})):
+        async for _ in engine.chat(
+            ChatRequest("llama3-ko:8b", (ChatMessage("user", "x"),), options={"num_ctx": 2048})
+        ):
             pass
         loaded = await engine.list_loaded()
         assert [(m.name, m.context_length) for m in loaded] == [("llama3-ko:8b", 2048)]
@@ -247,8 +252,12 @@ def test_create_uploads_the_blob_then_creates(fake_ollama: FakeOllama, tmp_path:
     gguf = tmp_path / "model.gguf"
     gguf.write_bytes(b"GGUF" + bytes(range(256)) * 20_000)
     digest = "sha256:" + hashlib.sha256(gguf.read_bytes()).hexdigest()
-    spec = ModelSpec("my-ko", from_gguf=str(gguf), system="한국어로 답하세요.",
-                     parameters={"num_ctx": 8192, "stop": ["<|eot_id|>"]})
+    spec = ModelSpec(
+        "my-ko",
+        from_gguf=str(gguf),
+        system="한국어로 답하세요.",
+        parameters={"num_ctx": 8192, "stop": ["<|eot_id|>"]},
+    )
 
     async def scenario() -> list[Progress]:
         engine = OllamaEngine(fake_ollama.url)
@@ -269,5 +278,11 @@ def test_create_uploads_the_blob_then_creates(fake_ollama: FakeOllama, tmp_path:
     assert "my-ko" in fake_ollama.models
     # A second create finds the blob on the server and does not upload again.
     run_async(scenario())
-    assert sum(1 for r in fake_ollama.requests if r.method == "POST"
-               and r.path.startswith("/api/blobs/")) == 1
+    assert (
+        sum(
+            1
+            for r in fake_ollama.requests
+            if r.method == "POST" and r.path.startswith("/api/blobs/")
+        )
+        == 1
+    )

@@ -1,4 +1,4 @@
-""""Start Ollama in WSL" with a fake wsl.exe that really starts a server (or fails)."""
+""" "Start Ollama in WSL" with a fake wsl.exe that really starts a server (or fails)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,7 @@ def run(starter: OllamaStarter, distro: str) -> list[StartStatus]:
 
 
 def test_starts_ollama_and_reports_progress(fake: FakeWindows, starter: OllamaStarter) -> None:
-    fake.update(distros=[UBUNTU],
-                serve={"host": "127.0.0.2", "port": starter.port, "delay": 0.5})
+    fake.update(distros=[UBUNTU], serve={"host": "127.0.0.2", "port": starter.port, "delay": 0.5})
     statuses = run(starter, "Ubuntu")
     stages = [s.stage for s in statuses]
     assert stages[:2] == ["checking", "starting"]
@@ -46,16 +45,20 @@ def test_starts_ollama_and_reports_progress(fake: FakeWindows, starter: OllamaSt
     fractions = [s.fraction for s in statuses if s.stage == "waiting"]
     assert fractions == sorted(fractions)
     serve_call = next(c for c in fake.calls() if "ollama serve" in " ".join(c))
-    assert serve_call[serve_call.index("-e") + 1:][-2:] == [
-        f"0.0.0.0:{starter.port}", "/tmp/kodesk-ollama.log"]
+    assert serve_call[serve_call.index("-e") + 1 :][-2:] == [
+        f"0.0.0.0:{starter.port}",
+        "/tmp/kodesk-ollama.log",
+    ]
     log = (fake.root / "tmp" / "kodesk-ollama.log").read_text(encoding="utf-8")
     assert f"OLLAMA_HOST=0.0.0.0:{starter.port}" in log
 
 
 def test_failure_shows_the_log_tail(fake: FakeWindows, starter: OllamaStarter) -> None:
     failure = "Error: listen tcp 0.0.0.0:11434: bind: address already in use"
-    fake.update(distros=[UBUNTU], serve={"host": "127.0.0.2", "port": starter.port,
-                                         "delay": 0.1, "fail": failure})
+    fake.update(
+        distros=[UBUNTU],
+        serve={"host": "127.0.0.2", "port": starter.port, "delay": 0.1, "fail": failure},
+    )
     last = run(starter, "Ubuntu")[-1]
     assert last.stage == "failed"
     assert "exited (code 1)" in last.message.en

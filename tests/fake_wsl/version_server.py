@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class VersionServer:
     """Serves `{"version": version}` on host:port; `body` replaces it (e.g. not Ollama)."""
 
-    def __init__(self, host: str, port: int, version: str = "0.9.6",
-                 body: bytes | None = None) -> None:
+    def __init__(
+        self, host: str, port: int, version: str = "0.9.6", body: bytes | None = None
+    ) -> None:
         payload = body if body is not None else json.dumps({"version": version}).encode()
 
         class Handler(BaseHTTPRequestHandler):

@@ -26,7 +26,7 @@ class BpeTokenizer(VocabTokenizer):
         self._ranks: dict[tuple[str, str], int] = {}
         for rank, merge in enumerate(vocab.merges):
             pos = merge.find(" ", 1)
-            pair = (merge[:pos], merge[pos + 1:]) if pos >= 0 else ("", "")
+            pair = (merge[:pos], merge[pos + 1 :]) if pos >= 0 else ("", "")
             self._ranks.setdefault(pair, rank)
 
     def _encode_text(self, text: str, prev_special: bool, out: list[int]) -> None:
@@ -52,8 +52,8 @@ class BpeTokenizer(VocabTokenizer):
         def add(left: int, right: int) -> None:
             if left == -1 or right == -1:
                 return
-            a = word[left:left + length[left]]
-            b = word[right:right + length[right]]
+            a = word[left : left + length[left]]
+            b = word[right : right + length[right]]
             rank = ranks.get((a, b))
             if rank is not None:
                 heapq.heappush(heap, (rank, left, right, a + b))
@@ -64,7 +64,7 @@ class BpeTokenizer(VocabTokenizer):
             _, left, right, joined = heapq.heappop(heap)
             if length[left] == 0 or length[right] == 0:
                 continue
-            if word[left:left + length[left]] + word[right:right + length[right]] != joined:
+            if word[left : left + length[left]] + word[right : right + length[right]] != joined:
                 continue
             length[left] += length[right]
             length[right] = 0
@@ -77,7 +77,7 @@ class BpeTokenizer(VocabTokenizer):
         out: list[int] = []
         i = 0 if n else -1
         while i != -1:
-            piece = word[i:i + length[i]]
+            piece = word[i : i + length[i]]
             token = ids.get(piece)
             if token is not None:
                 out.append(token)

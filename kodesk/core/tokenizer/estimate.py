@@ -89,11 +89,16 @@ _SPACE_INDEX = list(CharClass).index(CharClass.SPACE)
 # code point (every 256-character block lies wholly in one class except a few: there
 # the low byte decides, by and-ing 0/1 masks of both bytes as integers). Characters
 # beyond U+FFFF are rare; they are counted apart with a regular expression.
-_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3),
-           (0xD7B0, 0xD7FF))
+_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3), (0xD7B0, 0xD7FF))
 _HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
-_WIDE_SPACES = ((0x1680, 0x1680), (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F),
-                (0x205F, 0x205F), (0x3000, 0x3000))
+_WIDE_SPACES = (
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+)
 _ASTRAL_RUNS = re.compile("[\U00010000-\U0010ffff]+")
 _ASTRAL_HAN_RUNS = re.compile("[\U00020000-\U0002fa1f]+")
 
@@ -121,8 +126,9 @@ class _Blocks:
                 end = last & 0xFF if high == last >> 8 else 0xFF
                 lows.setdefault(high, set()).update(range(start, end + 1))
         whole = bytes(sorted(h for h, s in lows.items() if len(s) == 256))
-        partial = tuple((h, _table({h}), _table(s)) for h, s in sorted(lows.items())
-                        if len(s) < 256)
+        partial = tuple(
+            (h, _table({h}), _table(s)) for h, s in sorted(lows.items()) if len(s) < 256
+        )
         return cls(whole, partial)
 
     def count(self, highs: bytes, lows: bytes) -> int:
@@ -130,8 +136,9 @@ class _Blocks:
         n = _hits(highs, self.whole) if self.whole else 0
         for high, high_table, low_table in self.partial:
             if high in highs:
-                both = (int.from_bytes(highs.translate(high_table), "big")
-                        & int.from_bytes(lows.translate(low_table), "big"))
+                both = int.from_bytes(highs.translate(high_table), "big") & int.from_bytes(
+                    lows.translate(low_table), "big"
+                )
                 n += both.bit_count()
         return n
 
@@ -154,8 +161,12 @@ class _Tables:
 def _tables() -> _Tables:
     ascii_ = [chr(b) for b in range(128)]
     latin1 = [chr(b) for b in range(256)]
-    letters = [ch for ch in latin1 if ch.isalpha() if ch.isascii()
-               or unicodedata.category(ch).startswith("L")]
+    letters = [
+        ch
+        for ch in latin1
+        if ch.isalpha()
+        if ch.isascii() or unicodedata.category(ch).startswith("L")
+    ]
     accented = [c for c in range(0x100, 0x250) if unicodedata.category(chr(c)).startswith("L")]
     return _Tables(
         letters="".join(letters).encode("latin-1"),
@@ -197,11 +208,17 @@ def _class_tuple(text: str) -> ClassCounts:
 def _with_astral(text: str) -> ClassCounts:
     """`_class_tuple` of a text with characters beyond U+FFFF (Han or other)."""
     astral = "".join(_ASTRAL_RUNS.findall(text))
-    hangul, letters, digits, spaces, punct, han, other = _class_tuple(
-        _ASTRAL_RUNS.sub("", text))
+    hangul, letters, digits, spaces, punct, han, other = _class_tuple(_ASTRAL_RUNS.sub("", text))
     astral_han = len(astral) - len(_ASTRAL_HAN_RUNS.sub("", astral))
-    return (hangul, letters, digits, spaces, punct, han + astral_han,
-            other + len(astral) - astral_han)
+    return (
+        hangul,
+        letters,
+        digits,
+        spaces,
+        punct,
+        han + astral_han,
+        other + len(astral) - astral_han,
+    )
 
 
 def class_counts(text: str) -> dict[CharClass, int]:

@@ -109,4 +109,3 @@ def _store(cache_dir: str | Path | None, key: str, vocab: Vocab) -> None:
         Path(tmp).replace(_path(folder, key))
     except OSError:
         Path(tmp).unlink(missing_ok=True)
-

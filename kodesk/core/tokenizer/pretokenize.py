@@ -21,17 +21,34 @@ _NS = f"[^{_WS}]"
 
 _CONTRACTIONS_ANYCASE = r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
 _GPT2 = (
-    r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^" + _WS + r"\p{L}\p{N}]+|"
-    + _S + r"+(?!" + _NS + r")|" + _S + "+"
+    r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^"
+    + _WS
+    + r"\p{L}\p{N}]+|"
+    + _S
+    + r"+(?!"
+    + _NS
+    + r")|"
+    + _S
+    + "+"
 )
 
 
 def _llama3_like(numbers: str) -> str:
     return (
         _CONTRACTIONS_ANYCASE
-        + r"|[^\r\n\p{L}\p{N}]?\p{L}+|" + numbers
-        + r"| ?[^" + _WS + r"\p{L}\p{N}]+[\r\n]*|" + _S + r"*[\r\n]+|"
-        + _S + r"+(?!" + _NS + r")|" + _S + "+"
+        + r"|[^\r\n\p{L}\p{N}]?\p{L}+|"
+        + numbers
+        + r"| ?[^"
+        + _WS
+        + r"\p{L}\p{N}]+[\r\n]*|"
+        + _S
+        + r"*[\r\n]+|"
+        + _S
+        + r"+(?!"
+        + _NS
+        + r")|"
+        + _S
+        + "+"
     )
 
 
@@ -54,17 +71,40 @@ class PreTokenizer:
 
 #: `tokenizer.ggml.pre` → pre-tokenizer, for the byte-level BPE families kodesk meets.
 PRE_TOKENIZERS: dict[str, PreTokenizer] = {
-    **{name: PreTokenizer("llama3", _LLAMA3, ignore_merges=True, add_bos=True)
-       for name in ("llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral", "midm-2.0",
-                    "lfm2")},
-    **{name: PreTokenizer("qwen2", _QWEN2)
-       for name in ("qwen2", "deepseek-r1-qwen", "kormo", "megrez", "stablelm2", "hunyuan")},
-    **{name: PreTokenizer("gpt2", (_GPT2,))
-       for name in ("gpt-2", "phi-2", "mpt", "olmo", "jais", "exaone4", "a.x-4.0",
-                    "trillion", "roberta-bpe")},
-    **{name: PreTokenizer("starcoder", _STARCODER)
-       for name in ("exaone", "starcoder", "refact", "command-r", "smollm", "codeshell",
-                    "minerva-7b")},
+    **{
+        name: PreTokenizer("llama3", _LLAMA3, ignore_merges=True, add_bos=True)
+        for name in ("llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral", "midm-2.0", "lfm2")
+    },
+    **{
+        name: PreTokenizer("qwen2", _QWEN2)
+        for name in ("qwen2", "deepseek-r1-qwen", "kormo", "megrez", "stablelm2", "hunyuan")
+    },
+    **{
+        name: PreTokenizer("gpt2", (_GPT2,))
+        for name in (
+            "gpt-2",
+            "phi-2",
+            "mpt",
+            "olmo",
+            "jais",
+            "exaone4",
+            "a.x-4.0",
+            "trillion",
+            "roberta-bpe",
+        )
+    },
+    **{
+        name: PreTokenizer("starcoder", _STARCODER)
+        for name in (
+            "exaone",
+            "starcoder",
+            "refact",
+            "command-r",
+            "smollm",
+            "codeshell",
+            "minerva-7b",
+        )
+    },
     "falcon": PreTokenizer("falcon", _FALCON),
     "default": PreTokenizer("default", _DEFAULT),
     "": PreTokenizer("default", _DEFAULT),
@@ -101,7 +141,7 @@ class Splitter:
                 start = 0
                 for m in pattern.finditer(word):
                     if m.start() > start:
-                        split.append(word[start:m.start()])
+                        split.append(word[start : m.start()])
                     if m.end() > m.start():
                         split.append(m.group())
                     start = m.end()

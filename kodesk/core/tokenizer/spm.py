@@ -35,8 +35,11 @@ class SpmTokenizer(VocabTokenizer):
         self._byte_ids = [self._byte_token(b) for b in range(256)]
         self._guard = frozenset(_chars_before_space(vocab.tokens))
         #: Finds a "▁" that must not be cut before (its left neighbour is in the guard).
-        self._glued = (re.compile(f"[{''.join(map(re.escape, sorted(self._guard)))}]{SPACE}")
-                       if self._guard else None)
+        self._glued = (
+            re.compile(f"[{''.join(map(re.escape, sorted(self._guard)))}]{SPACE}")
+            if self._guard
+            else None
+        )
         self._spaced_cache: dict[str, list[int]] = {}
 
     def _byte_token(self, b: int) -> int | None:
@@ -102,7 +105,7 @@ class SpmTokenizer(VocabTokenizer):
             if left == -1 or right == -1:
                 return
             size = length[left] + length[right]
-            token = ids.get(text[left:left + size])
+            token = ids.get(text[left : left + size])
             if token is not None:
                 heapq.heappush(heap, (-scores[token], left, right, size))
 
@@ -123,7 +126,7 @@ class SpmTokenizer(VocabTokenizer):
         out: list[int] = []
         i = 0
         while i != -1:
-            piece = text[i:i + length[i]]
+            piece = text[i : i + length[i]]
             token = ids.get(piece)
             if token is not None:
                 out.append(token)

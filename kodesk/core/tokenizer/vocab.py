@@ -23,8 +23,17 @@ KEY_PREFIX = "tokenizer.ggml."
 TOKENIZER_KEYS: tuple[str, ...] = tuple(
     KEY_PREFIX + k
     for k in (
-        "model", "pre", "tokens", "scores", "token_type", "merges", "bos_token_id",
-        "eos_token_id", "unknown_token_id", "add_bos_token", "add_eos_token",
+        "model",
+        "pre",
+        "tokens",
+        "scores",
+        "token_type",
+        "merges",
+        "bos_token_id",
+        "eos_token_id",
+        "unknown_token_id",
+        "add_bos_token",
+        "add_eos_token",
         "add_space_prefix",
     )
 )
@@ -39,10 +48,14 @@ class TokenizerUnavailable(KodeskError):
 
     def __init__(self, detail_en: str, detail_ko: str) -> None:
         super().__init__(
-            Text(ko=f"이 모델의 토크나이저를 쓸 수 없습니다: {detail_ko}",
-                 en=f"This model's tokenizer cannot be used: {detail_en}"),
-            Text(ko="토큰 수는 추정값으로 계산됩니다(실제보다 조금 많게 셉니다).",
-                 en="Token counts fall back to an estimate (which errs on the high side)."),
+            Text(
+                ko=f"이 모델의 토크나이저를 쓸 수 없습니다: {detail_ko}",
+                en=f"This model's tokenizer cannot be used: {detail_en}",
+            ),
+            Text(
+                ko="토큰 수는 추정값으로 계산됩니다(실제보다 조금 많게 셉니다).",
+                en="Token counts fall back to an estimate (which errs on the high side).",
+            ),
         )
 
 

@@ -31,8 +31,10 @@ def endpoint_problem(labels: Labels, text: str) -> str | None:
 def keep_alive_problem(labels: Labels, text: str) -> str | None:
     if _KEEP_ALIVE.fullmatch(text):
         return None
-    return labels('"5m", "1h", "0"(바로 내림), "-1"(계속 유지) 같은 형식으로 쓰세요.',
-                  'Use a form like "5m", "1h", "0" (unload now) or "-1" (keep loaded).')
+    return labels(
+        '"5m", "1h", "0"(바로 내림), "-1"(계속 유지) 같은 형식으로 쓰세요.',
+        'Use a form like "5m", "1h", "0" (unload now) or "-1" (keep loaded).',
+    )
 
 
 class ConnectionPage(SettingsPage):
@@ -43,7 +45,8 @@ class ConnectionPage(SettingsPage):
         labels = self.labels
         self.form = SchemaForm(ctx.binding, labels)
         self.endpoint = self.form.add_setting(
-            "ollama.endpoint", lambda text: endpoint_problem(labels, text))
+            "ollama.endpoint", lambda text: endpoint_problem(labels, text)
+        )
         self.test_button = QPushButton(labels.mnemonic("연결 테스트", "&Test"))
         self.test_button.clicked.connect(self.test_connection)
         self.result = message_label(wrap=False)
@@ -59,8 +62,7 @@ class ConnectionPage(SettingsPage):
         column.addWidget(self.result)
         self.form.add_row("", test_box)
         self.form.add_setting("ollama.keep_alive", lambda text: keep_alive_problem(labels, text))
-        for key in ("ollama.connect_timeout", "ollama.first_token_timeout",
-                    "ollama.stall_timeout"):
+        for key in ("ollama.connect_timeout", "ollama.first_token_timeout", "ollama.stall_timeout"):
             self.form.add_setting(key)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
@@ -86,6 +88,10 @@ class ConnectionPage(SettingsPage):
         where = engine.location
         server = f"Ollama {version}" if engine.kind == "ollama" else version
         self.result.setWordWrap(False)
-        self.show_info(self.result, self.labels(
-            f"연결됨: {where} · {server} · 응답 {latency:.0f} ms",
-            f"Connected: {where} · {server} · {latency:.0f} ms"))
+        self.show_info(
+            self.result,
+            self.labels(
+                f"연결됨: {where} · {server} · 응답 {latency:.0f} ms",
+                f"Connected: {where} · {server} · {latency:.0f} ms",
+            ),
+        )

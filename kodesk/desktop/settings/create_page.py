@@ -64,8 +64,9 @@ class CreatePage(SettingsPage):
         self.validation.setObjectName("modelfile-validation")
         self.load_button = QPushButton(t.mnemonic("Modelfile 불러오기…", "&Load Modelfile…"))
         self.load_button.clicked.connect(self._choose_modelfile)
-        self.template_button = QPushButton(t.mnemonic("모델 자체 템플릿 사용",
-                                                      "Use the model's own &template"))
+        self.template_button = QPushButton(
+            t.mnemonic("모델 자체 템플릿 사용", "Use the model's own &template")
+        )
         self.template_button.clicked.connect(self.use_own_template)
         self.fix_button = QPushButton(t.mnemonic("점검 결과대로 고치기", "Apply the fi&xes"))
         self.fix_button.clicked.connect(self.apply_fixes)
@@ -86,8 +87,12 @@ class CreatePage(SettingsPage):
         self.log.setReadOnly(True)
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setMaximumHeight(80)
-        self.log.setPlaceholderText(t("파일 올리기와 모델 만들기 진행 상황이 여기에 나옵니다.",
-                                      "Upload and create progress appears here."))
+        self.log.setPlaceholderText(
+            t(
+                "파일 올리기와 모델 만들기 진행 상황이 여기에 나옵니다.",
+                "Upload and create progress appears here.",
+            )
+        )
         self.info: GGUFInfo | None = None
         self._task: asyncio.Task[None] | None = None
         self._build_layout()
@@ -137,7 +142,8 @@ class CreatePage(SettingsPage):
     # -- the GGUF file ------------------------------------------------------------------
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, self.labels("GGUF 파일 고르기", "Choose a GGUF file"), "", GGUF_FILTER)
+            self, self.labels("GGUF 파일 고르기", "Choose a GGUF file"), "", GGUF_FILTER
+        )
         if path:
             self.set_gguf_path(path)
 
@@ -184,8 +190,11 @@ class CreatePage(SettingsPage):
     # -- the Modelfile ------------------------------------------------------------------
     def _choose_modelfile(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, self.labels("Modelfile 불러오기", "Load a Modelfile"), "",
-            "Modelfile (Modelfile *.modelfile *.txt);;* (*)")
+            self,
+            self.labels("Modelfile 불러오기", "Load a Modelfile"),
+            "",
+            "Modelfile (Modelfile *.modelfile *.txt);;* (*)",
+        )
         if path:
             self.load_modelfile(Path(path))
 
@@ -229,8 +238,10 @@ class CreatePage(SettingsPage):
             self.doctor_findings = []
             self.findings.clear()
         else:
-            self._set_validation(self.labels("Modelfile 문법에 문제가 없습니다.",
-                                             "The Modelfile syntax is fine."), error=False)
+            self._set_validation(
+                self.labels("Modelfile 문법에 문제가 없습니다.", "The Modelfile syntax is fine."),
+                error=False,
+            )
             self.doctor_findings = diagnose(result, self._facts())
             show_findings(self.findings, self.doctor_findings, self.labels)
         self._update_buttons()
@@ -259,10 +270,16 @@ class CreatePage(SettingsPage):
         base = Path(self.info.path).parent if self.info else Path.cwd()
         spec = to_model_spec(result, name, base)
         if spec.from_model is not None and spec.from_model.lower().endswith(".gguf"):
-            raise KodeskError(Text(f"GGUF 파일이 없습니다: {spec.from_model}",
-                                   f"No such GGUF file: {spec.from_model}"),
-                              Text("FROM 줄에 파일의 전체 경로를 쓰거나 위에서 파일을 고르세요.",
-                                   "Give the file's full path in FROM, or choose the file above."))
+            raise KodeskError(
+                Text(
+                    f"GGUF 파일이 없습니다: {spec.from_model}",
+                    f"No such GGUF file: {spec.from_model}",
+                ),
+                Text(
+                    "FROM 줄에 파일의 전체 경로를 쓰거나 위에서 파일을 고르세요.",
+                    "Give the file's full path in FROM, or choose the file above.",
+                ),
+            )
         return spec
 
     def start_create(self) -> asyncio.Task[None] | None:
@@ -274,8 +291,11 @@ class CreatePage(SettingsPage):
             return None
         self.progress.setRange(0, 0)
         self.progress.show()
-        self._task = self.jobs.start(self._create(spec), on_error=self._failed,
-                                     busy=[self.browse_button, self.load_button, self.name])
+        self._task = self.jobs.start(
+            self._create(spec),
+            on_error=self._failed,
+            busy=[self.browse_button, self.load_button, self.name],
+        )
         self._task.add_done_callback(lambda _t: self._ended())
         self._update_buttons()
         return self._task
@@ -293,8 +313,9 @@ class CreatePage(SettingsPage):
                     self.log.appendPlainText(progress.status)
             else:
                 self.log.appendPlainText(progress.status)
-        self.log.appendPlainText(self.labels(f"'{spec.name}' 모델을 만들었습니다.",
-                                             f"Created the model '{spec.name}'."))
+        self.log.appendPlainText(
+            self.labels(f"'{spec.name}' 모델을 만들었습니다.", f"Created the model '{spec.name}'.")
+        )
         await self.ctx.catalog.refresh()
         self.ctx.catalog.mutated.emit()
 

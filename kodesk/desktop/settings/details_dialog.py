@@ -90,8 +90,10 @@ class ModelDetailsDialog(QDialog):
             (t("계열", "Family"), str(facts.get("family", ""))),
             (t("크기", "Parameters"), str(facts.get("parameter_size", ""))),
             (t("양자화", "Quantization"), str(facts.get("quantization_level", ""))),
-            (t("학습된 컨텍스트 길이", "Trained context length"),
-             f"{context:,}" if context else t("알 수 없음", "unknown")),
+            (
+                t("학습된 컨텍스트 길이", "Trained context length"),
+                f"{context:,}" if context else t("알 수 없음", "unknown"),
+            ),
             (t("기능", "Capabilities"), ", ".join(details.capabilities)),
         ]
         for label, value in rows:
@@ -112,8 +114,9 @@ class ModelDetailsDialog(QDialog):
             self.findings.clear()
             self.findings.addItem(exc.explain(self.ctx.labels.lang))
             return
-        show_findings(self.findings, diagnose(modelfile, ModelFacts.from_details(details)),
-                      self.ctx.labels)
+        show_findings(
+            self.findings, diagnose(modelfile, ModelFacts.from_details(details)), self.ctx.labels
+        )
 
 
 def modelfile_of(details: ModelDetails) -> Modelfile:

@@ -43,17 +43,28 @@ class SettingsDialog(QDialog):
     modelsChanged = Signal()
     endpointChanged = Signal(str)
 
-    def __init__(self, settings: Settings, store: SettingsStore,
-                 engine_factory: EngineFactory, parent: QWidget | None = None, *,
-                 autostart: Autostart | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: SettingsStore,
+        engine_factory: EngineFactory,
+        parent: QWidget | None = None,
+        *,
+        autostart: Autostart | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setModal(False)
         self._settings = settings
         self.catalog = ModelCatalog(engine_factory, self)
         self.catalog.mutated.connect(self.modelsChanged)
-        self._ctx = PageContext(settings, SettingsBinding(settings, store), engine_factory,
-                                Labels.for_setting(settings.get("ui.language")), self.catalog,
-                                autostart)
+        self._ctx = PageContext(
+            settings,
+            SettingsBinding(settings, store),
+            engine_factory,
+            Labels.for_setting(settings.get("ui.language")),
+            self.catalog,
+            autostart,
+        )
         self.page_list = QListWidget()
         self.stack = QStackedWidget()
         self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -88,9 +99,21 @@ class SettingsDialog(QDialog):
         self.context_page = ContextPage(ctx)
         self.tasks_page = TasksPage(ctx)
         self.general_page = GeneralPage(ctx)
-        self.pages = dict(zip(PAGE_NAMES, (
-            self.connection_page, self.models_page, self.create_page, self.parameters_page,
-            self.context_page, self.tasks_page, self.general_page), strict=True))
+        self.pages = dict(
+            zip(
+                PAGE_NAMES,
+                (
+                    self.connection_page,
+                    self.models_page,
+                    self.create_page,
+                    self.parameters_page,
+                    self.context_page,
+                    self.tasks_page,
+                    self.general_page,
+                ),
+                strict=True,
+            )
+        )
         self.page_list.blockSignals(True)
         self.page_list.clear()
         for page in self.pages.values():
@@ -101,8 +124,9 @@ class SettingsDialog(QDialog):
         self.page_list.setCurrentRow(row)
         self.stack.setCurrentIndex(row)
         self.buttons.clear()
-        close = self.buttons.addButton(labels("닫기", "Close"),
-                                       QDialogButtonBox.ButtonRole.RejectRole)
+        close = self.buttons.addButton(
+            labels("닫기", "Close"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         close.setAutoDefault(False)
 
     def show_page(self, name: str) -> SettingsPage:

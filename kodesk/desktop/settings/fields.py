@@ -85,8 +85,9 @@ class ValidatedField(QWidget):
 class SchemaForm(QWidget):
     """A form whose rows are settings. Widgets follow later changes made elsewhere."""
 
-    def __init__(self, binding: SettingsBinding, labels: Labels,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, binding: SettingsBinding, labels: Labels, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.binding = binding
         self.labels = labels
@@ -125,6 +126,7 @@ class SchemaForm(QWidget):
     # -- widget kinds -------------------------------------------------------------
     def _checkbox(self, key: str) -> QCheckBox:
         box = QCheckBox(self.labels.setting(key))
+
         def refresh() -> None:
             box.setChecked(bool(self.binding.settings.get(key)))
 
@@ -157,6 +159,7 @@ class SchemaForm(QWidget):
             spin.setDecimals(1)
             spin.setRange(setting.minimum or 0.0, setting.maximum or 1e9)
         spin.setKeyboardTracking(False)
+
         def refresh() -> None:
             spin.setValue(self.binding.settings.get(key))
 

@@ -19,8 +19,9 @@ SEVERITY = {
 def finding_text(finding: Finding, labels: Labels) -> str:
     name, _color = SEVERITY[finding.severity]
     where = labels(f" ({finding.line}번째 줄)", f" (line {finding.line})") if finding.line else ""
-    return (f"[{labels.text(name)}]{where} {labels.text(finding.message)}\n"
-            f"→ {labels.text(finding.fix)}")
+    return (
+        f"[{labels.text(name)}]{where} {labels.text(finding.message)}\n→ {labels.text(finding.fix)}"
+    )
 
 
 def show_findings(view: QListWidget, findings: list[Finding], labels: Labels) -> None:

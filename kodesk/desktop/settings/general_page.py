@@ -22,20 +22,26 @@ class GeneralPage(SettingsPage):
         self.form = SchemaForm(ctx.binding, t)
         self.hotkey = HotkeyEdit(ctx.settings.get("hotkey.main"))
         self.hotkey.setObjectName("hotkey.main")
-        self.hotkey.setToolTip(t("누르는 키 조합이 그대로 기록됩니다. Backspace로 지웁니다.",
-                                 "Press the combination to record it; Backspace clears it."))
+        self.hotkey.setToolTip(
+            t(
+                "누르는 키 조합이 그대로 기록됩니다. Backspace로 지웁니다.",
+                "Press the combination to record it; Backspace clears it.",
+            )
+        )
         self.hotkey.hotkeyChosen.connect(self.choose_hotkey)
         self.hotkey_field = ValidatedField(self.hotkey)
         self.form.add_row(t.setting("hotkey.main"), self.hotkey_field)
         self.task_combo = QComboBox()
         self.task_combo.setObjectName("task.default")
         self.task_combo.activated.connect(
-            lambda _i: ctx.binding.apply("task.default", self.task_combo.currentData()))
+            lambda _i: ctx.binding.apply("task.default", self.task_combo.currentData())
+        )
         self.form.add_row(t.setting("task.default"), self.task_combo)
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("model.default")
         self.model_combo.activated.connect(
-            lambda _i: ctx.binding.apply("model.default", self.model_combo.currentData()))
+            lambda _i: ctx.binding.apply("model.default", self.model_combo.currentData())
+        )
         self.form.add_row(t.setting("model.default"), self.model_combo)
         self.form.add_setting("capture.mode")
         self.form.add_setting("engine.kind")
@@ -56,8 +62,9 @@ class GeneralPage(SettingsPage):
         problem = hotkey_problem(combo, MAIN, hotkeys_in_use(self.ctx.settings))
         if combo == "":
             problem = Text("주 단축키는 비워 둘 수 없습니다.", "The main hotkey cannot be empty.")
-        reason = self.labels.text(problem) if problem else self.ctx.binding.apply(
-            "hotkey.main", combo)
+        reason = (
+            self.labels.text(problem) if problem else self.ctx.binding.apply("hotkey.main", combo)
+        )
         self.hotkey_field.set_error(reason)
         if reason is None:
             self.hotkey.set_value(combo)
@@ -69,12 +76,14 @@ class GeneralPage(SettingsPage):
         for task in tasks:
             self.task_combo.addItem(self.labels.text(task.title), task.name)
         self.task_combo.setCurrentIndex(
-            max(0, self.task_combo.findData(self.ctx.settings.get("task.default"))))
+            max(0, self.task_combo.findData(self.ctx.settings.get("task.default")))
+        )
 
     def _fill_models(self) -> None:
         self.model_combo.clear()
-        self.model_combo.addItem(self.labels("(첫 번째 설치된 모델)", "(first installed model)"),
-                                 "")
+        self.model_combo.addItem(
+            self.labels("(첫 번째 설치된 모델)", "(first installed model)"), ""
+        )
         current = self.ctx.settings.get("model.default")
         names = self.ctx.catalog.names()
         for name in [*names, *([current] if current and current not in names else [])]:
@@ -96,6 +105,9 @@ class GeneralPage(SettingsPage):
         try:
             apply_at_login(self.ctx.autostart, enabled, launch_command())
         except OSError as exc:
-            self.form.fields["startup.at_login"].set_error(self.labels(
-                f"로그인 시 시작을 설정하지 못했습니다: {exc}",
-                f"Could not change starting at login: {exc}"))
+            self.form.fields["startup.at_login"].set_error(
+                self.labels(
+                    f"로그인 시 시작을 설정하지 못했습니다: {exc}",
+                    f"Could not change starting at login: {exc}",
+                )
+            )

@@ -6,8 +6,7 @@ from kodesk.core.gguf_info import GGUFInfo
 from kodesk.desktop.settings.formatting import human_size
 from kodesk.desktop.settings.labels import Labels
 
-FAMILY_NAMES = {"llama3": "Llama 3", "chatml": "ChatML", "gemma": "Gemma",
-                "mistral": "Mistral"}
+FAMILY_NAMES = {"llama3": "Llama 3", "chatml": "ChatML", "gemma": "Gemma", "mistral": "Mistral"}
 
 
 def summary_rows(info: GGUFInfo, labels: Labels) -> list[tuple[str, str]]:
@@ -15,14 +14,18 @@ def summary_rows(info: GGUFInfo, labels: Labels) -> list[tuple[str, str]]:
     t = labels
     size = human_size(info.file_size)
     if info.size_label:
-        size = t(f"{info.size_label} 매개변수 · 파일 {size}",
-                 f"{info.size_label} parameters · {size} file")
+        size = t(
+            f"{info.size_label} 매개변수 · 파일 {size}",
+            f"{info.size_label} parameters · {size} file",
+        )
     explained = info.quantization_info()
     quant = t.text(explained.explanation) if explained else t("알 수 없음", "unknown")
     context = f"{info.context_length:,}" if info.context_length else t("알 수 없음", "unknown")
     if info.chat_template_family == "none":
-        template = t("없음 — 대화용으로 학습되지 않은 기본(base) 모델일 수 있습니다",
-                     "none — this may be a base model, not trained for chat")
+        template = t(
+            "없음 — 대화용으로 학습되지 않은 기본(base) 모델일 수 있습니다",
+            "none — this may be a base model, not trained for chat",
+        )
     elif info.chat_template_family == "other":
         template = t("있음 (Ollama가 모르는 형식)", "present (a format Ollama does not know)")
     else:

@@ -9,19 +9,39 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from kodesk.core.hotkey_spec import HotkeyError, parse_hotkey
 
 _NAMED: dict[int, str] = {
-    Qt.Key.Key_Space: "space", Qt.Key.Key_Return: "enter", Qt.Key.Key_Enter: "enter",
-    Qt.Key.Key_Backspace: "backspace", Qt.Key.Key_Delete: "delete",
-    Qt.Key.Key_Insert: "insert", Qt.Key.Key_Home: "home", Qt.Key.Key_End: "end",
-    Qt.Key.Key_PageUp: "page_up", Qt.Key.Key_PageDown: "page_down", Qt.Key.Key_Up: "up",
-    Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right",
-    Qt.Key.Key_Pause: "pause", Qt.Key.Key_Print: "print_screen", Qt.Key.Key_Escape: "escape",
+    Qt.Key.Key_Space: "space",
+    Qt.Key.Key_Return: "enter",
+    Qt.Key.Key_Enter: "enter",
+    Qt.Key.Key_Backspace: "backspace",
+    Qt.Key.Key_Delete: "delete",
+    Qt.Key.Key_Insert: "insert",
+    Qt.Key.Key_Home: "home",
+    Qt.Key.Key_End: "end",
+    Qt.Key.Key_PageUp: "page_up",
+    Qt.Key.Key_PageDown: "page_down",
+    Qt.Key.Key_Up: "up",
+    Qt.Key.Key_Down: "down",
+    Qt.Key.Key_Left: "left",
+    Qt.Key.Key_Right: "right",
+    Qt.Key.Key_Pause: "pause",
+    Qt.Key.Key_Print: "print_screen",
+    Qt.Key.Key_Escape: "escape",
     Qt.Key.Key_Tab: "tab",
 }
-_MODIFIER_KEYS = {Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Shift, Qt.Key.Key_Meta,
-                  Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_AltGr}
+_MODIFIER_KEYS = {
+    Qt.Key.Key_Control,
+    Qt.Key.Key_Alt,
+    Qt.Key.Key_Shift,
+    Qt.Key.Key_Meta,
+    Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R,
+    Qt.Key.Key_AltGr,
+}
 _MODIFIERS = (
-    (Qt.KeyboardModifier.ControlModifier, "ctrl"), (Qt.KeyboardModifier.AltModifier, "alt"),
-    (Qt.KeyboardModifier.ShiftModifier, "shift"), (Qt.KeyboardModifier.MetaModifier, "super"),
+    (Qt.KeyboardModifier.ControlModifier, "ctrl"),
+    (Qt.KeyboardModifier.AltModifier, "alt"),
+    (Qt.KeyboardModifier.ShiftModifier, "shift"),
+    (Qt.KeyboardModifier.MetaModifier, "super"),
 )
 
 
@@ -80,8 +100,10 @@ class HotkeyEdit(QLineEdit):
             event.ignore()
             super().keyPressEvent(event)
             return
-        if mods == Qt.KeyboardModifier.NoModifier and key in (Qt.Key.Key_Backspace,
-                                                              Qt.Key.Key_Delete):
+        if mods == Qt.KeyboardModifier.NoModifier and key in (
+            Qt.Key.Key_Backspace,
+            Qt.Key.Key_Delete,
+        ):
             self.hotkeyChosen.emit("")
             return
         if key in _MODIFIER_KEYS:

@@ -13,8 +13,9 @@ MAIN = "main"
 """The owner name of the main hotkey; per-task hotkeys are owned by the task's name."""
 
 
-def hotkeys_in_use(settings: Settings, custom: Iterable[Mapping[str, Any]] | None = None
-                   ) -> dict[str, str]:
+def hotkeys_in_use(
+    settings: Settings, custom: Iterable[Mapping[str, Any]] | None = None
+) -> dict[str, str]:
     """Owner → hotkey text for every hotkey kodesk has: main, `hotkey.tasks`, custom tasks."""
     used: dict[str, str] = {MAIN: settings.get("hotkey.main")}
     used.update(settings.get("hotkey.tasks"))
@@ -36,8 +37,10 @@ def hotkey_problem(candidate: str, owner: str, in_use: Mapping[str, str]) -> Tex
     label = hotkey.label()
     taken = reserved_by(hotkey)
     if taken:
-        return Text(ko=f"{label}은(는) 운영체제나 다른 프로그램이 씁니다: {taken}",
-                    en=f"{label} is already used by the system or another program: {taken}")
+        return Text(
+            ko=f"{label}은(는) 운영체제나 다른 프로그램이 씁니다: {taken}",
+            en=f"{label} is already used by the system or another program: {taken}",
+        )
     for other, combo in in_use.items():
         if other == owner:
             continue
@@ -46,8 +49,13 @@ def hotkey_problem(candidate: str, owner: str, in_use: Mapping[str, str]) -> Tex
         except HotkeyError:
             continue
         if same:
-            who = Text("주 단축키", "the main hotkey") if other == MAIN else Text(
-                f"'{other}' 작업", f"the task '{other}'")
-            return Text(ko=f"{label}은(는) 이미 {who.ko}에 쓰고 있습니다.",
-                        en=f"{label} is already used by {who.en}.")
+            who = (
+                Text("주 단축키", "the main hotkey")
+                if other == MAIN
+                else Text(f"'{other}' 작업", f"the task '{other}'")
+            )
+            return Text(
+                ko=f"{label}은(는) 이미 {who.ko}에 쓰고 있습니다.",
+                en=f"{label} is already used by {who.en}.",
+            )
     return None

@@ -69,8 +69,9 @@ SETTING_LABELS: dict[str, Text] = {
     "task.default": Text("주 단축키 작업", "Main hotkey &task"),
     "context.max_num_ctx": Text("num_ctx 최대값", "Largest &num_ctx"),
     "context.allow_raise": Text("긴 글은 num_ctx를 늘려 보내기", "&Raise num_ctx for long texts"),
-    "context.allow_split": Text("그래도 긴 글은 나누어 처리하기",
-                                "&Split texts that still do not fit"),
+    "context.allow_split": Text(
+        "그래도 긴 글은 나누어 처리하기", "&Split texts that still do not fit"
+    ),
     "context.split_concurrency": Text("동시에 처리할 조각 수", "Chunks at &once"),
 }
 

@@ -32,8 +32,10 @@ def own_template(modelfile: Modelfile, info: GGUFInfo) -> Modelfile:
     builtin = ollama_template(facts.format_family) if facts.format_family else None
     if builtin is None:
         return kept
-    return Modelfile((
-        *kept.commands,
-        Command("template", builtin.template),
-        *(Command("parameter", stop, "stop") for stop in builtin.stop),
-    ))
+    return Modelfile(
+        (
+            *kept.commands,
+            Command("template", builtin.template),
+            *(Command("parameter", stop, "stop") for stop in builtin.stop),
+        )
+    )

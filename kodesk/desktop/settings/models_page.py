@@ -67,9 +67,16 @@ class ModelsPage(SettingsPage):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         t = self.labels
-        self.installed = _table([t("이름", "Name"), t("계열", "Family"), t("크기", "Parameters"),
-                                 t("양자화", "Quantization"), t("디스크", "On disk"),
-                                 t("수정한 때", "Modified")])
+        self.installed = _table(
+            [
+                t("이름", "Name"),
+                t("계열", "Family"),
+                t("크기", "Parameters"),
+                t("양자화", "Quantization"),
+                t("디스크", "On disk"),
+                t("수정한 때", "Modified"),
+            ]
+        )
         self.installed.setObjectName("installed-models")
         self.refresh_button = QPushButton(t.mnemonic("새로 고침", "&Refresh"))
         self.details_button = QPushButton(t.mnemonic("자세히…", "&Details…"))
@@ -80,8 +87,14 @@ class ModelsPage(SettingsPage):
         self.installed.itemSelectionChanged.connect(self._selection_changed)
         self.installed.doubleClicked.connect(lambda _index: self.open_details())
 
-        self.loaded = _table([t("메모리에 올라온 모델", "Loaded model"), "VRAM",
-                              t("컨텍스트", "Context"), t("내려가는 때", "Expires")])
+        self.loaded = _table(
+            [
+                t("메모리에 올라온 모델", "Loaded model"),
+                "VRAM",
+                t("컨텍스트", "Context"),
+                t("내려가는 때", "Expires"),
+            ]
+        )
         self.loaded.setObjectName("loaded-models")
         self.loaded.setMaximumHeight(110)
         self.unload_button = QPushButton(t.mnemonic("메모리에서 내리기", "&Unload"))
@@ -145,16 +158,35 @@ class ModelsPage(SettingsPage):
 
     def _show_installed(self) -> None:
         models: list[ModelInfo] = self.ctx.catalog.models
-        _fill(self.installed, [
-            [m.name, m.family, m.parameter_size, m.quantization_level, human_size(m.size),
-             local_time(m.modified_at)] for m in models])
+        _fill(
+            self.installed,
+            [
+                [
+                    m.name,
+                    m.family,
+                    m.parameter_size,
+                    m.quantization_level,
+                    human_size(m.size),
+                    local_time(m.modified_at),
+                ]
+                for m in models
+            ],
+        )
         self._selection_changed()
 
     def _show_loaded(self, loaded: list[LoadedModel]) -> None:
-        _fill(self.loaded, [
-            [m.name, human_size(m.size_vram),
-             f"{m.context_length:,}" if m.context_length else "", local_time(m.expires_at)]
-            for m in loaded])
+        _fill(
+            self.loaded,
+            [
+                [
+                    m.name,
+                    human_size(m.size_vram),
+                    f"{m.context_length:,}" if m.context_length else "",
+                    local_time(m.expires_at),
+                ]
+                for m in loaded
+            ],
+        )
         self.unload_button.setEnabled(bool(loaded))
 
     def _selection_changed(self) -> None:
@@ -180,10 +212,16 @@ class ModelsPage(SettingsPage):
         if name is None:
             return None
         t = self.labels
-        box = QMessageBox(QMessageBox.Icon.Warning, t("모델 삭제", "Delete model"),
-                          t(f"'{name}' 모델을 삭제할까요? 다시 쓰려면 새로 받아야 합니다.",
-                            f"Delete the model '{name}'? You will have to pull it again."),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            t("모델 삭제", "Delete model"),
+            t(
+                f"'{name}' 모델을 삭제할까요? 다시 쓰려면 새로 받아야 합니다.",
+                f"Delete the model '{name}'? You will have to pull it again.",
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setProperty("model", name)
@@ -206,8 +244,9 @@ class ModelsPage(SettingsPage):
         finally:
             await self._reload()
             self.ctx.catalog.mutated.emit()
-        self.show_info(self.message, self.labels(f"'{name}' 모델을 삭제했습니다.",
-                                                 f"Deleted '{name}'."))
+        self.show_info(
+            self.message, self.labels(f"'{name}' 모델을 삭제했습니다.", f"Deleted '{name}'.")
+        )
 
     # -- unload ---------------------------------------------------------------------
     def unload_selected(self) -> None:
@@ -228,8 +267,9 @@ class ModelsPage(SettingsPage):
     def start_pull(self, name: str | None = None) -> None:
         model = (name or self.pull_name.text()).strip()
         if not model:
-            self.pull_status.setText(self.labels("받을 모델 이름을 쓰세요.",
-                                                 "Type the name of a model to pull."))
+            self.pull_status.setText(
+                self.labels("받을 모델 이름을 쓰세요.", "Type the name of a model to pull.")
+            )
             return
         self.pull_bar.setRange(0, 0)
         self.pull_bar.show()
@@ -237,15 +277,15 @@ class ModelsPage(SettingsPage):
         self.pull_status.setText(self.labels(f"{model} 받는 중…", f"Pulling {model}…"))
         self.cancel_button.setEnabled(True)
         self._pull_task = self.jobs.start(
-            self._pull(model), busy=[self.pull_button, self.pull_name], on_error=self._pull_error)
+            self._pull(model), busy=[self.pull_button, self.pull_name], on_error=self._pull_error
+        )
         self._pull_task.add_done_callback(lambda _t: self._pull_ended())
 
     async def _pull(self, model: str) -> None:
         meter = TransferMeter()
         engine = self.ctx.engine_factory()
         async for progress in engine.pull(model):
-            meter.update(progress.digest or progress.status, progress.completed,
-                         progress.total)
+            meter.update(progress.digest or progress.status, progress.completed, progress.total)
             if meter.total:
                 self.pull_bar.setRange(0, 100)
                 self.pull_bar.setValue(meter.percent)

@@ -34,23 +34,54 @@ class OverrideOption:
 
 
 OPTIONS: tuple[OverrideOption, ...] = (
-    OverrideOption("temperature", "float", Text("온도", "Temperature"), 0, 2, 0.05,
-                   Text("낮을수록 일관되고, 높을수록 다양하게 답합니다",
-                        "lower: consistent, higher: varied")),
+    OverrideOption(
+        "temperature",
+        "float",
+        Text("온도", "Temperature"),
+        0,
+        2,
+        0.05,
+        Text("낮을수록 일관되고, 높을수록 다양하게 답합니다", "lower: consistent, higher: varied"),
+    ),
     OverrideOption("top_p", "float", Text("top_p", "top_p"), 0, 1, 0.05),
     OverrideOption("top_k", "int", Text("top_k", "top_k"), 0, 1000, 1),
     OverrideOption("min_p", "float", Text("min_p", "min_p"), 0, 1, 0.01),
     OverrideOption("repeat_penalty", "float", Text("반복 억제", "Repeat penalty"), 0, 3, 0.05),
-    OverrideOption("num_ctx", "int", Text("컨텍스트 길이", "Context length"), 256, 1_048_576,
-                   1024, Text("한 번에 읽는 토큰 수", "tokens the model reads at once")),
-    OverrideOption("num_predict", "int", Text("최대 답변 토큰", "Max answer tokens"), -2,
-                   1_048_576, 64, Text("-1: 제한 없음", "-1: no limit")),
-    OverrideOption("seed", "int", Text("시드", "Seed"), -1, 2**31 - 1, 1,
-                   Text("같은 시드는 같은 답을 냅니다", "the same seed gives the same answer")),
+    OverrideOption(
+        "num_ctx",
+        "int",
+        Text("컨텍스트 길이", "Context length"),
+        256,
+        1_048_576,
+        1024,
+        Text("한 번에 읽는 토큰 수", "tokens the model reads at once"),
+    ),
+    OverrideOption(
+        "num_predict",
+        "int",
+        Text("최대 답변 토큰", "Max answer tokens"),
+        -2,
+        1_048_576,
+        64,
+        Text("-1: 제한 없음", "-1: no limit"),
+    ),
+    OverrideOption(
+        "seed",
+        "int",
+        Text("시드", "Seed"),
+        -1,
+        2**31 - 1,
+        1,
+        Text("같은 시드는 같은 답을 냅니다", "the same seed gives the same answer"),
+    ),
     OverrideOption("stop", "lines", Text("멈춤 문자열 (줄마다 하나)", "Stop strings (one a line)")),
     OverrideOption("system", "text", Text("시스템 프롬프트", "System prompt")),
-    OverrideOption("keep_alive", "duration", Text("모델 유지 시간", "Keep alive"),
-                   hint=Text('예: "10m", "-1"', 'e.g. "10m", "-1"')),
+    OverrideOption(
+        "keep_alive",
+        "duration",
+        Text("모델 유지 시간", "Keep alive"),
+        hint=Text('예: "10m", "-1"', 'e.g. "10m", "-1"'),
+    ),
 )
 BY_NAME: dict[str, OverrideOption] = {o.name: o for o in OPTIONS}
 #: Options that are not model parameters.
@@ -73,8 +104,12 @@ def to_modelfile(model: str, overrides: Mapping[str, Any]) -> Modelfile:
 
 
 def derived_spec(name: str, model: str, overrides: Mapping[str, Any]) -> ModelSpec:
-    return ModelSpec(name, from_model=model, parameters=model_parameters(overrides),
-                     system=overrides.get("system") or None)
+    return ModelSpec(
+        name,
+        from_model=model,
+        parameters=model_parameters(overrides),
+        system=overrides.get("system") or None,
+    )
 
 
 def from_modelfile(modelfile: Modelfile) -> tuple[dict[str, Any], list[str]]:
@@ -111,8 +146,7 @@ def parse_value(option: OverrideOption, text: str) -> Any:
     if isinstance(number, float):
         number = round(number, 6)  # float32 → the decimal that was written
     if not option.minimum <= number <= option.maximum:
-        raise ValueError(f"{option.name}: {text} is outside {option.minimum:g}…"
-                         f"{option.maximum:g}")
+        raise ValueError(f"{option.name}: {text} is outside {option.minimum:g}…{option.maximum:g}")
     return number
 
 

@@ -154,8 +154,9 @@ class ParametersPage(SettingsPage):
         self.import_button.clicked.connect(self._choose_import)
         self.export_button.clicked.connect(self._choose_export)
         self.new_name = QLineEdit()
-        self.new_name.setPlaceholderText(t("새 모델 이름 (예: exaone-요약)",
-                                           "new model name (e.g. exaone-summary)"))
+        self.new_name.setPlaceholderText(
+            t("새 모델 이름 (예: exaone-요약)", "new model name (e.g. exaone-summary)")
+        )
         self.save_as_button = QPushButton(t.mnemonic("새 모델로 저장", "Save as &new model"))
         self.save_as_button.clicked.connect(lambda: self.save_as_new_model())
         self.message = message_label()
@@ -192,8 +193,9 @@ class ParametersPage(SettingsPage):
         files.addWidget(self.import_button)
         files.addWidget(self.export_button)
         files.addStretch(1)
-        derived = QGroupBox(t("이 설정을 담은 새 모델 만들기",
-                              "Create a model with these settings"))
+        derived = QGroupBox(
+            t("이 설정을 담은 새 모델 만들기", "Create a model with these settings")
+        )
         derived_row = QHBoxLayout()
         derived_row.addWidget(self.new_name, 1)
         derived_row.addWidget(self.save_as_button)
@@ -237,7 +239,8 @@ class ParametersPage(SettingsPage):
     def overrides(self) -> dict[str, Any]:
         """The stored overrides of the chosen model."""
         table: dict[str, Any] = self.ctx.settings.get("models.overrides").get(
-            self.current_model(), {})
+            self.current_model(), {}
+        )
         return table
 
     def _model_chosen(self) -> None:
@@ -259,8 +262,9 @@ class ParametersPage(SettingsPage):
             if option is None:
                 continue
             try:
-                defaults[name] = values if option.kind == "lines" else parse_value(
-                    option, values[-1])
+                defaults[name] = (
+                    values if option.kind == "lines" else parse_value(option, values[-1])
+                )
             except ValueError:
                 continue
         if details.system:
@@ -303,8 +307,11 @@ class ParametersPage(SettingsPage):
             row.editor.setSpecialValueText("")
         overrides = self.overrides()
         value = row.value()
-        problem = keep_alive_problem(self.labels, value) if (
-            custom and row.option.kind == "duration") else None
+        problem = (
+            keep_alive_problem(self.labels, value)
+            if (custom and row.option.kind == "duration")
+            else None
+        )
         row.field.set_error(problem)
         if problem:
             return
@@ -348,14 +355,18 @@ class ParametersPage(SettingsPage):
     # -- Modelfile files ----------------------------------------------------------------
     def _choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, self.labels("Modelfile 가져오기", "Import a Modelfile"), "", MODELFILE_FILTER)
+            self, self.labels("Modelfile 가져오기", "Import a Modelfile"), "", MODELFILE_FILTER
+        )
         if path:
             self.import_modelfile(Path(path))
 
     def _choose_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, self.labels("Modelfile 내보내기", "Export a Modelfile"), "Modelfile",
-            MODELFILE_FILTER)
+            self,
+            self.labels("Modelfile 내보내기", "Export a Modelfile"),
+            "Modelfile",
+            MODELFILE_FILTER,
+        )
         if path:
             self.export_modelfile(Path(path))
 
@@ -378,8 +389,10 @@ class ParametersPage(SettingsPage):
         self._show_overrides()
         note = t(f"{path.name}에서 가져왔습니다.", f"Imported from {path.name}.")
         if skipped:
-            note += " " + t(f"여기서 다루지 않는 항목은 건너뜀: {', '.join(skipped)}",
-                            f"Skipped what this page does not cover: {', '.join(skipped)}")
+            note += " " + t(
+                f"여기서 다루지 않는 항목은 건너뜀: {', '.join(skipped)}",
+                f"Skipped what this page does not cover: {', '.join(skipped)}",
+            )
         self.show_info(self.message, note)
         return True
 
@@ -387,8 +400,9 @@ class ParametersPage(SettingsPage):
         try:
             path.write_text(self.modelfile_text(), encoding="utf-8")
         except (OSError, ModelfileError) as exc:
-            self._fail(exc.explain(self.labels.lang) if isinstance(exc, ModelfileError)
-                       else str(exc))
+            self._fail(
+                exc.explain(self.labels.lang) if isinstance(exc, ModelfileError) else str(exc)
+            )
             return False
         self.show_info(self.message, self.labels(f"{path}에 저장했습니다.", f"Saved to {path}."))
         return True
@@ -400,16 +414,20 @@ class ParametersPage(SettingsPage):
             self._fail(self.labels("새 모델 이름을 쓰세요.", "Enter a name for the new model."))
             return None
         spec = derived_spec(new_name, self.current_model(), self.overrides())
-        self.show_info(self.message, self.labels(f"{new_name} 만드는 중…",
-                                                 f"Creating {new_name}…"))
-        return self.jobs.start(self._create(spec), busy=[self.save_as_button],
-                               on_error=lambda exc: self.show_error(self.message, exc))
+        self.show_info(self.message, self.labels(f"{new_name} 만드는 중…", f"Creating {new_name}…"))
+        return self.jobs.start(
+            self._create(spec),
+            busy=[self.save_as_button],
+            on_error=lambda exc: self.show_error(self.message, exc),
+        )
 
     async def _create(self, spec: Any) -> None:
         engine = self.ctx.engine_factory()
         async for progress in engine.create(spec):
             self.message.setText(progress.status)
-        self.show_info(self.message, self.labels(f"'{spec.name}' 모델을 만들었습니다.",
-                                                 f"Created the model '{spec.name}'."))
+        self.show_info(
+            self.message,
+            self.labels(f"'{spec.name}' 모델을 만들었습니다.", f"Created the model '{spec.name}'."),
+        )
         await self.ctx.catalog.refresh()
         self.ctx.catalog.mutated.emit()

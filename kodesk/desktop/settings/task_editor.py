@@ -62,8 +62,9 @@ class TaskEditor(QWidget):
     edited = Signal()
     builtinHotkeyChosen = Signal(str, str)
 
-    def __init__(self, labels: Labels, hotkey_check: HotkeyCheck,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, labels: Labels, hotkey_check: HotkeyCheck, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.labels = t = labels
         self._hotkey_check = hotkey_check
@@ -77,8 +78,9 @@ class TaskEditor(QWidget):
         self.hotkey_edit = HotkeyEdit()
         self.hotkey = ValidatedField(self.hotkey_edit)
         self.hotkey_edit.hotkeyChosen.connect(self._hotkey_chosen)
-        self.cleanup = QCheckBox(t.mnemonic("웹 페이지 군더더기 지우기",
-                                            "Remove web page &clutter"))
+        self.cleanup = QCheckBox(
+            t.mnemonic("웹 페이지 군더더기 지우기", "Remove web page &clutter")
+        )
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setObjectName("task-preview")
@@ -88,18 +90,24 @@ class TaskEditor(QWidget):
         form.addRow(t.mnemonic("이름", "&Name"), self.name)
         form.addRow(t.mnemonic("제목", "T&itle"), self.title)
         form.addRow(t.mnemonic("시스템 프롬프트", "&System prompt"), self.system)
-        form.addRow(t.mnemonic("템플릿 ({text} 필수)", "Te&mplate ({text} required)"),
-                    self.template)
+        form.addRow(
+            t.mnemonic("템플릿 ({text} 필수)", "Te&mplate ({text} required)"), self.template
+        )
         form.addRow(t.mnemonic("모델", "M&odel"), self.model)
         form.addRow(t.mnemonic("옵션", "O&ptions"), self.options)
         form.addRow(t.mnemonic("단축키", "&Hotkey"), self.hotkey)
         form.addRow("", self.cleanup)
         form.addRow(t("보낼 메시지 미리 보기", "Preview of the messages sent"), self.preview)
         self._builtin: Task | None = None
-        for signal in (self.name_edit.textChanged, self.title.textChanged,
-                       self.options_edit.textChanged, self.system.textChanged,
-                       self.template_edit.textChanged, self.cleanup.toggled,
-                       self.model.currentIndexChanged):
+        for signal in (
+            self.name_edit.textChanged,
+            self.title.textChanged,
+            self.options_edit.textChanged,
+            self.system.textChanged,
+            self.template_edit.textChanged,
+            self.cleanup.toggled,
+            self.model.currentIndexChanged,
+        ):
             signal.connect(self._changed)
 
     @property
@@ -134,8 +142,16 @@ class TaskEditor(QWidget):
         """Show `task`; editable when `table` (its settings table) is given. A built-in
         task is read-only except its `hotkey` (kept in the `hotkey.tasks` setting)."""
         self._builtin = None if table is not None else task
-        widgets: list[QWidget] = [self.name_edit, self.title, self.system, self.template_edit,
-                                  self.model, self.options_edit, self.hotkey_edit, self.cleanup]
+        widgets: list[QWidget] = [
+            self.name_edit,
+            self.title,
+            self.system,
+            self.template_edit,
+            self.model,
+            self.options_edit,
+            self.hotkey_edit,
+            self.cleanup,
+        ]
         for widget in widgets:
             widget.blockSignals(True)
         self.name_edit.setText(task.name)
@@ -161,22 +177,34 @@ class TaskEditor(QWidget):
         name = self.name_edit.text().strip()
         self.name.set_error(None if name else t("이름을 쓰세요.", "Enter a name."))
         template = self.template_edit.toPlainText()
-        self.template.set_error(None if "{text}" in template else t(
-            "템플릿에 입력 글이 들어갈 자리 {text}가 있어야 합니다.",
-            "The template must contain {text}, where the input goes."))
+        self.template.set_error(
+            None
+            if "{text}" in template
+            else t(
+                "템플릿에 입력 글이 들어갈 자리 {text}가 있어야 합니다.",
+                "The template must contain {text}, where the input goes.",
+            )
+        )
         try:
             options = parse_options(self.options_edit.text())
             self.options.set_error(None)
         except ValueError as exc:
             options = {}
-            self.options.set_error(t(f"옵션 형식이 잘못되었습니다: {exc}",
-                                     f"The options cannot be read: {exc}"))
+            self.options.set_error(
+                t(f"옵션 형식이 잘못되었습니다: {exc}", f"The options cannot be read: {exc}")
+            )
         if any(f.has_error for f in (self.name, self.template, self.options, self.hotkey)):
             return None
-        return {"name": name, "title": self.title.text().strip() or name,
-                "system": self.system.toPlainText(), "template": template,
-                "model": self.model.currentData() or "", "options": options,
-                "hotkey": self.hotkey_edit.value, "cleanup": self.cleanup.isChecked()}
+        return {
+            "name": name,
+            "title": self.title.text().strip() or name,
+            "system": self.system.toPlainText(),
+            "template": template,
+            "model": self.model.currentData() or "",
+            "options": options,
+            "hotkey": self.hotkey_edit.value,
+            "cleanup": self.cleanup.isChecked(),
+        }
 
     def current_task(self) -> Task | None:
         """The task as edited so far (for the preview), or None while it is invalid."""
@@ -184,10 +212,15 @@ class TaskEditor(QWidget):
             return self._builtin
         try:
             options = parse_options(self.options_edit.text())
-            return task_from_table({
-                "name": self.name_edit.text().strip(), "title": self.title.text(),
-                "system": self.system.toPlainText(),
-                "template": self.template_edit.toPlainText(), "options": options})
+            return task_from_table(
+                {
+                    "name": self.name_edit.text().strip(),
+                    "title": self.title.text(),
+                    "system": self.system.toPlainText(),
+                    "template": self.template_edit.toPlainText(),
+                    "options": options,
+                }
+            )
         except (TaskError, ValueError):
             return None
 
@@ -203,9 +236,12 @@ class TaskEditor(QWidget):
     def _changed(self) -> None:
         task = self.current_task()
         if task is None:
-            self.preview.setPlainText(self.labels(
-                "(이름과 {text}가 든 템플릿이 있어야 미리 볼 수 있습니다)",
-                "(a name and a template with {text} are needed for the preview)"))
+            self.preview.setPlainText(
+                self.labels(
+                    "(이름과 {text}가 든 템플릿이 있어야 미리 볼 수 있습니다)",
+                    "(a name and a template with {text} are needed for the preview)",
+                )
+            )
         else:
             model = self.model.currentData() or self.labels("기본 모델", "default model")
             messages = task.messages(SAMPLE_TEXT, model=model)

@@ -64,13 +64,21 @@ class TasksPage(SettingsPage):
     def _setting_changed(self, key: str) -> None:
         """Follow task changes made elsewhere (this page re-selects after its own)."""
         if key == "tasks.custom":
-            self._fill(min(self.list.currentRow(), len(BUILTIN_TASKS) + len(
-                self.custom_tables()) - 1))
+            self._fill(
+                min(self.list.currentRow(), len(BUILTIN_TASKS) + len(self.custom_tables()) - 1)
+            )
 
     def _build_layout(self) -> None:
         buttons = QGridLayout()
-        for i, button in enumerate((self.add_button, self.duplicate_button, self.remove_button,
-                                    self.up_button, self.down_button)):
+        for i, button in enumerate(
+            (
+                self.add_button,
+                self.duplicate_button,
+                self.remove_button,
+                self.up_button,
+                self.down_button,
+            )
+        ):
             buttons.addWidget(button, i // 2, i % 2)
         left = QVBoxLayout()
         left.addWidget(self.list, 1)
@@ -159,8 +167,7 @@ class TasksPage(SettingsPage):
         self.message.show()
 
     def _unique_name(self, base: str) -> str:
-        taken = {t.name for t in BUILTIN_TASKS} | {str(x.get("name")) for x in
-                                                   self.custom_tables()}
+        taken = {t.name for t in BUILTIN_TASKS} | {str(x.get("name")) for x in self.custom_tables()}
         name, n = base, 2
         while name in taken:
             name, n = f"{base}-{n}", n + 1
@@ -170,9 +177,18 @@ class TasksPage(SettingsPage):
     def add_task(self) -> None:
         tables = self.custom_tables()
         name = self._unique_name("my-task")
-        tables.append({"name": name, "title": self.labels("새 작업", "New task"), "system": "",
-                       "template": NEW_TEMPLATE, "model": "", "options": {}, "hotkey": "",
-                       "cleanup": True})
+        tables.append(
+            {
+                "name": name,
+                "title": self.labels("새 작업", "New task"),
+                "system": "",
+                "template": NEW_TEMPLATE,
+                "model": "",
+                "options": {},
+                "hotkey": "",
+                "cleanup": True,
+            }
+        )
         self._write(tables, len(tables) - 1)
 
     def duplicate_task(self) -> None:
@@ -211,10 +227,14 @@ class TasksPage(SettingsPage):
             return False
         tables = self.custom_tables()
         names = {t.name for t in BUILTIN_TASKS} | {
-            str(x.get("name")) for i, x in enumerate(tables) if i != index}
+            str(x.get("name")) for i, x in enumerate(tables) if i != index
+        }
         if table["name"] in names:
-            self.editor.name.set_error(self.labels("같은 이름의 작업이 이미 있습니다.",
-                                                   "A task with this name already exists."))
+            self.editor.name.set_error(
+                self.labels(
+                    "같은 이름의 작업이 이미 있습니다.", "A task with this name already exists."
+                )
+            )
             return False
         tables[index] = {**tables[index], **table}
         if self._write(tables, index):

@@ -32,9 +32,13 @@ class EngineHolder:
         host = resolve_host(None, self.settings.get("ollama.endpoint"), {})
         if not self.engines or host != self._host:
             self._host = host
-            self.engines.append(OllamaEngine(
-                host, connect_timeout=self.settings.get("ollama.connect_timeout"),
-                stall_timeout=self.settings.get("ollama.stall_timeout")))
+            self.engines.append(
+                OllamaEngine(
+                    host,
+                    connect_timeout=self.settings.get("ollama.connect_timeout"),
+                    stall_timeout=self.settings.get("ollama.stall_timeout"),
+                )
+            )
         return self.engines[-1]
 
 
@@ -74,13 +78,15 @@ def collect_qt_garbage() -> Iterator[None]:
 
 
 @pytest.fixture
-def harness(qtbot: QtBot, aloop: AsyncLoop, fake_ollama: FakeOllama,
-            settings_path: Path) -> Iterator[DialogHarness]:
+def harness(
+    qtbot: QtBot, aloop: AsyncLoop, fake_ollama: FakeOllama, settings_path: Path
+) -> Iterator[DialogHarness]:
     settings = Settings({"ollama.endpoint": fake_ollama.url, "ui.language": "ko"})
     store = SettingsStore(settings_path)
     engines = EngineHolder(settings)
-    dialog = SettingsDialog(settings, store, engines,
-                            autostart=XdgAutostart(settings_path.parent / "xdg"))
+    dialog = SettingsDialog(
+        settings, store, engines, autostart=XdgAutostart(settings_path.parent / "xdg")
+    )
     dialog.show()
     harness = DialogHarness(dialog, settings, store, fake_ollama, aloop)
     harness.settle()

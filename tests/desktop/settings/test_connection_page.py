@@ -33,8 +33,9 @@ def test_invalid_endpoint_is_refused_inline(harness: DialogHarness) -> None:
     assert page.result.isHidden()
 
 
-def test_valid_endpoint_is_applied_saved_and_announced(harness: DialogHarness,
-                                                        qtbot: QtBot) -> None:
+def test_valid_endpoint_is_applied_saved_and_announced(
+    harness: DialogHarness, qtbot: QtBot
+) -> None:
     line = _line(harness, "ollama.endpoint")
     line.setText("http://127.0.0.1:99999")
     line.editingFinished.emit()

@@ -14,12 +14,17 @@ from kodesk.engines.ollama_engine import OllamaEngine
 from tests.desktop.conftest import AsyncLoop
 from tests.fake_ollama import FakeOllama
 
-LLAMA3_8B = {"llama.block_count": 32, "llama.attention.head_count": 32,
-             "llama.attention.head_count_kv": 8, "llama.embedding_length": 4096}
+LLAMA3_8B = {
+    "llama.block_count": 32,
+    "llama.attention.head_count": 32,
+    "llama.attention.head_count_kv": 8,
+    "llama.embedding_length": 4096,
+}
 
 
-def test_context_settings_and_memory_estimate(qtbot: QtBot, aloop: AsyncLoop,
-                                              fake_ollama: FakeOllama, tmp_path: Path) -> None:
+def test_context_settings_and_memory_estimate(
+    qtbot: QtBot, aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
     model = fake_ollama.add_model("llama3-ko:8b", architecture="llama", verbose_info=LLAMA3_8B)
     del model
     settings = Settings({"model.default": "llama3-ko:8b"})

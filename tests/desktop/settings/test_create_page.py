@@ -33,8 +33,7 @@ def _summary(page: CreatePage) -> dict[str, str]:
     return rows
 
 
-def test_a_gguf_is_inspected_and_gets_a_modelfile(harness: DialogHarness,
-                                                  tmp_path: Path) -> None:
+def test_a_gguf_is_inspected_and_gets_a_modelfile(harness: DialogHarness, tmp_path: Path) -> None:
     gguf = write_gguf(tmp_path / "Bllossom-8B.gguf", preset("llama3"))
     page = harness.dialog.create_page
     page.set_gguf_path(gguf)
@@ -72,11 +71,13 @@ def test_modelfile_errors_show_line_and_column_after_a_pause(harness: DialogHarn
     assert "문제가 없습니다" in page.validation.text()
 
 
-def test_the_community_modelfile_on_a_llama3_base_model(harness: DialogHarness,
-                                                        tmp_path: Path) -> None:
+def test_the_community_modelfile_on_a_llama3_base_model(
+    harness: DialogHarness, tmp_path: Path
+) -> None:
     """The doctor flags the EEVE-style template; "own template" writes Llama 3's."""
-    gguf = write_gguf(tmp_path / "Llama-3-Open-Ko-8B-Q8_0.gguf",
-                      preset("llama3", chat_template=None))
+    gguf = write_gguf(
+        tmp_path / "Llama-3-Open-Ko-8B-Q8_0.gguf", preset("llama3", chat_template=None)
+    )
     page = harness.dialog.create_page
     page.set_gguf_path(gguf)
     page.load_modelfile(COMMUNITY)
@@ -95,8 +96,9 @@ def test_the_community_modelfile_on_a_llama3_base_model(harness: DialogHarness,
     assert not any("TEMPLATE" in text and "[오류]" in text for text in _findings(page))
 
 
-def test_own_template_defers_to_ollamas_autodetection(harness: DialogHarness,
-                                                      tmp_path: Path) -> None:
+def test_own_template_defers_to_ollamas_autodetection(
+    harness: DialogHarness, tmp_path: Path
+) -> None:
     gguf = write_gguf(tmp_path / "chat.gguf", preset("llama3"))
     page = harness.dialog.create_page
     page.set_gguf_path(gguf)
@@ -116,14 +118,16 @@ def test_apply_fixes_uses_the_doctor(harness: DialogHarness, tmp_path: Path) -> 
     assert not any(text.startswith("[오류]") for text in _findings(page)), _findings(page)
 
 
-def test_create_uploads_the_blob_and_lists_the_model(harness: DialogHarness, qtbot: QtBot,
-                                                     tmp_path: Path) -> None:
+def test_create_uploads_the_blob_and_lists_the_model(
+    harness: DialogHarness, qtbot: QtBot, tmp_path: Path
+) -> None:
     gguf = write_gguf(tmp_path / "my-ko.gguf", preset("llama3"))
     digest = "sha256:" + hashlib.sha256(gguf.read_bytes()).hexdigest()
     page = harness.dialog.create_page
     page.set_gguf_path(gguf)
-    page.editor.setPlainText(page.editor.toPlainText() + "PARAMETER num_ctx 8192\n"
-                             "SYSTEM 한국어로 답하세요.\n")
+    page.editor.setPlainText(
+        page.editor.toPlainText() + "PARAMETER num_ctx 8192\nSYSTEM 한국어로 답하세요.\n"
+    )
     page.name.setText("my-ko")
     with qtbot.waitSignal(harness.dialog.modelsChanged, timeout=10_000):
         page.create_button.click()
@@ -141,9 +145,11 @@ def test_create_uploads_the_blob_and_lists_the_model(harness: DialogHarness, qtb
 
 
 def test_a_digest_mismatch_is_reported_and_nothing_is_created(
-        harness: DialogHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ollama_engine, "_sha256_file",
-                        lambda path, chunk_size: "sha256:" + "0" * 64)
+    harness: DialogHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        ollama_engine, "_sha256_file", lambda path, chunk_size: "sha256:" + "0" * 64
+    )
     gguf = write_gguf(tmp_path / "model.gguf", preset("chatml"))
     page = harness.dialog.create_page
     page.set_gguf_path(gguf)
@@ -166,7 +172,8 @@ def test_create_needs_a_name(harness: DialogHarness) -> None:
 
 
 def test_cancel_stops_before_anything_is_created(
-        harness: DialogHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: DialogHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hashing = ollama_engine._sha256_file
 
     def slow_hash(path: Path, chunk_size: int) -> str:

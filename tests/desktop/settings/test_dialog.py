@@ -32,14 +32,22 @@ def test_escape_closes_the_dialog(harness: DialogHarness, qtbot: QtBot) -> None:
     assert not dialog.isVisible()
 
 
-def test_english_labels_when_the_setting_says_so(qtbot: QtBot, aloop: AsyncLoop,
-                                                 settings_path: Path) -> None:
+def test_english_labels_when_the_setting_says_so(
+    qtbot: QtBot, aloop: AsyncLoop, settings_path: Path
+) -> None:
     settings = Settings({"ui.language": "en"})
     dialog = SettingsDialog(settings, SettingsStore(settings_path), lambda: OllamaEngine(""))
     try:
         titles = [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())]
-        assert titles == ["Connection", "Models", "Create from GGUF", "Parameters",
-                          "Long texts", "Tasks", "General"]
+        assert titles == [
+            "Connection",
+            "Models",
+            "Create from GGUF",
+            "Parameters",
+            "Long texts",
+            "Tasks",
+            "General",
+        ]
         assert dialog.connection_page.test_button.text() == "&Test"
     finally:
         shiboken6.delete(dialog)

@@ -29,11 +29,11 @@ def test_pressing_keys_sets_the_main_hotkey(harness: DialogHarness, qtbot: QtBot
     assert harness.settings.get("hotkey.main") == "shift+f9"
 
 
-def test_os_shortcuts_and_kodesk_hotkeys_are_refused(harness: DialogHarness,
-                                                     qtbot: QtBot) -> None:
+def test_os_shortcuts_and_kodesk_hotkeys_are_refused(harness: DialogHarness, qtbot: QtBot) -> None:
     harness.settings.set("hotkey.tasks", {"translate": "ctrl+alt+y"})
-    harness.settings.set("tasks.custom", [{"name": "polite", "template": "{text}",
-                                           "hotkey": "ctrl+alt+j"}])
+    harness.settings.set(
+        "tasks.custom", [{"name": "polite", "template": "{text}", "hotkey": "ctrl+alt+j"}]
+    )
     page = _page(harness)
     qtbot.keyClick(page.hotkey, Qt.Key.Key_T, CTRL_ALT)
     assert "terminal (Ubuntu)" in page.hotkey_field.error.text()
@@ -64,7 +64,8 @@ def test_combo_text_names_keys_like_kodesk() -> None:
     assert combo_text(CTRL_ALT, Qt.Key.Key_K) == "ctrl+alt+k"
     assert combo_text(Qt.KeyboardModifier.MetaModifier, Qt.Key.Key_Space) == "super+space"
     assert combo_text(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_PageDown) == (
-        "ctrl+page_down")
+        "ctrl+page_down"
+    )
     assert combo_text(CTRL_ALT, Qt.Key.Key_Semicolon) == "ctrl+alt+;"
     assert combo_text(CTRL_ALT, Qt.Key.Key_Hangul) is None
 

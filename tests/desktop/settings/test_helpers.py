@@ -53,9 +53,14 @@ def test_transfer_meter_sums_parts_and_measures_speed() -> None:
 
 
 def test_overrides_modelfile_round_trip() -> None:
-    overrides = {"temperature": 0.1, "top_k": 20, "num_predict": -1,
-                 "stop": ["<|eot_id|>", "</s>"], "system": "짧게.\n존댓말로.",
-                 "keep_alive": "10m"}
+    overrides = {
+        "temperature": 0.1,
+        "top_k": 20,
+        "num_predict": -1,
+        "stop": ["<|eot_id|>", "</s>"],
+        "system": "짧게.\n존댓말로.",
+        "keep_alive": "10m",
+    }
     modelfile = to_modelfile("exaone3.5:7.8b", overrides)
     text = render_modelfile(modelfile)
     assert "keep_alive" not in text
@@ -64,8 +69,12 @@ def test_overrides_modelfile_round_trip() -> None:
     assert skipped == []
     spec = derived_spec("exaone-short", "exaone3.5:7.8b", overrides)
     assert spec.from_model == "exaone3.5:7.8b" and spec.system == "짧게.\n존댓말로."
-    assert dict(spec.parameters) == {"temperature": 0.1, "top_k": 20, "num_predict": -1,
-                                     "stop": ["<|eot_id|>", "</s>"]}
+    assert dict(spec.parameters) == {
+        "temperature": 0.1,
+        "top_k": 20,
+        "num_predict": -1,
+        "stop": ["<|eot_id|>", "</s>"],
+    }
 
 
 def test_override_values_are_read_as_ollama_reads_them() -> None:

@@ -17,16 +17,23 @@ def _names(page: ModelsPage) -> list[str]:
 
 
 def test_installed_and_loaded_models_are_listed(harness: DialogHarness) -> None:
-    harness.fake.add_model("llama-3-korean-bllossom:8b", size=4_920_000_000, family="llama",
-                           parameter_size="8.0B")
+    harness.fake.add_model(
+        "llama-3-korean-bllossom:8b", size=4_920_000_000, family="llama", parameter_size="8.0B"
+    )
     harness.fake.loaded["llama-3-korean-bllossom:8b"] = 8192
     page = harness.dialog.models_page
     page.refresh_button.click()
     harness.settle()
     assert _names(page) == ["exaone3.5:2.4b", "llama-3-korean-bllossom:8b"]
     row = [page.installed.item(1, c).text() for c in range(page.installed.columnCount())]
-    assert row == ["llama-3-korean-bllossom:8b", "llama", "8.0B", "Q4_K_M", "4.9 GB",
-                   "2026-11-01 10:00"]
+    assert row == [
+        "llama-3-korean-bllossom:8b",
+        "llama",
+        "8.0B",
+        "Q4_K_M",
+        "4.9 GB",
+        "2026-11-01 10:00",
+    ]
     loaded = [page.loaded.item(0, c).text() for c in range(page.loaded.columnCount())]
     assert loaded == ["llama-3-korean-bllossom:8b", "4.9 GB", "8,192", "2026-11-29 10:05"]
 
@@ -44,8 +51,7 @@ def test_unload_frees_the_model(harness: DialogHarness) -> None:
     assert unload.body == {"model": "exaone3.5:2.4b", "keep_alive": 0}
 
 
-def test_pull_shows_progress_then_lists_the_model(harness: DialogHarness,
-                                                  qtbot: QtBot) -> None:
+def test_pull_shows_progress_then_lists_the_model(harness: DialogHarness, qtbot: QtBot) -> None:
     harness.fake.pullable.add("exaone3.5:7.8b")
     harness.fake.pull_script = PullScript(total=48_000_000, steps=4, delay=0.05)
     page = harness.dialog.models_page
@@ -122,11 +128,15 @@ def test_deleting_a_model_that_is_already_gone(harness: DialogHarness) -> None:
 
 
 def test_details_show_the_model_and_the_doctor(harness: DialogHarness) -> None:
-    harness.fake.add_model("bllossom:8b", family="llama", architecture="llama",
-                           context_length=8192,
-                           template="<s>Human: {{ .Prompt }}</s><s>Assistant:",
-                           parameters='stop "<s>"\nnum_ctx 2048',
-                           system="친절하게 답하세요.")
+    harness.fake.add_model(
+        "bllossom:8b",
+        family="llama",
+        architecture="llama",
+        context_length=8192,
+        template="<s>Human: {{ .Prompt }}</s><s>Assistant:",
+        parameters='stop "<s>"\nnum_ctx 2048',
+        system="친절하게 답하세요.",
+    )
     page = harness.dialog.models_page
     page.reload()
     harness.settle()
@@ -137,8 +147,14 @@ def test_details_show_the_model_and_the_doctor(harness: DialogHarness) -> None:
     show = [r for r in harness.fake.requests if r.path == "/api/show"][-1]
     assert show.body == {"model": "bllossom:8b", "verbose": True}
     tabs = {dialog.tabs.tabText(i): dialog.tabs.widget(i) for i in range(dialog.tabs.count())}
-    assert set(tabs) == {"점검 결과", "템플릿", "매개변수", "시스템 프롬프트", "라이선스",
-                         "Modelfile"}
+    assert set(tabs) == {
+        "점검 결과",
+        "템플릿",
+        "매개변수",
+        "시스템 프롬프트",
+        "라이선스",
+        "Modelfile",
+    }
     findings = [dialog.findings.item(i).text() for i in range(dialog.findings.count())]
     assert any("<s>" in text and "특수 토큰" in text for text in findings), findings
     assert any("num_ctx" in text for text in findings), findings

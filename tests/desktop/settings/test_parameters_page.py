@@ -50,12 +50,17 @@ def test_overrides_are_saved_and_reach_the_chat_request(harness: DialogHarness) 
     assert harness.saved().get("models.overrides") == {MODEL: overrides}
     assert page.modelfile_view.toPlainText() == (
         f"FROM {MODEL}\nPARAMETER temperature 0.4\nPARAMETER num_ctx 8192\n"
-        "PARAMETER stop <|eot_id|>\n")
+        "PARAMETER stop <|eot_id|>\n"
+    )
 
     async def run_job() -> None:
         engine = harness.dialog.catalog._factory()
-        job = JobRequest(BUILTIN_TASKS[0], "서울에 비가 옵니다.", MODEL,
-                         overrides=harness.settings.get("models.overrides").get(MODEL, {}))
+        job = JobRequest(
+            BUILTIN_TASKS[0],
+            "서울에 비가 옵니다.",
+            MODEL,
+            overrides=harness.settings.get("models.overrides").get(MODEL, {}),
+        )
         async for _event in TaskRunner(engine).run(job):
             pass
 
@@ -108,8 +113,7 @@ def test_modelfile_export_import_round_trip(harness: DialogHarness, tmp_path: Pa
     path = tmp_path / "Modelfile"
     assert page.export_modelfile(path)
     modelfile = parse_modelfile(path.read_text(encoding="utf-8"))
-    assert modelfile.from_ == MODEL and modelfile.parameter_values("stop") == ["<|eot_id|>",
-                                                                                "</s>"]
+    assert modelfile.from_ == MODEL and modelfile.parameter_values("stop") == ["<|eot_id|>", "</s>"]
     harness.fake.add_model("other:1b")
     page.select_model("other:1b")
     assert page.import_modelfile(path)
@@ -119,12 +123,15 @@ def test_modelfile_export_import_round_trip(harness: DialogHarness, tmp_path: Pa
     harness.settle()
 
 
-def test_import_reports_what_it_skips_and_refuses_bad_values(harness: DialogHarness,
-                                                             tmp_path: Path) -> None:
+def test_import_reports_what_it_skips_and_refuses_bad_values(
+    harness: DialogHarness, tmp_path: Path
+) -> None:
     page = _page(harness)
     path = tmp_path / "Modelfile"
-    path.write_text('FROM x\nTEMPLATE """{{ .Prompt }}"""\nPARAMETER num_batch 256\n'
-                    "PARAMETER top_k 20\n", encoding="utf-8")
+    path.write_text(
+        'FROM x\nTEMPLATE """{{ .Prompt }}"""\nPARAMETER num_batch 256\nPARAMETER top_k 20\n',
+        encoding="utf-8",
+    )
     assert page.import_modelfile(path)
     assert harness.settings.get("models.overrides")[MODEL] == {"top_k": 20}
     assert "TEMPLATE" in page.message.text() and "PARAMETER num_batch" in page.message.text()
@@ -137,8 +144,7 @@ def test_import_reports_what_it_skips_and_refuses_bad_values(harness: DialogHarn
     assert "Modelfile 2:" in page.message.text()
 
 
-def test_save_as_new_model_creates_a_derived_model(harness: DialogHarness,
-                                                   qtbot: QtBot) -> None:
+def test_save_as_new_model_creates_a_derived_model(harness: DialogHarness, qtbot: QtBot) -> None:
     page = _page(harness)
     _set(page, "temperature", 0.3)
     _set(page, "system", "한 문장으로 요약하세요.")

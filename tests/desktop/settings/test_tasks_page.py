@@ -11,9 +11,16 @@ from kodesk.desktop.settings.tasks_page import TasksPage
 from tests.desktop.settings.conftest import DialogHarness
 
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-CUSTOM = {"name": "polite", "title": "존댓말로 고치기", "system": "당신은 교정 전문가입니다.",
-          "template": "다음 글을 존댓말로 고쳐 쓰세요.\n\n{text}", "model": "",
-          "options": {"temperature": 0.2}, "hotkey": "", "cleanup": True}
+CUSTOM = {
+    "name": "polite",
+    "title": "존댓말로 고치기",
+    "system": "당신은 교정 전문가입니다.",
+    "template": "다음 글을 존댓말로 고쳐 쓰세요.\n\n{text}",
+    "model": "",
+    "options": {"temperature": 0.2},
+    "hotkey": "",
+    "cleanup": True,
+}
 
 
 def _page(harness: DialogHarness) -> TasksPage:
@@ -32,8 +39,11 @@ def _names(harness: DialogHarness) -> list[str]:
 
 def test_builtin_tasks_are_read_only_but_previewed(harness: DialogHarness) -> None:
     page = _page(harness)
-    assert _titles(page)[:3] == ["한 줄 요약 · 기본 제공", "번역 (한↔영) · 기본 제공",
-                                 "토큰 설명 · 기본 제공"]
+    assert _titles(page)[:3] == [
+        "한 줄 요약 · 기본 제공",
+        "번역 (한↔영) · 기본 제공",
+        "토큰 설명 · 기본 제공",
+    ]
     page.list.setCurrentRow(0)
     editor = page.editor
     assert not editor.name_edit.isEnabled() and not editor.template_edit.isEnabled()
@@ -62,12 +72,18 @@ def test_add_edit_and_save_a_task(harness: DialogHarness) -> None:
     assert "[user]\n다음 글을 존댓말로 고쳐 쓰세요.\n\n" + SAMPLE_TEXT in preview
     assert page.save_task()
     stored = harness.saved().get("tasks.custom")
-    assert stored == [{"name": "polite", "title": "존댓말로 고치기",
-                       "system": "당신은 교정 전문가입니다.",
-                       "template": "다음 글을 존댓말로 고쳐 쓰세요.\n\n{text}",
-                       "model": "exaone3.5:2.4b",
-                       "options": {"temperature": 0.2, "num_ctx": 8192}, "hotkey": "",
-                       "cleanup": True}]
+    assert stored == [
+        {
+            "name": "polite",
+            "title": "존댓말로 고치기",
+            "system": "당신은 교정 전문가입니다.",
+            "template": "다음 글을 존댓말로 고쳐 쓰세요.\n\n{text}",
+            "model": "exaone3.5:2.4b",
+            "options": {"temperature": 0.2, "num_ctx": 8192},
+            "hotkey": "",
+            "cleanup": True,
+        }
+    ]
     assert _titles(page)[-1] == "존댓말로 고치기"
     # The general page offers it as the main hotkey's task at once.
     combo = harness.dialog.general_page.task_combo
