@@ -7,6 +7,11 @@ Tests set attributes before (or while) the code under test talks to it:
     ...
     fake.requests            # every request received, with its JSON body
 
+Tests wait on what the server saw instead of sleeping (thread-safe, from any thread):
+
+    body = fake.wait_request("/api/chat", timeout=5)   # the request arrived: its JSON body
+    assert fake.wait_client_gone(timeout=5)            # the client closed a stream early
+
 `chat_handler` (request body → ChatScript) lets a test answer by content, e.g. for
 map-reduce. Prompt sizes are counted with `count_tokens` (a rough default), and a
 prompt larger than the effective num_ctx is "truncated" exactly as Ollama does it:
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -137,6 +144,12 @@ class Recorded:
     truncated: bool = False
     #: The client went away before the stream ended (a cancelled request).
     aborted: bool = False
+    #: The server sent the whole response.
+    finished: bool = False
+
+
+class ClientGone(Exception):
+    """The client closed the connection while the server was still streaming."""
 
 
 class FakeOllama:
@@ -154,6 +167,8 @@ class FakeOllama:
         self.blobs: dict[str, int] = {}
         self.requests: list[Recorded] = []
         self.stop_event = threading.Event()
+        #: Notified whenever a request arrives, a response ends or a client goes away.
+        self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -193,6 +208,49 @@ class FakeOllama:
         """Sleep unless the server stops; False when it stopped."""
         return not self.stop_event.wait(seconds)
 
+    # -- events tests wait on ---------------------------------------------------------
+    def received(self, path: str) -> list[Recorded]:
+        """The requests to `path` received so far (a snapshot)."""
+        with self._changed:
+            return [r for r in self.requests if r.path == path]
+
+    def gone(self, path: str | None = None) -> list[Recorded]:
+        """The requests (to `path`, or any) whose client went away mid-stream."""
+        with self._changed:
+            return [r for r in self.requests if r.aborted and path in (None, r.path)]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Block until `predicate()` holds; it is re-checked at every server event."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
+
+    def wait_request(self, path: str, timeout: float = 5.0, *, count: int = 1) -> Any:
+        """Wait until the `count`-th request to `path` arrived; return its parsed body.
+
+        Raises TimeoutError (naming what did arrive) when it does not come in time.
+        """
+        if not self.wait_for(lambda: len(self.received(path)) >= count, timeout):
+            seen = [r.path for r in self.requests]
+            raise TimeoutError(f"request #{count} to {path} not received in {timeout} s: {seen}")
+        return self.received(path)[count - 1].body
+
+    def wait_client_gone(
+        self, timeout: float = 5.0, *, path: str | None = None, count: int = 1
+    ) -> bool:
+        """Wait until `count` clients (of `path`, or any) closed a stream before its end."""
+        return self.wait_for(lambda: len(self.gone(path)) >= count, timeout)
+
+    def _record(self, rec: Recorded) -> None:
+        with self._changed:
+            self.requests.append(rec)
+            self._changed.notify_all()
+
+    def _update(self, rec: Recorded, **changes: bool) -> None:
+        with self._changed:
+            for name, value in changes.items():
+                setattr(rec, name, value)
+            self._changed.notify_all()
+
 
 def _prompt_text(body: dict[str, Any]) -> str:
     return "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
@@ -201,6 +259,8 @@ def _prompt_text(body: dict[str, Any]) -> str:
 def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        #: The current stream's terminating chunk was sent.
+        ended = False
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silence the default stderr log."""
@@ -249,11 +309,45 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
         def _end_stream(self) -> None:
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+            self.ended = True
 
         def _record(self, body: Any) -> Recorded:
             rec = Recorded(self.command, self.path.split("?")[0], body)
-            fake.requests.append(rec)
+            fake._record(rec)
             return rec
+
+        def _pause(self, seconds: float) -> bool:
+            """Wait `seconds` while watching the socket; False when the server stops.
+
+            Raises ClientGone as soon as the client closes the connection.
+            """
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                if fake.stop_event.is_set():
+                    return False
+                readable, _, _ = select.select([self.connection], [], [], min(left, 0.02))
+                if readable and self._peer_closed():
+                    raise ClientGone
+            return not fake.stop_event.is_set()
+
+        def _peer_closed(self) -> bool:
+            try:
+                return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True
+
+        def _streaming(self, rec: Recorded, send: Callable[[], None]) -> None:
+            """Run a streaming response; record whether it finished or the client left."""
+            self.ended = False
+            try:
+                send()
+            except (BrokenPipeError, ConnectionResetError, ClientGone):
+                self.close_connection = True
+                fake._update(rec, aborted=True)
+            else:
+                fake._update(rec, finished=self.ended)
 
         # -- routes -----------------------------------------------------------
         def do_GET(self) -> None:
@@ -388,13 +482,12 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             rec.truncated = prompt_tokens > num_ctx
             fake.loaded[name] = num_ctx
             self._start_stream()
-            try:
-                self._stream_chat(name, script, min(prompt_tokens, num_ctx))
-            except (BrokenPipeError, ConnectionResetError):
-                rec.aborted = True
+            self._streaming(
+                rec, lambda: self._stream_chat(name, script, min(prompt_tokens, num_ctx))
+            )
 
         def _stream_chat(self, name: str, script: ChatScript, prompt_eval: int) -> None:
-            if script.first_delay and not fake.sleep(script.first_delay):
+            if script.first_delay and not self._pause(script.first_delay):
                 return
             base = {"model": name, "created_at": "2026-11-29T09:00:00Z"}
             if script.thinking:
@@ -421,12 +514,12 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                     self.connection.shutdown(2)
                     return
                 if i == script.stall_after:
-                    fake.sleep(script.stall_seconds)
+                    self._pause(script.stall_seconds)
                     self._end_stream()
                     return
                 if i == script.malformed_after:
                     self._chunk(b"{not json\n")
-                if i and script.delay and not fake.sleep(script.delay):
+                if i and script.delay and not self._pause(script.delay):
                     return
                 self._line(
                     {**base, "message": {"role": "assistant", "content": piece}, "done": False}
@@ -449,21 +542,20 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
 
         def _pull(self, body: dict[str, Any], rec: Recorded) -> None:
             name = body.get("model") or body.get("name", "")
-            script = fake.pull_script
             self._start_stream()
-            try:
-                for i, line in enumerate(_pull_lines(script)):
-                    if name not in fake.pullable or i == script.error_after:
-                        self._line({"error": script.error})
-                        self._end_stream()
-                        return
-                    if i and script.delay and not fake.sleep(script.delay):
-                        return
-                    self._line(line)
-                fake.add_model(name)
-                self._end_stream()
-            except (BrokenPipeError, ConnectionResetError):
-                return
+            self._streaming(rec, lambda: self._stream_pull(name, fake.pull_script))
+
+        def _stream_pull(self, name: str, script: PullScript) -> None:
+            for i, line in enumerate(_pull_lines(script)):
+                if name not in fake.pullable or i == script.error_after:
+                    self._line({"error": script.error})
+                    self._end_stream()
+                    return
+                if i and script.delay and not self._pause(script.delay):
+                    return
+                self._line(line)
+            fake.add_model(name)
+            self._end_stream()
 
         def _create(self, body: dict[str, Any], rec: Recorded) -> None:
             name = body.get("model", "")

@@ -30,7 +30,7 @@ from kodesk.core.types import (
 )
 from kodesk.engines.ollama_engine import OllamaEngine
 from tests.conftest import run_async
-from tests.fake_ollama import ChatScript, FakeOllama, PullScript, wait_until
+from tests.fake_ollama import ChatScript, FakeOllama, PullScript
 
 MODEL = "exaone3.5:2.4b"
 
@@ -158,15 +158,17 @@ def test_cancel_closes_the_http_stream(fake_ollama: FakeOllama) -> None:
     async def scenario() -> list[str]:
         engine = OllamaEngine(fake_ollama.url)
         seen: list[str] = []
+        three = asyncio.Event()
 
         async def consume() -> None:
             async for event in engine.chat(request()):
                 if isinstance(event, Delta):
                     seen.append(event.text)
+                    if len(seen) == 3:
+                        three.set()
 
         task = asyncio.ensure_future(consume())
-        while len(seen) < 3:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(three.wait(), 5)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -175,7 +177,8 @@ def test_cancel_closes_the_http_stream(fake_ollama: FakeOllama) -> None:
 
     seen = run_async(scenario())
     assert 3 <= len(seen) < 200
-    assert wait_until(lambda: fake_ollama.chat_requests()[-1].aborted, timeout=5)
+    assert fake_ollama.wait_client_gone(timeout=5, path="/api/chat")
+    assert not fake_ollama.chat_requests()[-1].finished
 
 
 def test_models_show_ps_version_delete(fake_ollama: FakeOllama) -> None:

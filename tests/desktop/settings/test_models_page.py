@@ -77,7 +77,8 @@ def test_cancelling_a_pull_closes_the_stream(harness: DialogHarness) -> None:
     harness.settle()
     assert "취소" in page.pull_status.text()
     assert page.pull_bar.isHidden() and page.pull_button.isEnabled()
-    harness.aloop.sleep(0.5)  # the server would finish in ~5 s if the stream stayed open
+    # The server would finish in ~5 s if the stream stayed open.
+    harness.aloop.until(lambda: bool(harness.fake.gone("/api/pull")), timeout=5)
     assert "slow:1b" not in harness.fake.models
     page.reload()
     harness.settle()
@@ -171,5 +172,5 @@ def test_closing_the_dialog_cancels_a_running_pull(harness: DialogHarness) -> No
     harness.aloop.until(lambda: page.pull_bar.value() > 0)
     harness.dialog.close()
     harness.settle()
-    harness.aloop.sleep(0.5)
+    harness.aloop.until(lambda: bool(harness.fake.gone("/api/pull")), timeout=5)
     assert "slow:1b" not in harness.fake.models
