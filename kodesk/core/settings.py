@@ -1,9 +1,10 @@
-"""The settings schema, declared once, and its TOML storage.
+"""Setting values and their TOML storage: load, validate, recover, save atomically.
 
-Every setting is one `Setting` in `SCHEMA`: key, type, default, description and an
-optional check. Loading, saving, migration, validation and the settings dialog all
-read that declaration. Keys are dotted (`ollama.endpoint`); the part before the
-first dot is the TOML table.
+The schema (`SCHEMA`, `Setting`) is declared in `settings_schema`; it is re-exported
+here because most code needs both. Loading never raises: a file that cannot be read,
+parsed or trusted is kept as a backup and replaced, with a notice for the user.
+Saving is atomic and durable (temporary file, fsync, replace, fsync of the folder);
+a folder that cannot be written is a `SettingsUnwritable` with a hint.
 """
 
 from __future__ import annotations
@@ -17,201 +18,36 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import tomli_w
 
-from kodesk.core.errors import Text
+from kodesk.core.errors import KodeskError, Text
+from kodesk.core.settings_schema import BY_KEY, SCHEMA, Setting, default_model_key
+
+__all__ = [
+    "BY_KEY",
+    "MIGRATIONS",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "LoadResult",
+    "Setting",
+    "Settings",
+    "SettingsError",
+    "SettingsStore",
+    "SettingsUnwritable",
+    "default_model_key",
+    "default_settings_path",
+]
 
 SCHEMA_VERSION = 1
-
-Check = Callable[[Any], str | None]
-"""Returns None when the value is fine, else an English reason."""
-
-
-@dataclass(frozen=True)
-class Setting:
-    key: str
-    type: type
-    default: Any
-    description: str
-    choices: tuple[Any, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    check: Check | None = None
-
-    def validate(self, value: Any) -> str | None:
-        """None when `value` is acceptable, else why not."""
-        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
-            return f"{self.key}: expected {self.type.__name__}, got {type(value).__name__}"
-        if self.choices and value not in self.choices:
-            return f"{self.key}: {value!r} is not one of {', '.join(map(repr, self.choices))}"
-        number = cast(float, value)
-        if self.minimum is not None and number < self.minimum:
-            return f"{self.key}: {value} is below {self.minimum:g}"
-        if self.maximum is not None and number > self.maximum:
-            return f"{self.key}: {value} is above {self.maximum:g}"
-        return self.check(value) if self.check else None
-
-    def coerce(self, value: Any) -> Any:
-        return float(value) if self.type is float else value
-
-
-def _is_hotkey(value: Any) -> str | None:
-    from kodesk.core.hotkey_spec import HotkeyError, parse_hotkey
-
-    if value == "":
-        return None
-    try:
-        parse_hotkey(value)
-    except HotkeyError as exc:
-        return str(exc)
-    return None
-
-
-def _hotkey_map(value: Any) -> str | None:
-    for task, combo in value.items():
-        if not isinstance(task, str) or not isinstance(combo, str):
-            return "hotkey.tasks: task names and hotkeys must be text"
-        reason = _is_hotkey(combo)
-        if reason:
-            return reason
-    return None
-
-
-def _tables_by_name(value: Any) -> str | None:
-    if not all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items()):
-        return "each model's overrides must be a table"
-    return None
-
-
-def _list_of_tables(value: Any) -> str | None:
-    if not all(isinstance(item, dict) for item in value):
-        return "each entry must be a table"
-    return None
-
-
-SCHEMA: tuple[Setting, ...] = (
-    Setting(
-        "engine.kind",
-        str,
-        "ollama",
-        "Which engine answers: Ollama or embedded llama.cpp",
-        choices=("ollama", "embedded"),
-    ),
-    Setting(
-        "ollama.endpoint",
-        str,
-        "",
-        "Ollama URL; empty means OLLAMA_HOST, then http://127.0.0.1:11434",
-    ),
-    Setting(
-        "ollama.keep_alive",
-        str,
-        "5m",
-        "How long Ollama keeps the model loaded after a request "
-        '("5m", "1h", "0" unloads at once, "-1" keeps it)',
-    ),
-    Setting(
-        "ollama.connect_timeout",
-        float,
-        5.0,
-        "Seconds to wait for a connection",
-        minimum=0.5,
-        maximum=120,
-    ),
-    Setting(
-        "ollama.first_token_timeout",
-        float,
-        300.0,
-        "Seconds to wait for the first token (a cold model load can take minutes)",
-        minimum=5,
-        maximum=3600,
-    ),
-    Setting(
-        "ollama.stall_timeout",
-        float,
-        60.0,
-        "Seconds without a chunk before giving up",
-        minimum=2,
-        maximum=3600,
-    ),
-    Setting("model.default", str, "", "Model used by tasks without their own; empty: first one"),
-    Setting("task.default", str, "summary", "Task run by the main hotkey"),
-    Setting(
-        "hotkey.main", str, "ctrl+alt+k", "Main hotkey: runs the checked task", check=_is_hotkey
-    ),
-    Setting("hotkey.tasks", dict, {}, "Extra hotkeys: task name → hotkey", check=_hotkey_map),
-    Setting(
-        "capture.mode",
-        str,
-        "clipboard",
-        "clipboard: use what was copied; selection: copy the selection first, then "
-        "restore the clipboard",
-        choices=("clipboard", "selection"),
-    ),
-    Setting(
-        "capture.copy_timeout_ms",
-        int,
-        500,
-        "How long to wait for the copy in selection mode",
-        minimum=50,
-        maximum=5000,
-    ),
-    Setting(
-        "window.placement",
-        str,
-        "cursor",
-        "Where the answer window opens",
-        choices=("cursor", "remember"),
-    ),
-    Setting("window.position", list, [], "Last answer window position [x, y]"),
-    Setting("window.size", list, [480, 320], "Answer window size [width, height]"),
-    Setting("history.enabled", bool, False, "Keep a local history of answers (SQLite)"),
-    Setting("ui.language", str, "auto", "Interface language", choices=("auto", "ko", "en")),
-    Setting(
-        "context.max_num_ctx",
-        int,
-        16384,
-        "Largest num_ctx kodesk may ask for when a text does not fit",
-        minimum=512,
-        maximum=1_048_576,
-    ),
-    Setting("context.allow_raise", bool, True, "Raise num_ctx for long texts, up to the ceiling"),
-    Setting(
-        "context.allow_split",
-        bool,
-        True,
-        "Split texts that still do not fit into chunks (map-reduce)",
-    ),
-    Setting("context.split_concurrency", int, 1, "Chunks processed at once", minimum=1, maximum=8),
-    Setting("embedded.models_dir", str, "", "Folder of GGUF files; empty: the user data folder"),
-    Setting("embedded.model", str, "", "GGUF used by the embedded engine; empty: built-in"),
-    Setting(
-        "embedded.default_model",
-        str,
-        "",
-        "Model (file name) the embedded engine answers with; empty: the first one",
-    ),
-    Setting("startup.at_login", bool, False, "Start kodesk when you log in"),
-    Setting("tasks.custom", list, [], "Your own tasks", check=_list_of_tables),
-    Setting(
-        "models.overrides",
-        dict,
-        {},
-        "Per-model option overrides: model → options",
-        check=_tables_by_name,
-    ),
-)
-
-BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
-
-
-def default_model_key(engine_kind: str) -> str:
-    """Each engine has its own default model (their model names differ)."""
-    return "embedded.default_model" if engine_kind == "embedded" else "model.default"
+#: A settings file is a few kilobytes; anything much larger is not one (and is not read).
+MAX_FILE_BYTES = 1_000_000
+#: Temporary files of a write that was interrupted are removed once this old (seconds);
+#: younger ones may belong to another kodesk process saving right now.
+STALE_TEMP_SECONDS = 60.0
+_TEMP_PREFIX = ".settings-"
+_TEMP_SUFFIX = ".tmp"
 
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -294,6 +130,35 @@ class LoadResult:
     backup: Path | None = None
 
 
+class SettingsUnwritable(KodeskError, OSError):
+    """The settings file or its folder cannot be written (read-only, full, no permission).
+
+    Also an OSError, so callers that handle file errors keep handling it."""
+
+    code = "settings_unwritable"
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        super().__init__(
+            Text(
+                ko=f"설정을 저장할 수 없습니다: {path} ({reason})",
+                en=f"The settings cannot be saved to {path} ({reason})",
+            ),
+            Text(
+                ko="설정 폴더에 쓸 수 있는지(읽기 전용이 아닌지, 디스크에 공간이 있는지) "
+                "확인하세요. 바꾼 설정은 kodesk를 끝낼 때까지만 유지됩니다.",
+                en="Check that the settings folder is writable (not read-only, disk not "
+                "full). Changes last only until kodesk quits.",
+            ),
+        )
+        self.path = path
+
+
+#: What reading and parsing a hostile file can raise besides TOMLDecodeError: bytes that
+#: are not UTF-8, nesting deeper than the parser's recursion, and a file too big to hold.
+_UNREADABLE = (OSError, ValueError, RecursionError, MemoryError)
+
+
 class SettingsStore:
     """Reads and writes settings as TOML at `path`, atomically."""
 
@@ -302,27 +167,47 @@ class SettingsStore:
         self._clock = clock
 
     def load(self) -> LoadResult:
+        """The settings in the file; never raises (see the module docstring)."""
+        self._remove_stale_temp_files()
         if not self.path.exists():
             return LoadResult(Settings())
         try:
-            doc = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            return self._recover(Settings(), [f"unreadable: {exc}"])
+            doc = self._read()
+        except _UNREADABLE as exc:
+            return self._recover(Settings(), [f"unreadable: {_describe(exc)}"])
         doc, problems = self._migrate(doc)
         settings = Settings()
-        for key, value in _flatten(doc):
-            try:
-                settings.set(key, value)
-            except SettingsError as exc:
-                problems.append(str(exc))
+        try:
+            for key, value in _flatten(doc):
+                try:
+                    settings.set(key, value)
+                except SettingsError as exc:
+                    problems.append(str(exc))
+        except (RecursionError, MemoryError) as exc:
+            return self._recover(Settings(), [f"unreadable: {_describe(exc)}"])
         if problems:
             return self._recover(settings, problems)
         return LoadResult(settings)
 
     def save(self, settings: Settings) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically; raises SettingsUnwritable when the file cannot be written."""
         data = tomli_w.dumps(to_document(settings)).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.path.parent)
+        try:
+            self._write(data)
+        except OSError as exc:
+            raise SettingsUnwritable(self.path, exc) from exc
+
+    def _read(self) -> dict[str, Any]:
+        with self.path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_FILE_BYTES:,} bytes")
+        return tomllib.loads(data.decode("utf-8"))
+
+    def _write(self, data: bytes) -> None:
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -333,6 +218,15 @@ class SettingsStore:
             with contextlib.suppress(OSError):
                 Path(tmp).unlink()
             raise
+        _fsync_folder(folder)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temporary files left by a write that was killed before its replace."""
+        with contextlib.suppress(OSError):
+            for tmp in self.path.parent.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
+                with contextlib.suppress(OSError):
+                    if self._clock() - tmp.stat().st_mtime >= STALE_TEMP_SECONDS:
+                        tmp.unlink()
 
     def _migrate(self, doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         version = doc.get("schema_version", SCHEMA_VERSION)
@@ -347,9 +241,12 @@ class SettingsStore:
         """Keep the bad file as a backup, continue with what was valid."""
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
         backup = self.path.with_name(f"{self.path.name}.bad-{stamp}")
-        self.path.replace(backup)
-        self.save(settings)
-        detail = "; ".join(problems)
+        detail = _summary(problems)
+        try:
+            self.path.replace(backup)
+            self.save(settings)
+        except OSError as exc:
+            return LoadResult(settings, [_not_replaced(self.path, detail, exc)])
         notice = Text(
             ko=f"설정 파일에 문제가 있어 기본값을 사용합니다. 원본은 {backup} 에 보관했습니다. "
             f"({detail})",
@@ -357,6 +254,48 @@ class SettingsStore:
             f"is kept at {backup}. ({detail})",
         )
         return LoadResult(settings, [notice], backup)
+
+
+def _not_replaced(path: Path, detail: str, exc: OSError) -> Text:
+    """The notice when a bad settings file cannot even be set aside (read-only folder)."""
+    reason = exc.strerror or str(exc)
+    return Text(
+        ko=f"설정 파일에 문제가 있어 기본값을 사용하지만, 파일을 보관하거나 고칠 수 없습니다: "
+        f"{path} ({reason}). 설정 폴더에 쓸 수 있는지 확인하세요. 바꾼 설정은 kodesk를 끝낼 "
+        f"때까지만 유지됩니다. ({detail})",
+        en=f"The settings file had problems, so defaults are used where needed, but it cannot "
+        f"be kept aside or repaired: {path} ({reason}). Check that the settings folder is "
+        f"writable; changes last only until kodesk quits. ({detail})",
+    )
+
+
+def _summary(problems: list[str], shown: int = 5, width: int = 200) -> str:
+    """The first few problems, each cut short: a hostile file cannot make a huge notice."""
+    parts = [p if len(p) <= width else p[: width - 1] + "…" for p in problems[:shown]]
+    if len(problems) > shown:
+        parts.append(f"+{len(problems) - shown}")
+    return "; ".join(parts)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "too large"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    return str(exc)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the replace itself durable (POSIX); Windows cannot open a folder for this."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def default_settings_path() -> Path:

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import importlib.util
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from kodesk.core.engine import Engine
 from kodesk.core.errors import EngineUnreachable, KodeskError
 from kodesk.core.history import HistoryStore
+from kodesk.core.hotkey_rules import MAIN, hotkey_owners
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
 from kodesk.core.settings import LoadResult, SettingsStore, default_model_key
 from kodesk.core.tasks import Task, all_tasks
@@ -172,21 +173,18 @@ class Shell:
         self._doctor.recheck()
 
     def _on_setting(self, key: str) -> None:
+        """Every change is saved (after a short delay); `SETTING_REACTIONS` says the rest."""
         self._save_timer.start()
-        if key in _ENGINE_KEYS:
-            self._switch_engine()
-        if key.startswith("hotkey.") or key == "tasks.custom":
-            self._load_tasks()
-            self._apply_hotkeys()
-        if key == "task.default":
-            self._load_tasks()
-        if key == "ui.language":
-            self.labels = labels_for(pick_language(self.settings.get("ui.language")))
-            self.tray.set_labels(self.labels)
-            self.controller.set_language(self.labels.lang)
-            self._load_tasks()
-        if key in ("model.default", "embedded.default_model", "engine.kind"):
-            self.tray.set_model(self._default_model())
+        for reaction in setting_reactions(key):
+            reaction(self)
+
+    def _apply_language(self) -> None:
+        self.labels = labels_for(pick_language(self.settings.get("ui.language")))
+        self.tray.set_labels(self.labels)
+        self.controller.set_language(self.labels.lang)
+
+    def _show_default_model(self) -> None:
+        self.tray.set_model(self._default_model())
 
     # -- helpers ----------------------------------------------------------------------
     def _default_model(self) -> str:
@@ -253,11 +251,15 @@ class Shell:
         self.tray.set_tasks(self.tasks, self.settings.get("task.default"), labels)
 
     def _task_bindings(self) -> dict[str, Hotkey]:
-        """Per-task hotkeys: the `hotkey.tasks` setting, then each custom task's own."""
-        configured: dict[str, str] = {t.name: t.hotkey for t in self.tasks if t.hotkey}
-        configured.update(self.settings.get("hotkey.tasks"))
+        """Per-task hotkeys, as `hotkey_owners` decides; unparsable ones are logged, left out."""
+        owners = hotkey_owners(
+            self.settings.get("hotkey.main"),
+            self.settings.get("hotkey.tasks"),
+            ((t.name, t.hotkey) for t in self.tasks if not t.builtin),
+        )
+        owners.pop(MAIN, None)
         bindings = {}
-        for name, text in configured.items():
+        for name, text in owners.items():
             try:
                 bindings[name] = parse_hotkey(text)
             except HotkeyError:
@@ -268,8 +270,8 @@ class Shell:
         bindings = self._task_bindings()
         main = self.settings.get("hotkey.main")
         if main:
-            bindings["main"] = parse_hotkey(main)
-            self.tray.set_hotkey(bindings["main"].label())
+            bindings[MAIN] = parse_hotkey(main)
+            self.tray.set_hotkey(bindings[MAIN].label())
         self.hotkeys.apply(bindings)
         if self.hotkeys.active:
             self.tray.set_hotkey_problem("")
@@ -306,3 +308,28 @@ class Shell:
         box.setModal(False)
         box.show()
         self._offer = box
+
+
+Reaction = Callable[[Shell], None]
+#: What the shell does when a setting changes, beyond saving it: (keys, reactions) in
+#: order. A key ending in "." stands for every setting of that table.
+SETTING_REACTIONS: tuple[tuple[Collection[str], tuple[Reaction, ...]], ...] = (
+    (_ENGINE_KEYS, (Shell._switch_engine,)),
+    (("hotkey.", "tasks.custom"), (Shell._load_tasks, Shell._apply_hotkeys)),
+    (("task.default",), (Shell._load_tasks,)),
+    (("ui.language",), (Shell._apply_language, Shell._load_tasks)),
+    (
+        ("model.default", "embedded.default_model", "engine.kind"),
+        (Shell._show_default_model,),
+    ),
+)
+
+
+def setting_reactions(key: str) -> list[Reaction]:
+    """The reactions to a change of `key`, in the order they run."""
+    return [
+        reaction
+        for keys, reactions in SETTING_REACTIONS
+        if key in keys or any(k.endswith(".") and key.startswith(k) for k in keys)
+        for reaction in reactions
+    ]

@@ -8,8 +8,8 @@ import time
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kodesk.core.errors import KodeskError, Text
+from kodesk.core.settings_labels import Labels
 from kodesk.desktop.settings.fields import SchemaForm
-from kodesk.desktop.settings.labels import Labels
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
 from kodesk.engines.endpoint import EndpointError, normalize_host
 

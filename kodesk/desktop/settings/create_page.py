@@ -23,16 +23,16 @@ from PySide6.QtWidgets import (
 
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.gguf_info import GGUFError, GGUFInfo, inspect_gguf
+from kodesk.core.gguf_summary import summary_rows
 from kodesk.core.modelfile import Modelfile, ModelfileError, decode_modelfile, render_modelfile
 from kodesk.core.modelfile_create import to_model_spec
 from kodesk.core.modelfile_doctor import Finding, ModelFacts, diagnose, fixed_modelfile
+from kodesk.core.modelfile_edits import initial_modelfile, own_template, with_from
+from kodesk.core.transfer_meter import TransferMeter
 from kodesk.core.types import ModelSpec
 from kodesk.desktop.settings.findings import show_findings
-from kodesk.desktop.settings.gguf_summary import summary_rows
 from kodesk.desktop.settings.modelfile_editor import ModelfileEditor
-from kodesk.desktop.settings.modelfile_templates import initial_modelfile, own_template, with_from
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
-from kodesk.desktop.settings.transfer import TransferMeter
 
 GGUF_FILTER = "GGUF (*.gguf);;* (*)"
 UPLOAD_STATUSES = frozenset({"hashing", "uploading", "uploaded", "blob already on the server"})

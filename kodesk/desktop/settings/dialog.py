@@ -15,14 +15,15 @@ from PySide6.QtWidgets import (
 )
 
 from kodesk.core.settings import Settings, SettingsStore
+from kodesk.core.settings_labels import Labels
 from kodesk.desktop.autostart import Autostart
+from kodesk.desktop.i18n import pick_language
 from kodesk.desktop.settings.connection_page import ConnectionPage
 from kodesk.desktop.settings.context_page import ContextPage
 from kodesk.desktop.settings.create_page import CreatePage
 from kodesk.desktop.settings.fields import SettingsBinding
 from kodesk.desktop.settings.general_page import GeneralPage
 from kodesk.desktop.settings.jobs import EngineFactory
-from kodesk.desktop.settings.labels import Labels
 from kodesk.desktop.settings.models_page import ModelsPage
 from kodesk.desktop.settings.page import ModelCatalog, PageContext, SettingsPage
 from kodesk.desktop.settings.parameters_page import ParametersPage
@@ -61,7 +62,7 @@ class SettingsDialog(QDialog):
             settings,
             SettingsBinding(settings, store),
             engine_factory,
-            Labels.for_setting(settings.get("ui.language")),
+            Labels(pick_language(settings.get("ui.language"))),
             self.catalog,
             autostart,
         )
@@ -155,7 +156,7 @@ class SettingsDialog(QDialog):
             self.endpointChanged.emit(self._settings.get(key))
             self.refresh_models()
         elif key == "ui.language":
-            labels = Labels.for_setting(self._settings.get(key))
+            labels = Labels(pick_language(self._settings.get(key)))
             if labels.lang != self._ctx.labels.lang:
                 self._ctx.labels = labels
                 # Later: the change comes from a combo box on a page about to be replaced.

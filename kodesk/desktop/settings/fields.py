@@ -24,8 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kodesk.core.settings import BY_KEY, Settings, SettingsError, SettingsStore
-from kodesk.desktop.settings.labels import Labels
+from kodesk.core.settings import (
+    BY_KEY,
+    Settings,
+    SettingsError,
+    SettingsStore,
+    SettingsUnwritable,
+)
+from kodesk.core.settings_labels import Labels
+from kodesk.desktop.i18n import pick_language
 
 INVALID_STYLE = "border: 1px solid #c62828; border-radius: 2px;"
 #: Extra check for a text setting: None when fine, else the message to show.
@@ -47,8 +54,8 @@ class SettingsBinding:
             return str(exc)
         try:
             self.store.save(self.settings)
-        except OSError as exc:
-            return f"{self.store.path}: {exc.strerror or exc}"
+        except SettingsUnwritable as exc:
+            return exc.explain(pick_language(self.settings.get("ui.language")))
         return None
 
 
@@ -115,7 +122,7 @@ class SchemaForm(QWidget):
                 editor = self._line(key, check)
             field = ValidatedField(editor)
             self.layout_.addRow(self.labels.setting(key), field)
-        editor.setToolTip(setting.description)
+        editor.setToolTip(self.labels.description(key))
         editor.setObjectName(key)
         self.fields[key] = field
         return field

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from kodesk.core.errors import Text
 from kodesk.core.modelfile_doctor import Finding
-from kodesk.desktop.settings.labels import Labels
+from kodesk.core.settings_labels import Labels
 
 SEVERITY = {
     "error": (Text("오류", "Error"), "#c62828"),

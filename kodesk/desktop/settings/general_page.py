@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
 from kodesk.core.errors import Text
+from kodesk.core.hotkey_rules import MAIN, hotkey_problem, hotkeys_in_use
 from kodesk.core.tasks import all_tasks
 from kodesk.desktop.autostart import apply_at_login, launch_command, platform_autostart
 from kodesk.desktop.settings.fields import SchemaForm, ValidatedField
 from kodesk.desktop.settings.hotkey_edit import HotkeyEdit
-from kodesk.desktop.settings.hotkey_rules import MAIN, hotkey_problem, hotkeys_in_use
 from kodesk.desktop.settings.page import PageContext, SettingsPage
 
 

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from kodesk.core.errors import KodeskError, Text
+from kodesk.core.human_format import human_size, local_time
+from kodesk.core.transfer_meter import TransferMeter
 from kodesk.core.types import LoadedModel, ModelInfo
 from kodesk.desktop.settings.details_dialog import ModelDetailsDialog
-from kodesk.desktop.settings.formatting import human_size, local_time
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
-from kodesk.desktop.settings.transfer import TransferMeter
 
 
 def _table(headers: list[str]) -> QTableWidget:

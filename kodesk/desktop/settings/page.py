@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.settings import Settings
+from kodesk.core.settings_labels import Labels
 from kodesk.core.types import ModelInfo
 from kodesk.desktop.autostart import Autostart
 from kodesk.desktop.settings.fields import SettingsBinding
 from kodesk.desktop.settings.jobs import EngineFactory, Jobs
-from kodesk.desktop.settings.labels import Labels
 
 
 class ModelCatalog(QObject):

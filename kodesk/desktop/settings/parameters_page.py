@@ -32,9 +32,7 @@ from kodesk.core.modelfile import (
     parse_modelfile,
     render_modelfile,
 )
-from kodesk.desktop.settings.connection_page import keep_alive_problem
-from kodesk.desktop.settings.fields import ValidatedField
-from kodesk.desktop.settings.overrides import (
+from kodesk.core.override_options import (
     OPTIONS,
     OverrideOption,
     derived_spec,
@@ -42,6 +40,8 @@ from kodesk.desktop.settings.overrides import (
     parse_value,
     to_modelfile,
 )
+from kodesk.desktop.settings.connection_page import keep_alive_problem
+from kodesk.desktop.settings.fields import ValidatedField
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
 
 MODELFILE_FILTER = "Modelfile (Modelfile *.modelfile *.txt);;* (*)"

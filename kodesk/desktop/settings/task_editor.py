@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from kodesk.core.errors import Text
+from kodesk.core.settings_labels import Labels
 from kodesk.core.tasks import Task, TaskError, task_from_table
 from kodesk.desktop.settings.fields import ValidatedField
 from kodesk.desktop.settings.hotkey_edit import HotkeyEdit
-from kodesk.desktop.settings.labels import Labels
 
 SAMPLE_TEXT = (
     "서울시는 내년부터 시내버스 전 노선에 저상버스를 도입한다고 밝혔다. "

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from kodesk.core.errors import Text
+from kodesk.core.hotkey_rules import hotkey_problem, hotkeys_in_use
 from kodesk.core.tasks import BUILTIN_TASKS, Task, task_from_table, task_to_table
-from kodesk.desktop.settings.hotkey_rules import hotkey_problem, hotkeys_in_use
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
 from kodesk.desktop.settings.task_editor import TaskEditor
 

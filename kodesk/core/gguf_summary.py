@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kodesk.core.gguf_info import GGUFInfo
-from kodesk.desktop.settings.formatting import human_size
-from kodesk.desktop.settings.labels import Labels
+from kodesk.core.human_format import human_size
+from kodesk.core.settings_labels import Labels
 
 FAMILY_NAMES = {"llama3": "Llama 3", "chatml": "ChatML", "gemma": "Gemma", "mistral": "Mistral"}
 

@@ -1,20 +1,21 @@
-"""The dialog's small pure helpers: labels, number formats, transfer meter, overrides."""
+"""The settings dialog's Qt-free helpers: labels, number formats, transfer meter, overrides."""
 
 from __future__ import annotations
 
 import pytest
 
+from kodesk.core.human_format import human_size, local_time, megabytes_of, speed
 from kodesk.core.modelfile import parse_modelfile, render_modelfile
-from kodesk.desktop.settings.formatting import human_size, local_time, megabytes_of, speed
-from kodesk.desktop.settings.labels import Labels
-from kodesk.desktop.settings.overrides import (
+from kodesk.core.override_options import (
     BY_NAME,
     derived_spec,
     from_modelfile,
     parse_value,
     to_modelfile,
 )
-from kodesk.desktop.settings.transfer import TransferMeter
+from kodesk.core.settings_labels import Labels
+from kodesk.core.settings_schema import BY_KEY
+from kodesk.core.transfer_meter import TransferMeter
 
 
 def test_labels_pick_the_language_and_place_mnemonics() -> None:
@@ -23,8 +24,18 @@ def test_labels_pick_the_language_and_place_mnemonics() -> None:
     assert ko.mnemonic("받기", "&Pull") == "받기(&P)"
     assert ko.mnemonic("삭제…", "De&lete…") == "삭제…(&L)"
     assert en.mnemonic("받기", "&Pull") == "&Pull"
-    assert Labels.for_setting("en").lang == "en" and Labels.for_setting("ko").lang == "ko"
     assert ko.choice("engine.kind", "embedded") == "내장 엔진 (llama.cpp)"
+    assert en.choice("engine.kind", "embedded") == "Embedded (llama.cpp)"
+    assert ko.choice("model.default", "x") == "x"  # no choices: the value itself
+
+
+def test_setting_words_come_from_the_schema_entry() -> None:
+    ko, en = Labels("ko"), Labels("en")
+    setting = BY_KEY["ollama.connect_timeout"]
+    assert en.setting(setting.key) == setting.label.en == "&Connect timeout (s)"
+    assert ko.setting(setting.key) == f"{setting.label.ko}(&C)"
+    assert ko.description(setting.key) == setting.description.ko
+    assert en.description(setting.key) == setting.description.en
 
 
 def test_sizes_and_speeds_read_like_ollamas() -> None:

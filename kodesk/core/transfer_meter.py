@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kodesk.desktop.settings.formatting import megabytes_of, speed
+from kodesk.core.human_format import megabytes_of, speed
 
 
 class TransferMeter:

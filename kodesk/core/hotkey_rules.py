@@ -1,4 +1,4 @@
-"""Which hotkeys kodesk refuses: malformed ones, OS/editor shortcuts, and its own duplicates."""
+"""Who owns each hotkey, and which hotkeys kodesk refuses: malformed, OS/editor, duplicates."""
 
 from __future__ import annotations
 
@@ -13,17 +13,39 @@ MAIN = "main"
 """The owner name of the main hotkey; per-task hotkeys are owned by the task's name."""
 
 
+def hotkey_owners(
+    main: str, task_hotkeys: Mapping[str, str], custom: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Owner → hotkey text for every hotkey kodesk binds; the one rule for who owns what.
+
+    - `MAIN` owns `main` (the `hotkey.main` setting).
+    - A built-in task's hotkey is its `hotkey.tasks` entry.
+    - A custom task's hotkey is its own `hotkey` field (`custom`: (name, hotkey) of each
+      custom task), even when empty: a `hotkey.tasks` entry of the same name is ignored.
+      That is the field the task editor shows and changes, so what it shows is what is
+      bound.
+    - Any other `hotkey.tasks` entry (a task that does not exist) keeps its owner name.
+
+    Empty hotkeys are left out.
+    """
+    owners: dict[str, str] = {MAIN: main}
+    owners.update(task_hotkeys)
+    for name, hotkey in custom:
+        owners[name] = hotkey
+    return {owner: combo for owner, combo in owners.items() if combo}
+
+
 def hotkeys_in_use(
     settings: Settings, custom: Iterable[Mapping[str, Any]] | None = None
 ) -> dict[str, str]:
-    """Owner → hotkey text for every hotkey kodesk has: main, `hotkey.tasks`, custom tasks."""
-    used: dict[str, str] = {MAIN: settings.get("hotkey.main")}
-    used.update(settings.get("hotkey.tasks"))
+    """`hotkey_owners` of the settings; `custom` replaces the `tasks.custom` tables (the
+    task editor passes the tables other than the one being edited)."""
     tables = settings.get("tasks.custom") if custom is None else custom
-    for table in tables:
-        if table.get("hotkey"):
-            used[str(table.get("name", ""))] = str(table["hotkey"])
-    return {owner: combo for owner, combo in used.items() if combo}
+    return hotkey_owners(
+        settings.get("hotkey.main"),
+        settings.get("hotkey.tasks"),
+        ((str(t.get("name", "")), str(t.get("hotkey", ""))) for t in tables),
+    )
 
 
 def hotkey_problem(candidate: str, owner: str, in_use: Mapping[str, str]) -> Text | None:
