@@ -1,8 +1,9 @@
 """The floating answer window: streams an answer near the cursor.
 
 Streaming text is coalesced (one repaint per frame at most, ~60 a second) and
-appended. Markdown is rendered paragraph by paragraph as each paragraph completes;
-only the unfinished last paragraph is replaced on a flush, never the whole answer.
+appended. Markdown is rendered paragraph by paragraph as each paragraph completes
+(`StreamedMarkdown`): a flush only appends the new characters, so its cost does not
+grow with the answer.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QShortcut,
-    QTextCursor,
-    QTextDocumentFragment,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kodesk.core.types import ChatStats
 from kodesk.desktop.i18n import Labels
+from kodesk.desktop.streamed_markdown import StreamedMarkdown
 
 FLUSH_MS = 16
 _STYLE = """
@@ -75,9 +75,7 @@ class AnswerWindow(QWidget):
         self.setObjectName("AnswerWindow")
         self.setWindowTitle("kodesk")
         self._labels = labels
-        self._pending = ""
-        self._tail = ""
-        self._tail_start = 0
+        self._pending: list[str] = []
         self._answer = ""
         self._streaming = False
         self._drag_offset: QPoint | None = None
@@ -128,6 +126,7 @@ class AnswerWindow(QWidget):
         self.body.setOpenExternalLinks(True)
         self.body.setFrameShape(QFrame.Shape.NoFrame)
         self.body.setMinimumHeight(80)
+        self._markdown = StreamedMarkdown(self.body.document())
         layout.addWidget(self.body, 1)
         self.warning = QLabel(frame)
         self.warning.setObjectName("warning")
@@ -181,15 +180,17 @@ class AnswerWindow(QWidget):
             (Qt.Modifier.CTRL | Qt.Key.Key_R, self.retry_button),
         ):
             QShortcut(QKeySequence(keys), self, button.click)
+        for label in frame.findChildren(QLabel):  # model names and server text, never HTML
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self._set_streaming(False)
 
     # -- job lifecycle ----------------------------------------------------------------
     def begin(self, title: str, model: str) -> None:
         """Clear everything for a new job and show the window."""
         self._flush_timer.stop()
-        self._pending = self._tail = self._answer = ""
-        self._tail_start = 0
-        self.body.clear()
+        self._pending.clear()
+        self._answer = ""
+        self._markdown.clear()
         self.header.setText(f"{title} · {model}" if model else title)
         self.status.setText(self._labels.starting)
         self.status.show()
@@ -207,16 +208,16 @@ class AnswerWindow(QWidget):
         """Queue answer text; it is painted on the next frame."""
         if not text:
             return
-        self._pending += text
+        self._pending.append(text)
         self._answer += text
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
     def reset_answer(self, reason: str) -> None:
         self._flush_timer.stop()
-        self._pending = self._tail = self._answer = ""
-        self._tail_start = 0
-        self.body.clear()
+        self._pending.clear()
+        self._answer = ""
+        self._markdown.clear()
         self.set_status(reason)
 
     def set_status(self, text: str) -> None:
@@ -236,6 +237,7 @@ class AnswerWindow(QWidget):
 
     def show_error(self, message: str, hint: str = "") -> None:
         self._flush()
+        self._markdown.finish()
         self.error.setText(f"{message}\n{hint}" if hint else message)
         self.error.show()
         self.set_status("")
@@ -252,6 +254,7 @@ class AnswerWindow(QWidget):
 
     def finish(self, stats: ChatStats | None, *, stopped: bool = False) -> None:
         self._flush()
+        self._markdown.finish()
         self._set_streaming(False)
         self.set_status(self._labels.stopped if stopped else "")
         if stats is not None:
@@ -289,25 +292,12 @@ class AnswerWindow(QWidget):
         self.paste_button.setEnabled(not streaming)
 
     def _flush(self) -> None:
-        """Render pending text: finished paragraphs as markdown, the rest as plain text."""
+        """Render pending text (finished paragraphs as markdown, the rest as plain text)."""
         if not self._pending:
             return
-        text = self._tail + self._pending
-        self._pending = ""
-        cut = _paragraph_cut(text)
-        done, self._tail = text[:cut], text[cut:]
-        cursor = QTextCursor(self.body.document())
-        cursor.setPosition(self._tail_start)
-        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
-        cursor.removeSelectedText()
-        if done:
-            if self._tail_start:
-                cursor.insertBlock()
-            cursor.insertFragment(QTextDocumentFragment.fromMarkdown(done.strip("\n")))
-            self._tail_start = cursor.position()
-            if self._tail:
-                cursor.insertBlock()
-        cursor.insertText(self._tail.lstrip("\n") if done else self._tail)
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._markdown.feed(text)
         bar = self.body.verticalScrollBar()
         bar.setValue(bar.maximum())
 
@@ -351,14 +341,6 @@ class AnswerWindow(QWidget):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-
-
-def _paragraph_cut(text: str) -> int:
-    """Index after the last complete paragraph that is not inside a ``` code fence."""
-    cut = text.rfind("\n\n")
-    while cut != -1 and text[:cut].count("```") % 2:
-        cut = text.rfind("\n\n", 0, cut)
-    return 0 if cut == -1 else cut + 2
 
 
 def fit_on_screen(rect: QRect, screen: QRect) -> QPoint:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
+from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from kodesk.core.types import ChatStats
-from kodesk.desktop.answer_window import AnswerWindow, _paragraph_cut, fit_on_screen
+from kodesk.desktop.answer_window import AnswerWindow, fit_on_screen
 from kodesk.desktop.i18n import EN, KO
+from kodesk.desktop.plain_text import message_box, tooltip
 
 
 def make(qtbot: QtBot) -> AnswerWindow:
@@ -44,8 +49,34 @@ def test_markdown_paragraphs_render_and_tail_stays_plain(qtbot: QtBot) -> None:
 
 
 def test_code_fences_are_not_split(qtbot: QtBot) -> None:
-    assert _paragraph_cut("```\ncode\n\nmore\n") == 0
-    assert _paragraph_cut("a\n\n```\ncode\n\nmore") == 3
+    window = make(qtbot)
+    window.append("a\n\n```\ncode\n\n**more**\n")
+    window._flush()
+    assert window.body.toPlainText() == "a\n```\ncode\n\n**more**\n"  # the fence is open
+    window.append("```\n")
+    window.finish(None)
+    assert window.body.toPlainText() == "a\ncode\n\n**more**"
+
+
+def test_streamed_answer_ends_as_the_answer_rendered_at_once(qtbot: QtBot) -> None:
+    answer = (
+        "## 요약\n\n**예산**이 늘었습니다.\n\n- 하나\n- 둘\n\n```\nx = 1\n\ny\n```\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n마지막 *문단*"
+    )
+    at_once = make(qtbot)
+    at_once.append(answer)
+    at_once.finish(None)
+    streamed = make(qtbot)
+    rng = random.Random(7)
+    pos = 0
+    while pos < len(answer):
+        step = rng.randint(1, 9)
+        streamed.append(answer[pos : pos + step])
+        streamed._flush()
+        pos += step
+    streamed.finish(None)
+    assert streamed.body.toHtml() == at_once.body.toHtml()
+    assert "**" not in streamed.body.toPlainText()  # the last paragraph is rendered too
 
 
 def test_stop_and_escape(qtbot: QtBot) -> None:
@@ -118,3 +149,54 @@ def test_window_is_a_frameless_tool_window(qtbot: QtBot) -> None:
     flags = window.windowFlags()
     assert flags & Qt.WindowType.Tool and flags & Qt.WindowType.FramelessWindowHint
     assert flags & Qt.WindowType.WindowStaysOnTopHint
+
+
+def hostile_text(tmp_path: Path) -> str:
+    """An error that, read as HTML, would load a 300-pixel picture from disk (plain text
+    wraps to a few lines, under 250 pixels)."""
+    image = QImage(300, 300, QImage.Format.Format_RGB32)
+    image.fill(0)
+    image.save(str(tmp_path / "x.png"))
+    return f'<img src="file://{tmp_path}/x.png"> <b>bold</b> & <i>server</i>'
+
+
+def test_server_text_in_the_window_is_plain_text(qtbot: QtBot, tmp_path: Path) -> None:
+    hostile = hostile_text(tmp_path)
+    as_html = QLabel(hostile)
+    assert as_html.sizeHint().height() >= 300  # the test can fail: HTML loads the picture
+    window = AnswerWindow(EN)
+    qtbot.addWidget(window)
+    window.begin("Summary", hostile)
+    window.show()
+    window.add_note(hostile)
+    window.add_warning(hostile)
+    window.set_details(hostile)
+    window.details_button.setChecked(True)
+    window.show_error(hostile, hostile)
+    for label in (window.header, window.note, window.warning, window.error, window.details):
+        assert hostile in label.text()
+        assert label.textFormat() == Qt.TextFormat.PlainText
+        assert label.sizeHint().height() < 250
+    window.set_status(hostile)
+    assert window.status.sizeHint().height() < 250
+
+
+def test_server_text_in_a_message_box_is_plain_text(qtbot: QtBot, tmp_path: Path) -> None:
+    hostile = hostile_text(tmp_path)
+    box = message_box(QMessageBox.Icon.Warning, "kodesk", hostile)
+    qtbot.addWidget(box)
+    box.setInformativeText(hostile)
+    labels = [
+        label
+        for label in box.findChildren(QLabel)
+        if label.objectName() in ("qt_msgbox_label", "qt_msgbox_informativelabel")
+    ]
+    assert len(labels) == 2
+    for label in labels:
+        assert label.text() == hostile and label.sizeHint().height() < 250
+
+
+def test_tooltips_show_server_text_literally() -> None:
+    document = QTextDocument()
+    document.setHtml(tooltip("<b>모델</b> & <img src='x'>"))
+    assert document.toPlainText() == "<b>모델</b> & <img src='x'>"
