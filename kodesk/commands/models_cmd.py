@@ -14,6 +14,9 @@ from kodesk.engines.factory import ollama_engine
 def register(sub: Any) -> None:
     parser = sub.add_parser("models", parents=[server_options()], help="list installed models")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--recommended", action="store_true", help="recommended Korean models for this machine"
+    )
     parser.set_defaults(func=run)
 
 
@@ -27,6 +30,10 @@ def human_size(size: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.recommended:
+        from kodesk.commands.recommended_models import print_recommended
+
+        return print_recommended(args.json)
     settings, _ = load_settings(args)
 
     async def go() -> int:
