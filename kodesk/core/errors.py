@@ -25,9 +25,14 @@ class Text:
 
 
 class KodeskError(Exception):
-    """Base of every error kodesk shows. `code` is stable and safe to match on."""
+    """Base of every error kodesk shows. `code` is stable and safe to match on.
+
+    `partial` is the answer text that had arrived when a stream failed midway (set by
+    the engine; empty when nothing arrived): show it, with the error under it.
+    """
 
     code = "error"
+    partial: str = ""
 
     def __init__(self, message: Text, hint: Text | None = None) -> None:
         super().__init__(message.en)
@@ -71,6 +76,29 @@ class EngineUnreachable(KodeskError):
         self.host = host
 
 
+class HostNotFound(EngineUnreachable):
+    """The server's host name does not resolve (a typo, or a name only another machine knows)."""
+
+    code = "host_not_found"
+
+    def __init__(self, host: str, name: str) -> None:
+        KodeskError.__init__(
+            self,
+            Text(
+                ko=f"서버 이름 '{name}'을(를) 찾을 수 없습니다 (주소: {host}).",
+                en=f"Cannot resolve the host name '{name}' (endpoint {host}).",
+            ),
+            Text(
+                ko="설정의 Ollama 주소에 오타가 없는지 확인하세요. 같은 컴퓨터라면 "
+                "http://127.0.0.1:11434 를 쓰세요.",
+                en="Check the Ollama address in the settings for a typo. On this computer, "
+                "use http://127.0.0.1:11434.",
+            ),
+        )
+        self.host = host
+        self.name = name
+
+
 class ModelNotFound(KodeskError):
     code = "model_not_found"
 
@@ -104,6 +132,51 @@ class EngineHTTPError(KodeskError):
         )
         self.status = status
         self.detail = detail
+
+
+class ServerBusy(EngineHTTPError):
+    """HTTP 503 (the server is loading a model or its queue is full), still after retries."""
+
+    code = "server_busy"
+
+    def __init__(self, detail: str, attempts: int) -> None:
+        KodeskError.__init__(
+            self,
+            Text(
+                ko=f"서버가 바빠서 요청을 받지 못했습니다 ({attempts}번 시도): {detail}",
+                en=f"The server was busy and did not take the request ({attempts} tries): {detail}",
+            ),
+            Text(
+                ko="모델을 불러오는 중이거나 밀린 요청이 많습니다. 잠시 뒤 다시 시도하세요.",
+                en="It may be loading a model or have too many queued requests. Retry in a moment.",
+            ),
+        )
+        self.status = 503
+        self.detail = detail
+        self.attempts = attempts
+
+
+class PromptTooLong(KodeskError):
+    """The server refused a prompt longer than the context instead of cutting it
+    (the request carried `truncate: false`). Re-plan with smaller chunks."""
+
+    code = "prompt_too_long"
+
+    def __init__(self, model: str, num_ctx: int | None) -> None:
+        ctx = f" (num_ctx {num_ctx:,})" if num_ctx else ""
+        super().__init__(
+            Text(
+                ko=f"글이 모델 '{model}'의 컨텍스트{ctx}보다 길어 서버가 거절했습니다.",
+                en=f"The text is longer than the context of '{model}'{ctx}; the server "
+                "refused it rather than cut it.",
+            ),
+            Text(
+                ko="더 작은 조각으로 나누어 보내거나, 설정 → 긴 글에서 컨텍스트 크기를 늘리세요.",
+                en="Send it in smaller parts, or raise the context size in Settings → Long texts.",
+            ),
+        )
+        self.model = model
+        self.num_ctx = num_ctx
 
 
 class StreamError(KodeskError):
@@ -142,6 +215,26 @@ class MalformedResponse(KodeskError):
         )
 
 
+class OversizedLine(MalformedResponse):
+    """One line of a stream grew past the size kodesk reads (it is not read further)."""
+
+    code = "oversized_line"
+
+    def __init__(self, limit: int) -> None:
+        KodeskError.__init__(
+            self,
+            Text(
+                ko=f"서버가 너무 긴 줄을 보냈습니다 ({limit:,}바이트 초과). 읽기를 멈췄습니다.",
+                en=f"The server sent an oversized line (over {limit:,} bytes); reading stopped.",
+            ),
+            Text(
+                ko="주소가 Ollama 서버를 가리키는지 확인하세요 (프록시나 다른 서비스일 수 있음).",
+                en="Check that the endpoint is an Ollama server, not a proxy or another service.",
+            ),
+        )
+        self.limit = limit
+
+
 class StreamDisconnected(KodeskError):
     code = "disconnected"
 
@@ -159,7 +252,7 @@ class StreamDisconnected(KodeskError):
         )
 
 
-TimeoutKind = Literal["connect", "first_token", "stall"]
+TimeoutKind = Literal["connect", "response", "first_token", "stall"]
 
 
 class EngineTimeout(KodeskError):
@@ -167,6 +260,10 @@ class EngineTimeout(KodeskError):
 
     _WHAT: ClassVar[dict[str, Text]] = {
         "connect": Text(ko="연결 시간이 초과되었습니다", en="Connecting timed out"),
+        "response": Text(
+            ko="서버가 연결은 받았지만 응답하지 않았습니다",
+            en="The server took the connection but did not answer",
+        ),
         "first_token": Text(
             ko="첫 응답을 기다리다 시간이 초과되었습니다",
             en="Timed out waiting for the first token",
@@ -205,3 +302,22 @@ class ContextTooSmall(KodeskError):
 
     def __init__(self, message: Text, hint: Text | None = None) -> None:
         super().__init__(message, hint)
+
+
+class InternalError(KodeskError):
+    """An unexpected exception (a bug in kodesk), shown as one message with a hint to report
+    it; whoever raises it has logged the traceback."""
+
+    code = "internal"
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(
+            Text(
+                ko=f"kodesk 내부 오류로 작업이 멈췄습니다 ({type(exc).__name__}).",
+                en=f"kodesk stopped because of an internal error ({type(exc).__name__}).",
+            ),
+            Text(
+                ko="다시 시도해 보세요. 계속되면 로그 파일과 함께 문제를 알려 주세요.",
+                en="Try again. If it keeps happening, please report it with the log file.",
+            ),
+        )

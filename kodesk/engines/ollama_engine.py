@@ -1,10 +1,22 @@
-"""The Ollama engine: the official `ollama.AsyncClient` with an explicit host.
+"""The Ollama engine: Ollama's HTTP API over one `httpx.AsyncClient` with an explicit host.
 
-Every failure becomes a `KodeskError`. Streaming calls have three explicit timeouts:
-connecting, the first token (long: a cold model load can take minutes) and a stall
-between chunks. Closing a stream (or cancelling the task reading it) closes the HTTP
-response. Requests the client cannot make (show with `verbose`, blob upload with
-progress, version) go through one shared `httpx.AsyncClient`.
+Every failure becomes a `KodeskError`, in bounded time and memory:
+
+- connecting is bounded by `connect_timeout`; a simple call's answer must start within
+  it too; a stream's first line within `first_token_timeout` (a cold model load and the
+  prompt evaluation come first) and every next line within `stall_timeout`;
+- streams are read as NDJSON with a cap on one line (`ndjson.MAX_LINE`), simple
+  answers with a cap on the body;
+- HTTP 503 (a model loading, a full queue) is retried with a bounded backoff;
+- a chat request carries `"truncate": false` when the server knows it (see
+  `ollama_wire.TRUNCATE_SINCE`): an over-long prompt is then refused (`PromptTooLong`)
+  instead of silently cut;
+- the answer is cut client-side at `num_predict` tokens when a server ignores it;
+- an error after text arrived carries that text (`KodeskError.partial`).
+
+Closing a stream (or cancelling the task reading it) closes the HTTP response. (The
+official `ollama` client cannot send `truncate` or `verbose`, and reads lines without
+a size limit, so it is not used.)
 """
 
 from __future__ import annotations
@@ -12,22 +24,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
+import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
-import ollama
-import pydantic
 
 from kodesk.core.errors import (
     EngineHTTPError,
     EngineTimeout,
     EngineUnreachable,
+    HostNotFound,
     KodeskError,
     MalformedResponse,
-    ModelNotFound,
+    ServerBusy,
     StreamDisconnected,
     StreamError,
     TimeoutKind,
@@ -45,9 +57,14 @@ from kodesk.core.types import (
     StreamEvent,
     Thinking,
 )
+from kodesk.engines import ollama_wire as wire
+from kodesk.engines.ndjson import MAX_LINE, ndjson_objects, parse_line
 
-T = TypeVar("T")
 UPLOAD_CHUNK = 1 << 20
+#: The largest simple answer read (a verbose /api/show of a 262k vocabulary is ~6 MB).
+MAX_BODY = 64 << 20
+#: The largest error body read (the message is cut to one short line anyway).
+MAX_ERROR_BODY = 64 << 10
 
 
 class OllamaEngine:
@@ -62,163 +79,152 @@ class OllamaEngine:
         connect_timeout: float = 5.0,
         first_token_timeout: float = 300.0,
         stall_timeout: float = 60.0,
-        request_timeout: float = 30.0,
+        busy_retries: int = 3,
+        busy_backoff: float = 0.5,
+        max_line: int = MAX_LINE,
     ) -> None:
         self.host = host
         self.connect_timeout = connect_timeout
         self.first_token_timeout = first_token_timeout
         self.stall_timeout = stall_timeout
-        timeout = httpx.Timeout(request_timeout, connect=connect_timeout, read=None)
-        self._client = ollama.AsyncClient(host=host, timeout=timeout)
-        self._http = httpx.AsyncClient(base_url=host, timeout=timeout)
-        self._request_timeout = request_timeout
+        #: HTTP 503 is retried this many times, waiting busy_backoff, then twice that, ….
+        self.busy_retries = busy_retries
+        self.busy_backoff = busy_backoff
+        self.max_line = max_line
+        timeout = httpx.Timeout(connect_timeout, read=None, write=stall_timeout)
+        self._http = httpx.AsyncClient(
+            base_url=host, timeout=timeout, headers={"Accept-Encoding": "identity"}
+        )
+        self._truncate: bool | None = None
 
     @property
     def location(self) -> str:
         return self.host
 
     async def aclose(self) -> None:
-        await self._client.close()  # type: ignore[no-untyped-call]
         await self._http.aclose()
 
     # -- simple calls ---------------------------------------------------------------
     async def version(self) -> str:
-        data = await self._raw_json("GET", "/api/version")
-        return str(data.get("version", ""))
+        return wire.text_field((await self._json("GET", "/api/version")).get("version"))
+
+    async def guards_truncation(self) -> bool:
+        """Whether chat requests carry `truncate: false` (read from /api/version once).
+
+        When False the server may still cut an over-long prompt silently: keep checking
+        `prompt_eval_count` against the plan.
+        """
+        if self._truncate is None:
+            try:
+                version = await self.version()
+            except (EngineHTTPError, MalformedResponse):
+                version = ""  # not the Ollama API we know: send nothing it may not take
+            self._truncate = wire.supports_truncate(version)
+        return self._truncate
 
     async def list_models(self) -> list[ModelInfo]:
-        response = await self._call(self._client.list)
-        return [
-            ModelInfo(
-                name=m.model or "",
-                size=m.size or 0,
-                modified_at=m.modified_at.isoformat() if m.modified_at else "",
-                digest=m.digest or "",
-                family=(m.details.family or "") if m.details else "",
-                parameter_size=(m.details.parameter_size or "") if m.details else "",
-                quantization_level=(m.details.quantization_level or "") if m.details else "",
-                format=(m.details.format or "") if m.details else "",
-            )
-            for m in response.models
-        ]
+        return wire.model_infos(await self._json("GET", "/api/tags"))
 
     async def list_loaded(self) -> list[LoadedModel]:
-        data = await self._raw_json("GET", "/api/ps")
-        return [
-            LoadedModel(
-                name=str(m.get("name") or m.get("model", "")),
-                size=int(m.get("size") or 0),
-                size_vram=int(m.get("size_vram") or 0),
-                context_length=m.get("context_length"),
-                expires_at=str(m.get("expires_at", "")),
-            )
-            for m in data.get("models") or []
-        ]
+        return wire.loaded_models(await self._json("GET", "/api/ps"))
 
     async def show(self, model: str, *, verbose: bool = False) -> ModelDetails:
-        data = await self._raw_json(
-            "POST", "/api/show", {"model": model, "verbose": verbose}, model=model
-        )
-        return ModelDetails(
-            name=model,
-            modelfile=str(data.get("modelfile", "")),
-            parameters=str(data.get("parameters", "")),
-            template=str(data.get("template", "")),
-            system=str(data.get("system", "")),
-            license=str(data.get("license", "")),
-            details=dict(data.get("details") or {}),
-            model_info=dict(data.get("model_info") or {}),
-            capabilities=tuple(data.get("capabilities") or ()),
-        )
+        body = {"model": model, "verbose": verbose}
+        return wire.model_details(model, await self._json("POST", "/api/show", body, model=model))
 
     async def delete(self, model: str) -> None:
-        await self._call(lambda: self._client.delete(model), model=model)
+        async with self._open("DELETE", "/api/delete", {"model": model}, model=model):
+            pass
 
     async def unload(self, model: str) -> None:
-        await self._raw_json(
-            "POST", "/api/generate", {"model": model, "keep_alive": 0}, model=model
-        )
+        await self._json("POST", "/api/generate", {"model": model, "keep_alive": 0}, model=model)
 
     # -- streams --------------------------------------------------------------------
     async def chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        stream = await self._call(
-            lambda: self._client.chat(
-                model=request.model,
-                messages=[{"role": m.role, "content": m.content} for m in request.messages],
-                options=request.sent_options() or None,
-                keep_alive=request.keep_alive,
-                think=request.think,
-                stream=True,
-            ),
-            model=request.model,
-        )
-        done = False
-        # The stream is read to its end rather than left after the final line: the
-        # client's nested generators (httpx, httpcore) then finish in this task instead
-        # of being finalized later by the garbage collector.
-        async with contextlib.aclosing(self._guarded(stream, request.model)) as parts:
-            async for part in parts:
-                if done:
-                    continue
-                message = part.message
-                if message.thinking:
-                    yield Thinking(message.thinking)
-                if message.content:
-                    yield Delta(message.content)
-                if part.done:
-                    done = True
-                    yield Done(
-                        ChatStats(
-                            done_reason=part.done_reason,
-                            prompt_eval_count=part.prompt_eval_count,
-                            eval_count=part.eval_count,
-                            total_duration=part.total_duration,
-                            load_duration=part.load_duration,
-                            prompt_eval_duration=part.prompt_eval_duration,
-                            eval_duration=part.eval_duration,
-                        )
-                    )
-        if not done:
+        options = request.sent_options()
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "stream": True,
+        }
+        if options:
+            body["options"] = options
+        if request.keep_alive is not None:
+            body["keep_alive"] = request.keep_alive
+        if request.think is not None:
+            body["think"] = request.think
+        if await self.guards_truncation():
+            body["truncate"] = False
+        num_ctx = wire.int_field(options.get("num_ctx"))
+        limit = wire.int_field(options.get("num_predict"))
+        text: list[str] = []
+        generated = 0
+        try:
+            async with contextlib.aclosing(
+                self._stream("/api/chat", body, request.model, num_ctx=num_ctx)
+            ) as lines:
+                async for line in lines:
+                    if "error" in line:
+                        raise StreamError(wire.error_detail(line["error"]))
+                    thinking, content = wire.message_parts(line)
+                    if line.get("done") is True:
+                        if content:
+                            text.append(content)
+                            yield Delta(content)
+                        yield Done(wire.chat_stats(line))
+                        return
+                    if thinking or content:
+                        generated += 1
+                        if limit is not None and limit > 0 and generated > limit:
+                            # The server ignores num_predict: stop reading, as it should have.
+                            yield Done(ChatStats(done_reason="length", eval_count=limit))
+                            return
+                    if thinking:
+                        yield Thinking(thinking)
+                    if content:
+                        text.append(content)
+                        yield Delta(content)
             raise StreamDisconnected("no final line")
+        except KodeskError as exc:
+            exc.partial = "".join(text)
+            raise
 
     async def pull(self, model: str) -> AsyncIterator[Progress]:
-        stream = await self._call(lambda: self._client.pull(model, stream=True), model=model)
+        body = {"model": model, "stream": True}
         async with contextlib.aclosing(
-            self._guarded(stream, model, first=self.stall_timeout)
-        ) as parts:
-            async for part in parts:
-                yield Progress(part.status or "", part.digest, part.total, part.completed)
+            self._stream("/api/pull", body, model, first="stall")
+        ) as lines:
+            async for line in lines:
+                if "error" in line:
+                    raise StreamError(wire.error_detail(line["error"]))
+                yield wire.progress(line)
 
     async def create(self, spec: ModelSpec) -> AsyncIterator[Progress]:
-        files: dict[str, str] | None = None
+        body: dict[str, Any] = {"model": spec.name, "stream": True}
         if spec.from_gguf:
             path = Path(spec.from_gguf)
             digest = ""
-            async for progress in self.upload_blob(path):
-                digest = progress.digest or digest
-                yield progress
-            files = {path.name: digest}
-        parameters = dict(spec.parameters) or None
-        stream = await self._call(
-            lambda: self._client.create(
-                model=spec.name,
-                from_=spec.from_model,
-                files=files,
-                template=spec.template,
-                system=spec.system,
-                parameters=parameters,
-                messages=[{"role": m.role, "content": m.content} for m in spec.messages] or None,
-                license=list(spec.license) or None,
-                quantize=spec.quantize,
-                stream=True,
-            ),
-            model=spec.from_model or spec.name,
-        )
+            async for item in self.upload_blob(path):
+                digest = item.digest or digest
+                yield item
+            body["files"] = {path.name: digest}
+        optional = {
+            "from": spec.from_model,
+            "template": spec.template,
+            "system": spec.system,
+            "parameters": dict(spec.parameters) or None,
+            "messages": [{"role": m.role, "content": m.content} for m in spec.messages] or None,
+            "license": list(spec.license) or None,
+            "quantize": spec.quantize,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
         async with contextlib.aclosing(
-            self._guarded(stream, spec.name, first=self.first_token_timeout)
-        ) as parts:
-            async for part in parts:
-                yield Progress(part.status or "", part.digest, part.total, part.completed)
+            self._stream("/api/create", body, spec.from_model or spec.name)
+        ) as lines:
+            async for line in lines:
+                if "error" in line:
+                    raise StreamError(wire.error_detail(line["error"]))
+                yield wire.progress(line)
 
     async def upload_blob(
         self, path: Path, *, chunk_size: int = UPLOAD_CHUNK
@@ -230,7 +236,8 @@ class OllamaEngine:
         total = (await asyncio.to_thread(path.stat)).st_size
         digest = await asyncio.to_thread(_sha256_file, path, chunk_size)
         yield Progress("hashing", digest, total, total)
-        head = await self._send(lambda: self._http.head(f"/api/blobs/{digest}"))
+        head = await self._headers("HEAD", f"/api/blobs/{digest}", None, self.connect_timeout)
+        await head.aclose()
         if head.status_code == 200:
             yield Progress("blob already on the server", digest, total, total)
             return
@@ -262,113 +269,161 @@ class OllamaEngine:
         finally:
             upload.cancel()
         if response.status_code >= 300:
-            raise _http_error(response.status_code, _error_text(response.text))
+            raise wire.status_error(
+                response.status_code, wire.error_text(response.content), "", None
+            )
         yield Progress("uploaded", digest, total, total)
 
     # -- plumbing -------------------------------------------------------------------
-    async def _guarded(
-        self, stream: AsyncIterator[T], model: str, *, first: float | None = None
-    ) -> AsyncGenerator[T, None]:
-        """Iterate `stream` with the first-token and stall timeouts; map every failure."""
-        timeout = self.first_token_timeout if first is None else first
-        kind: TimeoutKind = "first_token"
-        iterator = aiter(stream)
+    @contextlib.asynccontextmanager
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        model: str = "",
+        num_ctx: int | None = None,
+        wait: float | None = None,
+        kind: TimeoutKind = "response",
+    ) -> AsyncIterator[httpx.Response]:
+        """A response whose headers came within `wait` seconds (default: the connect
+        timeout) and whose status is 2xx; a 503 is retried, other statuses are raised."""
+        wait = self.connect_timeout if wait is None else wait
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self._headers(method, path, body, wait, kind)
+            try:
+                if response.status_code < 300:
+                    yield response
+                    return
+                detail = wire.error_text(await self._read(response, MAX_ERROR_BODY))
+            finally:
+                await response.aclose()
+            if response.status_code != 503:
+                raise wire.status_error(response.status_code, detail, model, num_ctx)
+            if attempt > self.busy_retries:
+                raise ServerBusy(detail, attempt)
+            await asyncio.sleep(self.busy_backoff * 2 ** (attempt - 1))
+
+    async def _headers(
+        self, method: str, path: str, body: Any, wait: float, kind: TimeoutKind = "response"
+    ) -> httpx.Response:
+        """Send; the response's headers (connecting included) must come within `wait` s."""
+        request = self._http.build_request(method, path, json=body)
+        try:
+            async with asyncio.timeout(wait):
+                return await self._http.send(request, stream=True)
+        except TimeoutError:
+            raise EngineTimeout(kind, wait) from None
+        except Exception as exc:
+            raise self._translate(exc, streaming=False) from exc
+
+    async def _read(self, response: httpx.Response, limit: int) -> bytes:
+        """The whole body, each chunk within the stall timeout, at most `limit` bytes."""
+        data = bytearray()
+        chunks = aiter(response.aiter_raw())
         try:
             while True:
                 try:
-                    async with asyncio.timeout(timeout):
-                        part = await anext(iterator)
+                    async with asyncio.timeout(self.stall_timeout):
+                        chunk = await anext(chunks)
                 except StopAsyncIteration:
-                    return
+                    return bytes(data)
                 except TimeoutError:
-                    raise EngineTimeout(kind, timeout) from None
+                    raise EngineTimeout("stall", self.stall_timeout) from None
                 except Exception as exc:
-                    raise self._translate(exc, model, streaming=True) from exc
-                yield part
-                timeout, kind = self.stall_timeout, "stall"
+                    raise self._translate(exc, streaming=False) from exc
+                data += chunk
+                if len(data) > limit:
+                    raise MalformedResponse(f"the answer is larger than {limit:,} bytes")
         finally:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await response.aclose()
 
-    async def _call(self, make: Callable[[], Awaitable[Any]], *, model: str = "") -> Any:
-        """Await `make()` with the request timeout; the coroutine is created only here, so
-        a call cancelled before it starts leaves no un-awaited coroutine behind."""
-        try:
-            async with asyncio.timeout(self._request_timeout + self.connect_timeout):
-                return await make()
-        except TimeoutError:
-            raise EngineTimeout("connect", self._request_timeout) from None
-        except KodeskError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, model, streaming=False) from exc
-
-    async def _send(self, request: Callable[[], Any]) -> httpx.Response:
-        try:
-            response: httpx.Response = await request()
-        except Exception as exc:
-            raise self._translate(exc, "", streaming=False) from exc
-        return response
-
-    async def _raw_json(
+    async def _json(
         self, method: str, path: str, body: Any = None, *, model: str = ""
     ) -> dict[str, Any]:
-        response = await self._call(
-            lambda: self._http.request(method, path, json=body), model=model
-        )
-        if response.status_code >= 300:
-            raise _status_error(response.status_code, _error_text(response.text), model)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise MalformedResponse(f"{path}: not JSON") from exc
-        if not isinstance(data, dict):
-            raise MalformedResponse(f"{path}: expected an object")
-        return data
+        async with self._open(method, path, body, model=model) as response:
+            data = await self._read(response, MAX_BODY)
+        return parse_line(data) if data.strip() else {}
 
-    def _translate(self, exc: BaseException, model: str, *, streaming: bool) -> KodeskError:
+    async def _stream(
+        self,
+        path: str,
+        body: dict[str, Any],
+        model: str,
+        *,
+        first: TimeoutKind = "first_token",
+        num_ctx: int | None = None,
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """The JSON lines of a streamed answer: the first (headers included) within the
+        `first` timeout, each next one within the stall timeout."""
+        kind = first
+        seconds = self.first_token_timeout if first == "first_token" else self.stall_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        async with self._open(
+            "POST", path, body, model=model, num_ctx=num_ctx, wait=seconds, kind=kind
+        ) as response:
+            lines = ndjson_objects(response.aiter_raw(), self.max_line)
+            wait = max(0.0, deadline - loop.time())
+            try:
+                while True:
+                    try:
+                        async with asyncio.timeout(wait):
+                            line = await anext(lines)
+                    except StopAsyncIteration:
+                        return
+                    except TimeoutError:
+                        raise EngineTimeout(kind, seconds) from None
+                    except KodeskError:
+                        raise
+                    except Exception as exc:
+                        raise self._translate(exc, streaming=True) from exc
+                    yield line
+                    kind, seconds = "stall", self.stall_timeout
+                    wait = seconds
+            finally:
+                await lines.aclose()
+
+    async def _send(self, request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+        try:
+            return await request()
+        except Exception as exc:
+            raise self._translate(exc, streaming=False) from exc
+
+    def _translate(self, exc: BaseException, *, streaming: bool) -> KodeskError:
         if isinstance(exc, KodeskError):
             return exc
-        if isinstance(exc, ollama.ResponseError):
-            if exc.status_code == -1:
-                return StreamError(exc.error)
-            return _status_error(exc.status_code, exc.error, model)
-        if isinstance(exc, httpx.ConnectTimeout):
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
             return EngineTimeout("connect", self.connect_timeout)
         if isinstance(exc, httpx.ConnectError):
+            if _caused_by(exc, socket.gaierror):
+                return HostNotFound(self.host, urlsplit(self.host).hostname or self.host)
+            if _caused_by(exc, ConnectionRefusedError):
+                return EngineUnreachable(self.host, "connection refused")
             return EngineUnreachable(self.host, _short(exc))
-        if isinstance(exc, ConnectionError):  # the client's own, with a generic text
-            return EngineUnreachable(self.host, "connection refused")
         if isinstance(exc, httpx.TimeoutException):
             return EngineTimeout("stall", self.stall_timeout)
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
             if streaming:
                 return StreamDisconnected(_short(exc))
             return EngineUnreachable(self.host, _short(exc))
-        if isinstance(exc, json.JSONDecodeError | pydantic.ValidationError | ValueError):
-            return MalformedResponse(_short(exc))
-        if isinstance(exc, httpx.HTTPError):
+        if isinstance(exc, httpx.HTTPError | OSError):
             return EngineUnreachable(self.host, _short(exc))
         return MalformedResponse(f"{type(exc).__name__}: {_short(exc)}")
 
 
-def _status_error(status: int, detail: str, model: str) -> KodeskError:
-    if status == 404 and "not found" in detail and model:
-        return ModelNotFound(model)
-    return _http_error(status, detail)
-
-
-def _http_error(status: int, detail: str) -> KodeskError:
-    return EngineHTTPError(status, detail or "no details")
-
-
-def _error_text(text: str) -> str:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text.strip()[:300]
-    return str(data.get("error", text)) if isinstance(data, dict) else text[:300]
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _short(exc: BaseException) -> str:
