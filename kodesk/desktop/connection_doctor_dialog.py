@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from kodesk.core.errors import Language, Text
 from kodesk.core.settings import Settings
+from kodesk.desktop.plain_text import plain_label, tooltip
 from kodesk.engines.connection_doctor import ConnectionReport, sources_label
 from kodesk.engines.wsl import StartStatus
 
@@ -75,7 +75,7 @@ class ConnectionDoctorDialog(QDialog):
         self.setWindowTitle(self._t("kodesk 연결 점검", "kodesk connection doctor"))
         self.resize(900, 480)
 
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c.get(lang) for c in COLUMNS])
@@ -166,7 +166,7 @@ class ConnectionDoctorDialog(QDialog):
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tooltip(text))
                 if column == 0:
                     item.setIcon(icon)
                 self.table.setItem(row, column, item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 
 def message_box(
@@ -28,3 +28,10 @@ def message_box(
 def tooltip(text: str) -> str:
     """`text` as a tooltip that shows it literally (tooltips have no text format)."""
     return QtGui.Qt.convertFromPlainText(text)
+
+
+def plain_label(text: str = "") -> QLabel:
+    """A QLabel that shows `text` literally."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label

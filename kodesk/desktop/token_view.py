@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QTextBrowser, QToolTip, QVBo
 
 from kodesk.core.token_report import Chip, TokenReport, build_report
 from kodesk.core.tokenizer import Tokenizer
+from kodesk.desktop.plain_text import tooltip
 
 #: Chip backgrounds, alternating (pastel, readable with black text).
 CHIP_COLOURS = ("#ffd6e0", "#d6f0ff", "#e2f7d4", "#fff1c7", "#eadcff")
@@ -95,7 +96,7 @@ class TokenChipsView(QWidget):
             if chip is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPos(), chip.tooltip, self.chips.viewport())
+                QToolTip.showText(event.globalPos(), tooltip(chip.tooltip), self.chips.viewport())
             return True
         return super().eventFilter(watched, event)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.model_profile import kv_cache_bytes
+from kodesk.desktop.plain_text import plain_label
 from kodesk.desktop.settings.fields import SchemaForm
 from kodesk.desktop.settings.page import PageContext, SettingsPage
 
@@ -51,7 +52,7 @@ class ContextPage(SettingsPage):
         self.form = SchemaForm(ctx.binding, t)
         for key in _KEYS:
             self.form.add_setting(key)
-        self.memory = QLabel()
+        self.memory = plain_label()
         self.memory.setWordWrap(True)
         self.memory.setObjectName("memory")
         layout = QVBoxLayout(self)

@@ -30,6 +30,7 @@ from kodesk.core.modelfile_doctor import Finding, ModelFacts, diagnose, fixed_mo
 from kodesk.core.modelfile_edits import initial_modelfile, own_template, with_from
 from kodesk.core.transfer_meter import TransferMeter
 from kodesk.core.types import ModelSpec
+from kodesk.desktop.plain_text import plain_label
 from kodesk.desktop.settings.findings import show_findings
 from kodesk.desktop.settings.modelfile_editor import ModelfileEditor
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
@@ -81,7 +82,7 @@ class CreatePage(SettingsPage):
         self.cancel_button.clicked.connect(self.cancel_create)
         self.progress = QProgressBar()
         self.progress.hide()
-        self.progress_text = QLabel()
+        self.progress_text = plain_label()
         self.log = QPlainTextEdit()
         self.log.setObjectName("create-log")
         self.log.setReadOnly(True)
@@ -181,7 +182,7 @@ class CreatePage(SettingsPage):
             self.summary.removeRow(0)
 
     def _summary_row(self, label: str, value: str, *, error: bool = False) -> None:
-        text = QLabel(value)
+        text = plain_label(value)
         text.setWordWrap(True)
         if error:
             text.setStyleSheet("color: #c62828;")

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QListWidget,
     QPlainTextEdit,
     QTabWidget,
@@ -25,6 +24,7 @@ from kodesk.core.modelfile import (
 )
 from kodesk.core.modelfile_doctor import ModelFacts, diagnose
 from kodesk.core.types import ModelDetails
+from kodesk.desktop.plain_text import plain_label
 from kodesk.desktop.settings.findings import show_findings
 from kodesk.desktop.settings.jobs import Jobs
 from kodesk.desktop.settings.page import PageContext, message_label
@@ -46,7 +46,7 @@ class ModelDetailsDialog(QDialog):
         self.ctx = ctx
         t = ctx.labels
         self.setWindowTitle(t(f"모델 정보 — {model}", f"Model details — {model}"))
-        heading = QLabel(model)
+        heading = plain_label(model)
         heading.setObjectName("details-heading")
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.status = message_label()
@@ -97,7 +97,7 @@ class ModelDetailsDialog(QDialog):
             (t("기능", "Capabilities"), ", ".join(details.capabilities)),
         ]
         for label, value in rows:
-            self.facts.addRow(label, QLabel(value))
+            self.facts.addRow(label, plain_label(value))
         self._fill_findings(details)
         self.tabs.addTab(self.findings, t("점검 결과", "Doctor"))
         self.tabs.addTab(_text_view(details.template), t("템플릿", "Template"))

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSizePolicy,
     QSpinBox,
@@ -33,6 +32,7 @@ from kodesk.core.settings import (
 )
 from kodesk.core.settings_labels import Labels
 from kodesk.desktop.i18n import pick_language
+from kodesk.desktop.plain_text import plain_label
 
 INVALID_STYLE = "border: 1px solid #c62828; border-radius: 2px;"
 #: Extra check for a text setting: None when fine, else the message to show.
@@ -65,7 +65,7 @@ class ValidatedField(QWidget):
     def __init__(self, editor: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setStyleSheet("color: #c62828;")
         self.error.hide()
         layout = QVBoxLayout(self)

@@ -25,6 +25,7 @@ from kodesk.core.errors import KodeskError, Text
 from kodesk.core.human_format import human_size, local_time
 from kodesk.core.transfer_meter import TransferMeter
 from kodesk.core.types import LoadedModel, ModelInfo
+from kodesk.desktop.plain_text import message_box
 from kodesk.desktop.settings.details_dialog import ModelDetailsDialog
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
 
@@ -212,7 +213,7 @@ class ModelsPage(SettingsPage):
         if name is None:
             return None
         t = self.labels
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Warning,
             t("모델 삭제", "Delete model"),
             t(

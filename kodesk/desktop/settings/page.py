@@ -12,6 +12,7 @@ from kodesk.core.settings import Settings
 from kodesk.core.settings_labels import Labels
 from kodesk.core.types import ModelInfo
 from kodesk.desktop.autostart import Autostart
+from kodesk.desktop.plain_text import plain_label
 from kodesk.desktop.settings.fields import SettingsBinding
 from kodesk.desktop.settings.jobs import EngineFactory, Jobs
 
@@ -83,7 +84,7 @@ def message_label(*, wrap: bool = True) -> QLabel:
     In a form row, pass `wrap=False` and wrap only long texts: a wrapping label there
     makes its row taller than its text.
     """
-    label = QLabel()
+    label = plain_label()
     label.setWordWrap(wrap)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
