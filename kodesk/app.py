@@ -84,7 +84,7 @@ def run_app(args: argparse.Namespace) -> int:
     shell: dict[str, Any] = {}
 
     async def list_models() -> list[Any]:
-        return list(await shell["app"].engine.list_models())
+        return list(await shell["app"].engine().list_models())
 
     tray = Tray(
         labels=labels,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kodesk.core.context_planner import ContextPlanner, Plan
 from kodesk.core.errors import Text
-from kodesk.core.tasks import Task
-from kodesk.core.types import ChatStats
-from kodesk.core.web_cleanup import CleanupResult
+
+if TYPE_CHECKING:  # planning and tokenizers load on the first job, not with the events
+    from kodesk.core.context_planner import ContextPlanner, Plan
+    from kodesk.core.tasks import Task
+    from kodesk.core.token_report import TokenReport
+    from kodesk.core.types import ChatStats
+    from kodesk.core.web_cleanup import CleanupResult
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,29 @@ class JobWarning:
 
 
 @dataclass(frozen=True)
+class JobModel:
+    """The model the job runs on (chosen from --model, the task, the settings)."""
+
+    model: str
+
+
+@dataclass(frozen=True)
+class JobPrompt:
+    """The prompt format the engine used for the job's requests (embedded engine); sent
+    with the first answer of a request that reports one; the latest one counts."""
+
+    format: str
+
+
+@dataclass(frozen=True)
+class JobTokens:
+    """The token report of the job's text (the `tokens` task), counted before the model
+    is asked to explain it."""
+
+    report: TokenReport
+
+
+@dataclass(frozen=True)
 class JobFinished:
     stats: ChatStats | None
     model: str
@@ -58,7 +84,17 @@ class JobFinished:
     plan: Plan | None = None
 
 
-JobEvent = JobStatus | JobDelta | JobReset | JobNote | JobWarning | JobFinished
+JobEvent = (
+    JobStatus
+    | JobDelta
+    | JobReset
+    | JobNote
+    | JobWarning
+    | JobModel
+    | JobPrompt
+    | JobTokens
+    | JobFinished
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +151,8 @@ class PlannedJob:
     planner: ContextPlanner
     plan: Plan
     options: dict[str, Any]
+    #: The task as planned (the model's overrides applied).
+    task: Task
 
 
 @dataclass
@@ -124,3 +162,5 @@ class Answer:
     text: str = ""
     stats: ChatStats | None = None
     warnings: list[Text] = field(default_factory=list)
+    #: The prompt format the engine reported (None: the server formats prompts itself).
+    prompt_format: str | None = None

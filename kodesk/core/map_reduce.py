@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
 
-from kodesk.core.answer_guard import expected_script
+from kodesk.core.answer_stream import AnswerStream, planned_request
 from kodesk.core.context_planner import map_messages, reduce_text
 from kodesk.core.errors import ContextTooSmall, Text
 from kodesk.core.job_events import (
@@ -23,15 +22,12 @@ from kodesk.core.job_events import (
     Answer,
     JobDelta,
     JobEvent,
-    JobRequest,
+    JobPrompt,
     JobStatus,
     JobWarning,
     PlannedJob,
 )
 from kodesk.core.types import ChatStats
-
-if TYPE_CHECKING:
-    from kodesk.core.runner import TaskRunner
 
 #: Rounds of summarizing partial summaries before giving up.
 MAX_REDUCE_LEVELS = 4
@@ -77,19 +73,25 @@ def combine_stats(stats: Sequence[ChatStats]) -> ChatStats | None:
 
 
 class MapReduce:
-    """One map-reduce job. Iterate `run()`; afterwards `stats` holds the totals."""
+    """One map-reduce job. Iterate `run()`; afterwards `stats` holds the totals.
 
-    def __init__(self, runner: TaskRunner, job: JobRequest, planned: PlannedJob) -> None:
-        self.runner = runner
-        self.job = job
+    Every request goes through `answers` (the job's one stream consumer) with the plan's
+    num_ctx and answer reserve; at most `concurrency` chunk requests run at once.
+    """
+
+    def __init__(self, answers: AnswerStream, planned: PlannedJob, *, concurrency: int) -> None:
+        self.answers = answers
         self.planned = planned
+        self.task = planned.task
+        self.concurrency = max(1, concurrency)
         self.stats: ChatStats | None = None
         self._all_stats: list[ChatStats] = []
+        self._prompt_shown = False
 
     async def run(self) -> AsyncIterator[JobEvent]:
         plan = self.planned.plan
         partials: list[str] = []
-        concat = self.job.task.reduce == "concat"
+        concat = self.task.reduce == "concat"
         async for event in self._map(plan.chunk_texts, partials, emit=concat, level=0):
             yield event
         if not concat:
@@ -100,31 +102,19 @@ class MapReduce:
     async def _map(
         self, chunks: Sequence[str], results: list[str], *, emit: bool, level: int
     ) -> AsyncIterator[JobEvent]:
-        task, job, planner = self.job.task, self.job, self.planned.planner
-        plan = self.planned.plan
-        options = {**self.planned.options, "num_ctx": plan.num_ctx}
-        if task.reduce == "summarize":
-            options["num_predict"] = plan.output_reserve  # partial summaries stay small
+        task, model = self.task, self.answers.model
         total = len(chunks)
         queue: asyncio.Queue[tuple[int, Answer | BaseException | None]] = asyncio.Queue()
-        limit = asyncio.Semaphore(self.runner.policy().split_concurrency)
+        limit = asyncio.Semaphore(self.concurrency)
 
         async def work(index: int) -> None:
             async with limit:
                 queue.put_nowait((index, None))
-                messages = map_messages(task, chunks[index], index + 1, total, model=job.model)
+                messages = map_messages(task, chunks[index], index + 1, total, model=model)
                 answer = Answer()
+                request = planned_request(self.planned, messages, chunks[index])
                 try:
-                    async for _ in self.runner.stream_answer(
-                        job,
-                        messages,
-                        options,
-                        planner.content_tokens(messages),
-                        expected_script(task, chunks[index]),
-                        answer,
-                        show=False,
-                        estimate=plan.estimate,
-                    ):
+                    async for _ in self.answers.stream(request, answer, show=False):
                         pass
                 except Exception as exc:  # handed to the consumer, which raises it
                     queue.put_nowait((index, exc))
@@ -145,6 +135,9 @@ class MapReduce:
                 answers[index] = outcome
                 if outcome.stats is not None:
                     self._all_stats.append(outcome.stats)
+                if outcome.prompt_format is not None and not self._prompt_shown:
+                    self._prompt_shown = True
+                    yield JobPrompt(outcome.prompt_format)
                 for warning in outcome.warnings:
                     if emit or warning != LENGTH_WARNING:
                         yield JobWarning(warning)
@@ -159,30 +152,24 @@ class MapReduce:
         results[:] = [answers[i].text.strip() for i in range(total)]
 
     async def _reduce(self, partials: list[str]) -> AsyncIterator[JobEvent]:
-        task, job, planner = self.job.task, self.job, self.planned.planner
+        task, model, planner = self.task, self.answers.model, self.planned.planner
         plan = self.planned.plan
         for level in range(1, MAX_REDUCE_LEVELS + 2):
             text = reduce_text(partials)
-            messages = task.messages(text, model=job.model)
+            messages = task.messages(text, model=model)
             fit = planner.plan_messages(messages, plan.output_reserve, self.planned.options)
             if fit is not None:
                 yield JobStatus(COMBINING)
                 answer = Answer()
-                async for event in self.runner.stream_answer(
-                    job,
-                    messages,
-                    {**self.planned.options, "num_ctx": fit[1]},
-                    planner.content_tokens(messages),
-                    expected_script(task, text),
-                    answer,
-                    estimate=plan.estimate,
+                async for event in self.answers.stream(
+                    planned_request(self.planned, messages, text, fit[1]), answer
                 ):
                     yield event
                 if answer.stats is not None:
                     self._all_stats.append(answer.stats)
                 return
             chunked = planner.chunk(
-                task, "\n".join(partials), plan.num_ctx, plan.output_reserve, model=job.model
+                task, "\n".join(partials), plan.num_ctx, plan.output_reserve, model=model
             )
             if chunked is None or len(chunked[0]) >= len(partials) or level > MAX_REDUCE_LEVELS:
                 break

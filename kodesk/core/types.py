@@ -81,7 +81,16 @@ class Done:
     stats: ChatStats
 
 
-StreamEvent = Delta | Thinking | Done
+@dataclass(frozen=True)
+class PromptUsed:
+    """How an engine that formats prompts itself (embedded llama.cpp) formatted this one:
+    `format` names the chat template (or "plain completion"), `text` is what it sent."""
+
+    format: str
+    text: str
+
+
+StreamEvent = Delta | Thinking | PromptUsed | Done
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, QSize, QTimer, Signal
 
-from kodesk.core.engine import Engine
-from kodesk.core.errors import KodeskError, Language, Text
+from kodesk.core.errors import InternalError, KodeskError, Language, Text
 from kodesk.core.history import HistoryStore
-from kodesk.core.input_text import check_input
+from kodesk.core.job_events import (
+    JobDelta,
+    JobEvent,
+    JobFinished,
+    JobModel,
+    JobNote,
+    JobPrompt,
+    JobReset,
+    JobStatus,
+    JobTokens,
+    JobWarning,
+)
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import Task, TaskError, find_task
 from kodesk.desktop.answer_window import AnswerWindow
@@ -49,8 +58,7 @@ class JobController(QObject):
         self,
         *,
         settings: Settings,
-        engine: Callable[[], Engine],
-        runner: Callable[[Engine], TaskRunner],
+        runner: Callable[[], TaskRunner],
         tasks: Callable[[], list[Task]],
         capture: ClipboardCapture,
         window: Callable[[], AnswerWindow],
@@ -61,7 +69,6 @@ class JobController(QObject):
     ) -> None:
         super().__init__(parent)
         self._settings = settings
-        self._engine = engine
         self._runner = runner
         self._tasks = tasks
         self._capture = capture
@@ -72,6 +79,7 @@ class JobController(QObject):
         self._history = history
         self._labels = labels_for(language)
         self._last_plan: Plan | None = None
+        self._prompt_format: str | None = None
         self._tall = False
         self._job: asyncio.Task[None] | None = None
         self._last: tuple[str, str] | None = None
@@ -92,6 +100,13 @@ class JobController(QObject):
     def stop(self) -> None:
         if self._job is not None and not self._job.done():
             self._job.cancel()
+
+    async def aclose(self) -> None:
+        """Stop the running job and wait until it has ended (at shutdown)."""
+        job = self._job
+        self.stop()
+        if job is not None:
+            await asyncio.gather(job, return_exceptions=True)
 
     def retry(self) -> None:
         if self._last is not None:
@@ -134,40 +149,34 @@ class JobController(QObject):
             window.show_error(str(exc))
             return
         self._show(window, task.title.get(self._lang), task.model, tall=task.name == "tokens")
+        self._last_plan, self._prompt_format = None, None
         # Imported on the first job, not at start-up: planning pulls in the tokenizers.
-        from kodesk.core.job_setup import job_request
+        from kodesk.core.job import run_job
 
         stopped = False
         try:
+            had_other_content = False
             if text is None:
                 captured = await self._capture.capture(
                     self._settings.get("capture.mode"),
                     self._settings.get("capture.copy_timeout_ms"),
                 )
-                clean = check_input(captured.text, had_other_content=captured.had_other_content)
+                text, had_other_content = captured.text, captured.had_other_content
                 if captured.used_existing_clipboard:
                     window.add_warning(NO_SELECTION.get(self._lang))
-            else:
-                clean = check_input(text)
-            self._last = (task_name, clean.text)
-            for note in clean.notes:
-                window.add_warning(note.get(self._lang))
-            engine = self._engine()
-            request = await job_request(engine, self._settings, task, clean.text)
-            model = request.model
-            window.header.setText(f"{task.title.get(self._lang)} · {model}")
-            runner = self._runner(engine)
-            if task.name == "tokens":
-                explained, text = await self._show_tokens(
-                    window, runner, request.task, clean.text, model
-                )
-                request = replace(request, task=explained, text=text)
-            log.info("job %s started on %s (%d characters)", task.name, model, len(clean.text))
-            async for event in runner.run(request):
-                self._apply(window, event)
-            window.set_details(self._details(engine))
+            self._last = (task_name, text or "")
+            job = run_job(
+                self._runner(),
+                self._settings,
+                task,
+                text,
+                had_other_content=had_other_content,
+                history=self._history,
+            )
+            async for event in job:
+                self._apply(window, task, event)
+            window.set_details(self._details())
             log.info("job %s finished: %r", task.name, window.answer_text()[:300])
-            self._record(task.name, model, clean.text, window.answer_text())
         except asyncio.CancelledError:
             stopped = True
             log.info("job %s stopped", task_name)
@@ -177,28 +186,16 @@ class JobController(QObject):
         except KodeskError as exc:
             log.info("job %s failed: %s", task_name, exc.code)
             window.show_error(exc.message(self._lang), exc.hint_text(self._lang))
+        except Exception as exc:  # a bug outside the job (capture, the window): say so
+            log.exception("job %s: internal error", task_name)
+            error = InternalError(exc)
+            window.show_error(error.message(self._lang), error.hint_text(self._lang))
         finally:
             if not stopped and window.streaming and self._is_current():
                 window.finish(None)
 
-    async def _show_tokens(
-        self, window: AnswerWindow, runner: TaskRunner, task: Task, text: str, model: str
-    ) -> tuple[Task, str]:
-        """Count and show the tokens (offline), then ask the model only to explain."""
-        from kodesk.core.token_explainer import explanation_request
-        from kodesk.core.token_report import build_report
-        from kodesk.desktop.token_view import TokenChipsView
-
-        profile = await runner.profiles.get(model)
-        num_ctx = profile.configured_num_ctx or profile.server_default_ctx
-        report = await asyncio.to_thread(build_report, text, profile.tokenizer, num_ctx)
-        view = TokenChipsView()
-        view.show_report(report)
-        window.add_extra(view)
-        return explanation_request(task, text, report, model, num_ctx)
-
-    def _details(self, engine: Engine) -> str:
-        """The plan of the last job and the prompt format (when the engine tells it)."""
+    def _details(self) -> str:
+        """The plan of the last job and the prompt format the engine reported."""
         L = self._labels
         lines = []
         plan = self._last_plan
@@ -211,29 +208,15 @@ class JobController(QObject):
             if plan.chunks:
                 parts.append(f"{L.chunks} {len(plan.chunks)}")
             lines.append(" · ".join(parts))
-        prompt = getattr(engine, "last_prompt", None)
-        if prompt is not None:
-            lines.append(f"{L.prompt_format}: {prompt.format}")
+        if self._prompt_format is not None:
+            lines.append(f"{L.prompt_format}: {self._prompt_format}")
         return "\n".join(lines)
-
-    def _record(self, task: str, model: str, text: str, answer: str) -> None:
-        if self._history is not None and self._settings.get("history.enabled") and answer:
-            self._history.add(task, model, text, answer.strip())
 
     def _is_current(self) -> bool:
         """False in a job that a newer one replaced: it must not touch the window."""
         return asyncio.current_task() is self._job
 
-    def _apply(self, window: AnswerWindow, event: Any) -> None:
-        from kodesk.core.job_events import (
-            JobDelta,
-            JobFinished,
-            JobNote,
-            JobReset,
-            JobStatus,
-            JobWarning,
-        )
-
+    def _apply(self, window: AnswerWindow, task: Task, event: JobEvent) -> None:
         if isinstance(event, JobDelta):
             if not window.answer_text():
                 log.info("first answer text")
@@ -247,6 +230,16 @@ class JobController(QObject):
             window.add_note(event.text.get(self._lang))
         elif isinstance(event, JobReset):
             window.reset_answer(event.reason.get(self._lang))
+        elif isinstance(event, JobModel):
+            window.header.setText(f"{task.title.get(self._lang)} · {event.model}")
+        elif isinstance(event, JobPrompt):
+            self._prompt_format = event.format
+        elif isinstance(event, JobTokens):
+            from kodesk.desktop.token_view import TokenChipsView
+
+            view = TokenChipsView()
+            view.show_report(event.report)
+            window.add_extra(view)
         elif isinstance(event, JobFinished):
             self._last_plan = event.plan
             window.finish(event.stats)

@@ -10,13 +10,14 @@ import argparse
 import asyncio
 import importlib.util
 import logging
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from kodesk.core.engine import Engine
+from kodesk.core.engine_owner import BackgroundTasks, EngineOwner
 from kodesk.core.errors import EngineUnreachable, KodeskError
 from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_rules import MAIN, hotkey_owners
@@ -76,13 +77,17 @@ class Shell:
         self.tray = tray
         self.single = single
         self.quit_event = quit_event
-        self._engine: Engine | None = None
+        self.background = BackgroundTasks()
+        self.engines = EngineOwner(
+            self._build_engine,
+            lambda engine: task_runner(engine, self.settings, self.paths),
+            self.background,
+        )
         self.tasks: list[Task] = []
         self.hotkeys = HotkeyService()
         self.controller = JobController(
             settings=self.settings,
-            engine=lambda: self.engine,
-            runner=self._runner_for,
+            runner=self._runner,
             tasks=lambda: self.tasks,
             capture=ClipboardCapture(QApplication.clipboard()),
             window=lambda: AnswerWindow(self.labels),
@@ -96,15 +101,22 @@ class Shell:
         self._settings_dialog: Any = None
         self._offer: QMessageBox | None = None
         self._doctor: Any = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._runner: tuple[Engine, TaskRunner] | None = None
 
-    @property
     def engine(self) -> Engine:
-        """Built on first use (a menu, a hotkey), so an idle tray does not load it."""
-        if self._engine is None:
-            self._engine = self._first_engine()
-        return self._engine
+        """The engine, built on first use (a menu, a hotkey), so an idle tray does not load
+        it; when the configured one cannot be built, the user is told and Ollama is used."""
+        try:
+            return self.engines.get()
+        except KodeskError as exc:  # e.g. the embedded extra is not installed
+            self.tray.notify("kodesk", exc.explain(self.labels.lang))
+            log.warning("engine not available: %s", exc.text.en)
+            # Observed by _on_setting, which switches the owner to the Ollama engine.
+            self.settings.set("engine.kind", "ollama")
+            return self.engines.get()
+
+    def _runner(self) -> TaskRunner:
+        self.engine()  # builds it, or falls back to Ollama with a notice
+        return self.engines.runner()
 
     # -- start and stop -------------------------------------------------------------
     def finish_startup(self) -> None:
@@ -128,16 +140,17 @@ class Shell:
         for notice in self.notices:
             self.tray.notify("kodesk", notice.get(self.labels.lang))
             log.warning("%s", notice.en)
-        self._background(self._check_engine())
+        self.background.spawn(self._check_engine(), "check the engine")
         log.info("ready")
 
     async def shutdown(self) -> None:
-        self.controller.stop()
+        """Stop the job, the hotkeys and every background task, save, close the engine."""
+        await self.controller.aclose()
         self.hotkeys.stop()
         if self._save_timer.isActive():
             self._save()
-        if self._engine is not None:
-            await self._engine.aclose()
+        await self.background.aclose()
+        await self.engines.aclose()
 
     # -- reactions --------------------------------------------------------------------
     def _on_hotkey(self, binding: str) -> None:
@@ -155,7 +168,7 @@ class Shell:
         from kodesk.desktop.settings import SettingsDialog
 
         if self._settings_dialog is None:
-            self._settings_dialog = SettingsDialog(self.settings, self.store, lambda: self.engine)
+            self._settings_dialog = SettingsDialog(self.settings, self.store, self.engine)
             self._settings_dialog.modelsChanged.connect(self.tray.refresh_models)
         self._settings_dialog.show()
         self._settings_dialog.raise_()
@@ -193,41 +206,21 @@ class Shell:
     def _choose_model(self, name: str) -> None:
         self.settings.set(default_model_key(self.settings.get("engine.kind")), name)
 
-    def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run `coro` without waiting; keep a reference until it ends."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _runner_for(self, engine: Engine) -> TaskRunner:
-        """One runner per engine, so model profiles (tokenizers) are loaded once."""
-        if self._runner is None or self._runner[0] is not engine:
-            self._runner = (engine, task_runner(engine, self.settings, self.paths))
-        return self._runner[1]
-
     def _build_engine(self) -> Engine:
         return engine_from_settings(
             self.settings, self.paths, host=self.args.host, progress=self._model_progress
         )
 
-    def _first_engine(self) -> Engine:
-        try:
-            return self._build_engine()
-        except KodeskError as exc:  # e.g. the embedded extra is not installed
-            self.notices.append(exc.text)
-            self.settings.set("engine.kind", "ollama")
-            return self._build_engine()
-
     def _switch_engine(self) -> None:
+        """An engine setting changed: build the new engine now (so a problem is told at
+        once), and close the old one."""
         try:
-            engine = self._build_engine()
+            self.engines.switch()
         except KodeskError as exc:
             self.tray.notify("kodesk", exc.explain(self.labels.lang))
-            self.settings.set("engine.kind", "ollama")  # observed: switches again
+            if self.settings.get("engine.kind") != "ollama":
+                self.settings.set("engine.kind", "ollama")  # observed: switches again
             return
-        old, self._engine = self._engine, engine
-        if old is not None:
-            self._background(old.aclose())
         self.tray.set_engine(self.settings.get("engine.kind"))
 
     def _model_progress(self, progress: Progress) -> None:

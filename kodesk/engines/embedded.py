@@ -12,7 +12,7 @@ once the worker is free again (measured in `benchmarks/bench_embedded.py`).
 
 Operations, compared with Ollama:
 - `chat` renders the GGUF's own chat template in a sandbox, or a plain completion
-  prompt for base models; `last_prompt` tells which and holds the text. Options use
+  prompt for base models; the stream says which (`PromptUsed`, with the text). Options use
   Ollama's names and defaults. A prompt that does not fit `num_ctx` together with
   `num_predict` raises `ContextTooSmall`; nothing is ever cut silently. Every prompt is
   evaluated from an empty cache, so a request always gets the same answer at
@@ -53,9 +53,9 @@ from kodesk.core.types import (
     ModelInfo,
     ModelSpec,
     Progress,
+    PromptUsed,
     StreamEvent,
 )
-from kodesk.engines.chat_prompt import RenderedPrompt
 from kodesk.engines.default_model import BuiltinModel
 from kodesk.engines.embedded_errors import EmbeddedUnavailable, UnsupportedByEmbedded
 from kodesk.engines.embedded_worker import (
@@ -128,7 +128,8 @@ def _context_too_small(n_prompt: int, n_answer: int, n_ctx: int) -> ContextTooSm
 
 
 class EmbeddedEngine:
-    """llama.cpp in-process. `last_prompt`: the prompt of the latest chat and its format."""
+    """llama.cpp in-process. Each chat stream reports the prompt it built (`PromptUsed`)
+    before its first delta."""
 
     kind = "embedded"
 
@@ -145,7 +146,6 @@ class EmbeddedEngine:
         self.n_threads = n_threads
         self.keep_alive = keep_alive
         self.default_num_ctx = default_num_ctx
-        self.last_prompt: RenderedPrompt | None = None
         self._runner = LlamaRunner()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kodesk-llama")
         self._lock = asyncio.Lock()
@@ -224,7 +224,7 @@ class EmbeddedEngine:
                 self._loaded = entry  # set first: a cancelled load still completes
                 load_ns = await self._run(self._runner.load, spec)
                 prepared = await self._run(self._runner.prepare, request.messages)
-                self.last_prompt = prepared.rendered
+                yield PromptUsed(prepared.rendered.format, prepared.rendered.text)
                 sampling = sampling_for(
                     options, n_ctx=prepared.n_ctx, n_prompt=len(prepared.tokens)
                 )

@@ -1,32 +1,13 @@
-"""Every request carries num_ctx and a bounded num_predict."""
+"""A custom task's reserve is its num_predict; each response is recorded as drift."""
 
 from __future__ import annotations
 
-import pytest
-
 from kodesk.core.job_events import JobRequest
-from kodesk.core.runner import TaskRunner, bounded_options
+from kodesk.core.runner import TaskRunner
 from kodesk.core.tasks import task_from_table
 from kodesk.engines.ollama_engine import OllamaEngine
 from tests.conftest import run_async
 from tests.fake_ollama import ChatScript, FakeOllama
-
-
-@pytest.mark.parametrize(
-    ("given", "sent"),
-    [
-        ({}, 300),
-        ({"num_predict": 40}, 40),
-        ({"num_predict": -1}, 300),
-        ({"num_predict": -2}, 300),
-        ({"num_predict": 0}, 300),
-        ({"num_predict": True}, 300),
-    ],
-)
-def test_num_predict_is_always_bounded(given: dict[str, int], sent: int) -> None:
-    options = bounded_options({"temperature": 0.1, **given}, 4096, 300)
-    assert options["num_predict"] == sent and options["num_ctx"] == 4096
-    assert options["temperature"] == 0.1
 
 
 def test_custom_task_without_num_predict_gets_its_reserve(fake_ollama: FakeOllama) -> None:

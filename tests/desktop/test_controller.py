@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication, QImage
 
+from kodesk.core.engine import Engine
 from kodesk.core.history import HistoryStore
 from kodesk.core.runner import TaskRunner
 from kodesk.core.settings import Settings
 from kodesk.core.tasks import BUILTIN_TASKS
+from kodesk.core.types import ChatRequest, PromptUsed, StreamEvent
 from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture
 from kodesk.desktop.controller import JobController
@@ -24,17 +27,13 @@ from tests.fake_ollama import ChatScript, FakeOllama
 ARTICLE = "정부는 29일 내년도 예산안을 발표했다. 총지출은 3.5% 늘어난 680조 원이다. " * 5
 
 
-@pytest.fixture
-def controller(
-    aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path
-) -> Iterator[JobController]:
-    engine = OllamaEngine(fake_ollama.url)
+def make_controller(engine: Engine, tmp_path: Path) -> JobController:
     settings = Settings({"model.default": "exaone3.5:2.4b", "history.enabled": True})
     pasted: list[str] = []
+    runner = TaskRunner(engine)
     ctl = JobController(
         settings=settings,
-        engine=lambda: engine,
-        runner=TaskRunner,
+        runner=lambda: runner,
         tasks=lambda: list(BUILTIN_TASKS),
         capture=ClipboardCapture(QGuiApplication.clipboard(), press_copy=lambda: None),
         window=lambda: AnswerWindow(KO),
@@ -43,12 +42,52 @@ def controller(
         history=HistoryStore(tmp_path / "history.sqlite3"),
     )
     ctl.pasted = pasted  # type: ignore[attr-defined]
-    yield ctl
+    return ctl
+
+
+def close_controller(ctl: JobController, aloop: AsyncLoop, engine: Engine) -> None:
     ctl.stop()
+    if ctl.job is not None:
+        aloop.until(ctl.job.done)
     aloop.run(engine.aclose())
     if ctl.window is not None:
         ctl.window.close()
         ctl.window.deleteLater()
+
+
+@pytest.fixture
+def controller(
+    aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path
+) -> Iterator[JobController]:
+    engine = OllamaEngine(fake_ollama.url)
+    ctl = make_controller(engine, tmp_path)
+    yield ctl
+    close_controller(ctl, aloop, engine)
+
+
+class ReportsPrompt:
+    """The fake's Ollama engine, reporting a prompt format as the embedded engine does."""
+
+    def __init__(self, engine: Engine, chat_error: Exception | None = None) -> None:
+        self._engine = engine
+        self._chat_error = chat_error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    async def chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        yield PromptUsed("plain completion (base model)", "…")
+        if self._chat_error is not None:
+            raise self._chat_error
+        async for event in self._engine.chat(request):
+            yield event
+
+
+@pytest.fixture
+def wrapped(aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path) -> Iterator[ReportsPrompt]:
+    engine = ReportsPrompt(OllamaEngine(fake_ollama.url))
+    yield engine
+    aloop.run(engine.aclose())
 
 
 def done(ctl: JobController) -> bool:
@@ -264,15 +303,44 @@ def test_cleanup_note_stays_beside_the_answer(
     assert "무단 전재" not in fake_ollama.chat_requests()[-1].body["messages"][-1]["content"]
 
 
-def test_details_show_the_prompt_format_when_the_engine_tells_it(
-    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+def test_details_show_the_prompt_format_the_engine_reported(
+    aloop: AsyncLoop, wrapped: ReportsPrompt, tmp_path: Path
 ) -> None:
-    from kodesk.engines.chat_prompt import RenderedPrompt
-
-    engine = controller._engine()
-    engine.last_prompt = RenderedPrompt("plain completion (base model)", "…")  # type: ignore[attr-defined]
+    controller = make_controller(cast(Engine, wrapped), tmp_path)
     QGuiApplication.clipboard().setText(ARTICLE)
     controller.start("summary")
     aloop.until(lambda: done(controller))
     assert controller.window is not None
     assert "프롬프트 형식: plain completion (base model)" in controller.window.details.text()
+    close_controller(controller, aloop, cast(Engine, wrapped))
+
+
+@pytest.mark.allow_error_log(r"job summary: internal error")
+def test_an_unexpected_exception_is_shown_as_an_internal_error(
+    aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = ReportsPrompt(OllamaEngine(fake_ollama.url), chat_error=ZeroDivisionError("boom"))
+    controller = make_controller(cast(Engine, engine), tmp_path)
+    QGuiApplication.clipboard().setText(ARTICLE)
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and not window.streaming
+    assert window.error.isVisible()
+    assert "내부 오류" in window.error.text() and "ZeroDivisionError" in window.error.text()
+    assert "알려 주세요" in window.error.text()  # the hint: report it
+    [record] = [r for r in caplog.records if "internal error" in r.getMessage()]
+    assert record.exc_info is not None  # the traceback is in the log
+    close_controller(controller, aloop, cast(Engine, engine))
+
+
+def test_an_error_mid_stream_keeps_the_text_received(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
+    QGuiApplication.clipboard().setText(ARTICLE)
+    fake_ollama.chat_scripts.append(ChatScript(reply="정부가 예산안을 발표", error_after=2))
+    controller.start("summary")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and window.error.isVisible()
+    assert window.answer_text().startswith("정부가")  # what arrived stays, the error under it

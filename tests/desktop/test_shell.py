@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from kodesk.core.engine import Engine
 from kodesk.core.settings import LoadResult, Settings, SettingsStore
 from kodesk.desktop.i18n import KO
 from kodesk.desktop.shell import Shell
@@ -38,7 +39,7 @@ def shell(
         labels=KO,
         icon=QIcon(),
         paused_icon=QIcon(),
-        list_models=lambda: shell_ref[0].engine.list_models(),
+        list_models=lambda: shell_ref[0].engine().list_models(),
     )
     args = argparse.Namespace(host=fake_ollama.url, settings=None)
     app = Shell(
@@ -53,6 +54,9 @@ def shell(
     )
     shell_ref = [app]
     app.finish_startup()
+    # The start-up check of the server runs inside the loop, as in the app (qasync runs
+    # callbacks from Qt events too, but with no running asyncio loop outside `run`).
+    aloop.until(lambda: len(app.background) == 0)
     yield app
     aloop.run(app.shutdown())
 
@@ -62,7 +66,7 @@ def test_start_up_fills_the_tray_and_reports_missing_hotkeys(shell: Shell) -> No
     assert tasks == ["summary", "translate", "tokens"]
     assert shell.tray.hotkey_problem.isVisible()  # no DISPLAY here
     assert "DISPLAY" in shell.tray.hotkey_problem.text()
-    assert shell._engine is None  # built on first use, not at start-up
+    assert shell.engines.current is None  # built on first use, not at start-up
 
 
 def test_tray_choices_become_settings_and_are_saved(shell: Shell, aloop: AsyncLoop) -> None:
@@ -79,14 +83,15 @@ def test_tray_choices_become_settings_and_are_saved(shell: Shell, aloop: AsyncLo
 def test_endpoint_change_rebuilds_the_engine(
     shell: Shell, aloop: AsyncLoop, fake_ollama: FakeOllama
 ) -> None:
-    first = shell.engine
+    first = shell.engine()
     other = FakeOllama().start()
     try:
         shell.args.host = None
         shell.settings.set("ollama.endpoint", other.url)
-        assert shell.engine is not first
-        assert shell.engine.location == other.url
-        assert aloop.run(shell.engine.version()) == "0.33.1"
+        assert shell.engine() is not first
+        assert shell.engine().location == other.url
+        assert aloop.run(shell.engine().version()) == "0.33.1"
+        aloop.until(lambda: len(shell.background) == 0)  # closing the old engine ended
     finally:
         other.stop()
 
@@ -127,3 +132,55 @@ def test_tray_tooltip_says_when_a_job_runs(shell: Shell) -> None:
     assert "답변 중…" in shell.tray.icon.toolTip()
     shell.controller.busyChanged.emit(False)
     assert "답변 중…" not in shell.tray.icon.toolTip()
+
+
+def test_shutdown_cancels_and_awaits_every_background_task(shell: Shell, aloop: AsyncLoop) -> None:
+    forever = shell.background.spawn(asyncio.Event().wait(), "wait forever")
+    aloop.run(shell.shutdown())
+    assert forever.cancelled()
+    assert len(shell.background) == 0
+
+
+def test_an_engine_that_cannot_be_built_falls_back_to_one_ollama_engine(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kodesk.core.errors import KodeskError, Text
+
+    built: list[str] = []
+    real_build = shell._build_engine
+
+    def build() -> Engine:
+        kind = shell.settings.get("engine.kind")
+        built.append(kind)
+        if kind == "embedded":
+            raise KodeskError(Text("임베디드 엔진 없음", "no embedded engine"))
+        return real_build()
+
+    monkeypatch.setattr(shell.engines, "_build", build)
+    shell.settings._values["engine.kind"] = "embedded"  # as if loaded so (no observer call)
+    engine = shell.engine()
+    assert engine.kind == "ollama" and shell.settings.get("engine.kind") == "ollama"
+    assert built == ["embedded", "ollama"]  # one Ollama engine, none leaked
+    assert shell.engine() is engine and built == ["embedded", "ollama"]
+
+
+def test_switching_to_an_engine_that_cannot_be_built_keeps_one_engine(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kodesk.core.errors import KodeskError, Text
+
+    built: list[str] = []
+    real_build = shell._build_engine
+
+    def build() -> Engine:
+        kind = shell.settings.get("engine.kind")
+        built.append(kind)
+        if kind == "embedded":
+            raise KodeskError(Text("임베디드 엔진 없음", "no embedded engine"))
+        return real_build()
+
+    monkeypatch.setattr(shell.engines, "_build", build)
+    shell.settings.set("engine.kind", "embedded")
+    assert shell.settings.get("engine.kind") == "ollama"
+    assert built == ["embedded", "ollama"]
+    assert shell.engine().kind == "ollama" and built == ["embedded", "ollama"]

@@ -9,13 +9,21 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import llama_cpp
 import pytest
 
 from kodesk.core.errors import ContextTooSmall
-from kodesk.core.types import ChatMessage, ChatRequest, ChatStats, Delta, Done, StreamEvent
+from kodesk.core.types import (
+    ChatMessage,
+    ChatRequest,
+    ChatStats,
+    Delta,
+    Done,
+    PromptUsed,
+    StreamEvent,
+)
 from kodesk.engines.chat_prompt import PLAIN_FORMAT
 from kodesk.engines.embedded import EmbeddedEngine
 from kodesk.engines.embedded_errors import ChatTemplateError
@@ -46,7 +54,8 @@ async def collect(
         events.append((time.perf_counter(), event))
     last = events[-1][1]
     assert isinstance(last, Done)
-    assert all(isinstance(e, Delta) for _, e in events[:-1])
+    assert isinstance(events[0][1], PromptUsed)  # the prompt comes before any text
+    assert all(isinstance(e, Delta) for _, e in events[1:-1])
     text = "".join(e.text for _, e in events if isinstance(e, Delta))
     return events, text, last.stats
 
@@ -73,9 +82,10 @@ def test_deltas_stream_incrementally_in_order(
     assert stats.eval_duration and stats.prompt_eval_duration and stats.total_duration
     assert stats.load_duration is not None
     assert text.strip()
-    assert shared_engine.last_prompt is not None
-    assert shared_engine.last_prompt.format == PLAIN_FORMAT
-    assert shared_engine.last_prompt.text == COUNTING + "\n"
+    prompt = events[0][1]
+    assert isinstance(prompt, PromptUsed)
+    assert prompt.format == PLAIN_FORMAT
+    assert prompt.text == COUNTING + "\n"
 
 
 def test_fixed_seed_is_deterministic(
@@ -92,7 +102,7 @@ def test_fixed_seed_is_deterministic(
 
 
 def test_output_matches_llama_cpp_python_itself(
-    engine_loop: EngineLoop, shared_engine: EmbeddedEngine, gemma_gguf: Path
+    engine_loop: EngineLoop, shared_engine: EmbeddedEngine, gemma_gguf: Path, llama_cpp: ModuleType
 ) -> None:
     """Same model, prompt tokens and greedy sampling: the same text as llama-cpp-python's
     own `create_completion`, so detokenizing and option mapping lose nothing."""
@@ -193,13 +203,16 @@ def test_cancel_during_prompt_evaluation_aborts_llama_cpp(
 
 
 def test_gguf_chat_template_is_rendered_and_its_special_tokens_parsed(
-    engine_loop: EngineLoop, shared_engine: EmbeddedEngine, gemma_chat_gguf: Path
+    engine_loop: EngineLoop,
+    shared_engine: EmbeddedEngine,
+    gemma_chat_gguf: Path,
+    llama_cpp: ModuleType,
 ) -> None:
-    _, text, stats = chat(
+    events, text, stats = chat(
         engine_loop, shared_engine, request("Say hello.", model=CHAT, system="Be brief.")
     )
-    prompt = shared_engine.last_prompt
-    assert prompt is not None and prompt.format == "chat template: gemma"
+    prompt = events[0][1]
+    assert isinstance(prompt, PromptUsed) and prompt.format == "chat template: gemma"
     assert prompt.text == (
         "<bos><start_of_turn>system\nBe brief.<end_of_turn>\n"
         "<start_of_turn>user\nSay hello.<end_of_turn>\n"
@@ -291,14 +304,16 @@ def test_hostile_template_in_a_gguf_is_refused(gemma_gguf: Path, tmp_path: Path)
     )
     engine = EmbeddedEngine(GGUFCatalog(tmp_path / "models", files=(hostile,)), n_threads=1)
 
+    events: list[StreamEvent] = []
+
     async def attempt() -> None:
         try:
-            async for _ in engine.chat(request(model="hostile")):
-                pass
+            async for event in engine.chat(request(model="hostile")):
+                events.append(event)
         finally:
             await engine.aclose()
 
     with pytest.raises(ChatTemplateError, match="internals"):
         asyncio.run(attempt())
     assert not marker.exists()
-    assert engine.last_prompt is None
+    assert events == []  # no prompt was reported, nothing was generated
