@@ -12,7 +12,7 @@ in one of three ways, each caught by `DegenerationDetector.feed`:
 Work per delta is proportional to the delta (the loop check runs once every
 `loop_every` characters over a bounded tail), and memory is bounded: a tail of the
 answer, a capped table of sentence fingerprints, the instruction's shingles, and the
-normalized start of the input text.
+normalized input text.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ Kind = Literal["repeated_sentence", "loop", "echo"]
 #: Characters that end a sentence (a line break ends one too).
 _SENTENCE_END = re.compile(r"[.?!。？！…\n]+")
 _SPACE = re.compile(r"\s+")
+#: A task template's placeholder (`{text}`, `{model}`, …).
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,14 @@ class DegenerationLimits:
     #: of it between two parts of the input, if shorter but at least `instruction_min`).
     instruction_echo: int = 24
     instruction_min: int = 12
-    #: Copied characters of the input, at the answer's start, that count as an echo.
-    source_echo: int = 160
-    #: How many characters into the answer (whitespace removed) a copy may start.
+    #: How many characters into the answer (whitespace removed) a copied instruction may start.
     echo_offset: int = 16
+    #: The answer's start is cut into `source_pieces` pieces of `source_piece` characters
+    #: (whitespace removed); when `source_copied` of them occur in the input, it is a copy
+    #: (a copy that skips a sentence or adds a tag still counts).
+    source_piece: int = 12
+    source_pieces: int = 16
+    source_copied: int = 10
 
 
 DEFAULT_LIMITS = DegenerationLimits()
@@ -122,14 +128,16 @@ class DegenerationDetector:
             if size >= limits.instruction_min:
                 self._sizes.add(size)
                 self._shingles.update(norm[i : i + size] for i in range(len(norm) - size + 1))
-        # Only the start of the input is compared with the start of the answer.
         self._source = _normalize(source)
+        self._pieces_checked = self._pieces_copied = 0
         self._tail = ""
         self._since_loop_check = 0
         self._sentence = ""
         self._sentences: OrderedDict[str, int] = OrderedDict()
         self._echo_prefix = ""
-        self._echo_span = max(limits.instruction_echo, limits.source_echo) + limits.echo_offset
+        self._echo_span = max(
+            limits.instruction_echo + limits.echo_offset, limits.source_piece * limits.source_pieces
+        )
         self._echo_done = not self._shingles and not self._source
 
     def feed(self, delta: str) -> Degeneration | None:
@@ -144,15 +152,17 @@ class DegenerationDetector:
         if self._echo_done:
             return None
         limits = self.limits
-        offsets, need = limits.echo_offset, limits.source_echo
         before = len(self._echo_prefix)
         self._echo_prefix = (self._echo_prefix + _normalize(delta))[: self._echo_span]
         prefix = self._echo_prefix
+        self._echo_done = len(prefix) >= self._echo_span
         copied = next(
             (
                 prefix[start : start + size]
                 for size in self._sizes
-                for start in range(max(0, before - size + 1), min(offsets, len(prefix) - size) + 1)
+                for start in range(
+                    max(0, before - size + 1), min(limits.echo_offset, len(prefix) - size) + 1
+                )
                 if prefix[start : start + size] in self._shingles
             ),
             None,
@@ -166,20 +176,30 @@ class DegenerationDetector:
                     en="The model repeated kodesk's instruction instead of answering; stopped.",
                 ),
             )
-        if len(prefix) < self._echo_span:
+        return self._copied_source(prefix)
+
+    def _copied_source(self, prefix: str) -> Degeneration | None:
+        limits = self.limits
+        size = limits.source_piece
+        while (
+            self._source
+            and self._pieces_checked < limits.source_pieces
+            and (self._pieces_checked + 1) * size <= len(prefix)
+        ):
+            start = self._pieces_checked * size
+            self._pieces_checked += 1
+            if prefix[start : start + size] in self._source:
+                self._pieces_copied += 1
+        if self._pieces_copied < limits.source_copied:
             return None
-        self._echo_done = True
-        for start in range(offsets + 1) if self._source else ():
-            if prefix[start : start + need] in self._source:
-                return self._degenerate(
-                    "echo",
-                    prefix[start : start + 40],
-                    Text(
-                        ko="모델이 답하지 않고 입력한 글을 그대로 베껴 써서 멈췄습니다.",
-                        en="The model copied the input text instead of answering; stopped.",
-                    ),
-                )
-        return None
+        return self._degenerate(
+            "echo",
+            _short(prefix),
+            Text(
+                ko="모델이 답하지 않고 입력한 글을 그대로 베껴 써서 멈췄습니다.",
+                en="The model copied the input text instead of answering; stopped.",
+            ),
+        )
 
     # -- the same sentence again and again --------------------------------------------
     def _sentences_of(self, delta: str) -> Degeneration | None:
@@ -248,10 +268,17 @@ class DegenerationDetector:
 def detector_for(task: Task, text: str, messages: Sequence[ChatMessage]) -> DegenerationDetector:
     """A detector for one model call: `messages` as sent, `text` the input they carry.
 
-    The instruction is every message with the input cut out. A copy of the input counts
-    as an echo only for built-in tasks (a custom task may ask to rewrite the text).
+    The instruction is the task's wording without its placeholders (so a good answer
+    restating the filled-in facts, such as a token count, is not an echo), or, for a task
+    that builds its wording in code (translation), the messages with the input cut out.
+    A copy of the input counts as an echo only for built-in tasks (a custom task may ask
+    to rewrite the text).
     """
-    instructions = [part for m in messages for part in m.content.split(text) if text] or [
-        m.content for m in messages
-    ]
+    wording = [part for part in _PLACEHOLDER.split(task.template) if part.strip()]
+    if wording:
+        instructions = [task.system, *wording]
+    else:
+        instructions = [
+            part for m in messages for part in (m.content.split(text) if text else [m.content])
+        ]
     return DegenerationDetector(instructions, text if task.builtin else "")

@@ -100,6 +100,27 @@ def test_copied_input_is_caught_for_builtin_tasks() -> None:
     assert fed < 260
 
 
+def test_a_copy_that_skips_a_sentence_is_caught() -> None:
+    """What the built-in Gemma did with the KBS article: copied it, leaving out a sentence."""
+    source = article("kbs")
+    lines = source.splitlines()
+    skipped = "\n".join([*lines[:2], lines[2].split(". ")[0] + ".", *lines[3:]])
+    assert skipped != source
+    detector = detector_for(SUMMARY, source, SUMMARY.messages(source))
+    found, fed = stream(detector, "<글>\n" + skipped)
+    assert found.kind == "echo" and fed < 300
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=[p.name.split(".")[0] for p in ARTICLES])
+def test_a_summary_quoting_the_lead_sentence_is_not_a_copy(path: Path) -> None:
+    """An extractive one-line summary: the article's longest paragraph's first sentence,
+    word for word, and a clause of its own."""
+    source = path.read_text(encoding="utf-8")
+    lead = max(source.splitlines(), key=len).split(". ")[0].rstrip(".")
+    answer = f"{lead}며, 관련 대책이 필요하다는 지적이 나온다."
+    never_flagged(detector_for(SUMMARY, source, SUMMARY.messages(source)), answer)
+
+
 def test_a_custom_rewrite_task_may_reproduce_its_input() -> None:
     proofread = task_from_table({"name": "proofread", "template": "맞춤법만 고쳐 주세요:\n{text}"})
     source = article("yonhap")
@@ -170,7 +191,9 @@ def test_korean_articles_are_not_flagged(path: Path) -> None:
         "1. 설정을 엽니다.\n2. 모델을 고릅니다.\n3. 확인을 누릅니다.\n"
         "네. 네. 네. 네. 감사합니다.\n"
         "| 항목 | 값 |\n|---|---|\n| 기온 | 35도 |\n| 환자 | 3,912명 |\n",
-        # A token explanation restating the facts from its instruction, not at its start.
+        # Token explanations restating the filled-in facts of their instruction.
+        "이 글은 gemma 모델의 토크나이저로 523개의 토큰이고, 이 모델의 컨텍스트는 4096 "
+        "토큰입니다. 토큰은 모델이 글을 읽는 작은 조각입니다.",
         "토큰은 모델이 글을 읽는 작은 조각입니다. 이 글은 gemma 모델의 토크나이저로 523개의 "
         "토큰이고, 이 모델의 컨텍스트는 4096 토큰입니다. 한글은 음절마다 조각이 많아 영어보다 "
         "토큰을 더 씁니다.",
@@ -178,7 +201,7 @@ def test_korean_articles_are_not_flagged(path: Path) -> None:
 )
 def test_normal_answers_are_not_flagged(answer: str) -> None:
     source = article("hani")
-    task: Task = TOKENS if answer.startswith("토큰은") else SUMMARY
+    task: Task = TOKENS if "토큰" in answer else SUMMARY
     never_flagged(detector_for(task, source, task.messages(source, model="gemma")), answer)
 
 
