@@ -1,10 +1,15 @@
-"""Opt-in local history of answers (SQLite). Off unless `history.enabled` is set."""
+"""Opt-in local history of answers (SQLite). Off unless `history.enabled` is set.
+
+Each `add` is one committed transaction with SQLite's full sync, so an entry whose
+`add` returned survives the writer being killed (`kill -9`) or the machine stopping.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +25,13 @@ CREATE TABLE IF NOT EXISTS answers (
     output_tokens INTEGER
 )
 """
+#: Another kodesk process may be writing; wait this long for its lock (seconds).
+BUSY_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
+    id: int
     created: float
     task: str
     model: str
@@ -40,11 +48,15 @@ class HistoryStore:
         self.path = path
         self._clock = clock
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A connection whose work is committed on success (rolled back on error), then closed."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path)
-        connection.execute(_SCHEMA)
-        return connection
+        with contextlib.closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)) as db:
+            db.execute("PRAGMA synchronous = FULL")
+            with db:
+                db.execute(_SCHEMA)
+                yield db
 
     def add(
         self,
@@ -54,26 +66,30 @@ class HistoryStore:
         answer: str,
         prompt_tokens: int | None = None,
         output_tokens: int | None = None,
-    ) -> None:
-        with self._connect() as db:
-            db.execute(
+    ) -> int:
+        """Store an answer; returns its id once it is committed."""
+        with self._transaction() as db:
+            cursor = db.execute(
                 "INSERT INTO answers (created, task, model, input, answer, prompt_tokens, "
                 "output_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (self._clock(), task, model, text, answer, prompt_tokens, output_tokens),
             )
-        db.close()
+        assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+        return cursor.lastrowid
 
     def recent(self, limit: int = 50) -> list[HistoryEntry]:
         if not self.path.exists():
             return []
-        with self._connect() as db:
+        with self._transaction() as db:
             rows = db.execute(
-                "SELECT created, task, model, input, answer, prompt_tokens, output_tokens "
+                "SELECT id, created, task, model, input, answer, prompt_tokens, output_tokens "
                 "FROM answers ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        db.close()
         return [HistoryEntry(*row) for row in rows]
 
     def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+        """Delete the history, with any journal a killed writer left: a stale journal next
+        to a new file would be rolled back into it."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
