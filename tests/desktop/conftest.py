@@ -25,6 +25,11 @@ class AsyncLoop:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
         result: T = self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        # Let the callbacks the coroutine left run while the loop still runs, as in the
+        # app (whose loop never stops): qasync would otherwise run them from a later Qt
+        # event with no running asyncio loop (e.g. httpx's stream finalizers, which then
+        # fail to find their async library).
+        self.loop.run_until_complete(_settle())
         return result
 
     def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -36,6 +41,11 @@ class AsyncLoop:
 
     def sleep(self, seconds: float) -> None:
         self.run(asyncio.sleep(seconds), seconds + 5)
+
+
+async def _settle(rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await asyncio.sleep(0)
 
 
 @pytest.fixture
