@@ -7,15 +7,17 @@ limit. (The runner will do the same once wired; this drives the engine directly.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from kodesk.core.degeneration import Degeneration, detector_for
 from kodesk.core.instruction_guard import instruction_warning, judge
 from kodesk.core.tasks import BUILTIN_TASKS, find_task
-from kodesk.core.types import ChatRequest, Delta
+from kodesk.core.types import ChatRequest, Delta, StreamEvent
 from kodesk.engines.embedded import EmbeddedEngine
 from tests.engines.conftest import EngineLoop
 
@@ -34,7 +36,8 @@ async def summarise(engine: EmbeddedEngine, text: str) -> tuple[str, Degeneratio
     detector = detector_for(SUMMARY, text, messages)
     options = {"num_ctx": 2048, "temperature": 0.0, "seed": 7, "num_predict": NUM_PREDICT}
     answer = ""
-    async with aclosing(engine.chat(ChatRequest(BASE, messages, options=options))) as events:
+    stream = cast(AsyncGenerator[StreamEvent], engine.chat(ChatRequest(BASE, messages, options)))
+    async with aclosing(stream) as events:
         async for event in events:
             if isinstance(event, Delta):
                 answer += event.text
