@@ -13,9 +13,14 @@ Tests wait on what the server saw instead of sleeping (thread-safe, from any thr
     assert fake.wait_client_gone(timeout=5)            # the client closed a stream early
 
 `chat_handler` (request body → ChatScript) lets a test answer by content, e.g. for
-map-reduce. Prompt sizes are counted with `count_tokens` (a rough default), and a
-prompt larger than the effective num_ctx is "truncated" exactly as Ollama does it:
-HTTP 200, a smaller `prompt_eval_count`, and the record's `truncated` flag set.
+map-reduce. Prompt sizes are counted with `count_tokens` (a rough default; tests that
+plan set it to kodesk's tokenizer for the model, so both sides count alike). How the
+server loads, cuts, refuses and paces is described in `tests.fake_ollama_data`:
+
+    fake.speed = ServerSpeed(prompt_rate=200, decode_rate=10, load_seconds=2, time_scale=0.01)
+    fake.faults["/api/show"].append(Fault(503))     # the next /api/show answers 503
+    fake.log                                         # the server's log lines
+    fake.reloads                                     # runner (re)loads so far
 """
 
 from __future__ import annotations
@@ -26,126 +31,35 @@ import select
 import socket
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fake_ollama_data import (
+    KEEP,
+    TOO_LONG,
+    ChatScript,
+    FakeModel,
+    Fault,
+    PullScript,
+    Recorded,
+    ServerSpeed,
+    rough_token_count,
+)
 
-def rough_token_count(text: str) -> int:
-    """Default prompt size estimate: ~1 token per Hangul syllable, ~4 bytes otherwise."""
-    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3")
-    other = len(text.encode("utf-8")) - 3 * hangul
-    return hangul + max(0, other) // 4 + 1
-
-
-@dataclass
-class FakeModel:
-    name: str
-    size: int = 1_600_000_000
-    family: str = "exaone"
-    parameter_size: str = "2.7B"
-    quantization_level: str = "Q4_K_M"
-    digest: str = "a" * 64
-    modified_at: str = "2026-11-01T10:00:00.000000+09:00"
-    template: str = "{{ .Prompt }}"
-    system: str = ""
-    parameters: str = ""
-    license: str = "LICENSE TEXT"
-    context_length: int = 32768
-    architecture: str = "exaone"
-    capabilities: list[str] = field(default_factory=lambda: ["completion"])
-    #: Extra `model_info` keys, e.g. the tokenizer arrays served with verbose=true.
-    verbose_info: dict[str, Any] = field(default_factory=dict)
-
-    def tag(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "model": self.name,
-            "modified_at": self.modified_at,
-            "size": self.size,
-            "digest": self.digest,
-            "details": {
-                "format": "gguf",
-                "family": self.family,
-                "families": [self.family],
-                "parameter_size": self.parameter_size,
-                "quantization_level": self.quantization_level,
-            },
-        }
-
-    def show(self, verbose: bool) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "general.architecture": self.architecture,
-            f"{self.architecture}.context_length": self.context_length,
-        }
-        for key, value in self.verbose_info.items():
-            info[key] = value if verbose or not isinstance(value, list) else []
-        modelfile = f'FROM {self.name}\nTEMPLATE """{self.template}"""\n'
-        return {
-            "modelfile": modelfile,
-            "parameters": self.parameters,
-            "template": self.template,
-            "system": self.system,
-            "license": self.license,
-            "details": self.tag()["details"],
-            "model_info": info,
-            "capabilities": self.capabilities,
-            "modified_at": self.modified_at,
-        }
-
-
-@dataclass
-class ChatScript:
-    reply: str = "테스트 답변입니다."
-    #: Pieces streamed; default: the reply split into pieces of `piece_size` characters.
-    pieces: list[str] | None = None
-    piece_size: int = 3
-    first_delay: float = 0.0
-    delay: float = 0.0
-    thinking: str = ""
-    done_reason: str = "stop"
-    #: Before streaming: an HTTP error status with {"error": message}.
-    status: int = 200
-    error: str = ""
-    #: After n pieces: an error line / a dropped connection / silence / a garbage line.
-    error_after: int | None = None
-    disconnect_after: int | None = None
-    stall_after: int | None = None
-    stall_seconds: float = 30.0
-    malformed_after: int | None = None
-    load_duration: int = 1_500_000
-
-    def stream_pieces(self) -> list[str]:
-        if self.pieces is not None:
-            return list(self.pieces)
-        n = max(1, self.piece_size)
-        return [self.reply[i : i + n] for i in range(0, len(self.reply), n)] or [""]
-
-
-@dataclass
-class PullScript:
-    total: int = 50_000_000
-    steps: int = 5
-    delay: float = 0.0
-    error_after: int | None = None
-    error: str = "pull model manifest: file does not exist"
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: Any
-    #: For chat: the counted prompt size, the num_ctx used and whether it was cut.
-    prompt_tokens: int | None = None
-    num_ctx: int | None = None
-    truncated: bool = False
-    #: The client went away before the stream ended (a cancelled request).
-    aborted: bool = False
-    #: The server sent the whole response.
-    finished: bool = False
+__all__ = [
+    "ChatScript",
+    "ClientGone",
+    "FakeModel",
+    "FakeOllama",
+    "Fault",
+    "PullScript",
+    "Recorded",
+    "ServerSpeed",
+    "rough_token_count",
+    "wait_until",
+]
 
 
 class ClientGone(Exception):
@@ -166,6 +80,13 @@ class FakeOllama:
         self.pullable: set[str] = set()
         self.blobs: dict[str, int] = {}
         self.requests: list[Recorded] = []
+        self.speed = ServerSpeed()
+        #: Per path, answers that replace the next requests' (see Fault).
+        self.faults: defaultdict[str, deque[Fault]] = defaultdict(deque)
+        #: The server log (e.g. "truncating input prompt limit=4096 prompt=9000 keep=4 new=4096").
+        self.log: list[str] = []
+        self.reloads = 0
+        self._runners = threading.Lock()
         self.stop_event = threading.Event()
         #: Notified whenever a request arrives, a response ends or a client goes away.
         self._changed = threading.Condition()
@@ -203,6 +124,21 @@ class FakeOllama:
         if self.chat_handler is not None:
             return self.chat_handler(body)
         return self.default_chat
+
+    def load_runner(self, name: str, num_ctx: int) -> bool:
+        """Give `name`'s runner `num_ctx` (it is shared by the names over one blob);
+        True when that loads or reloads it."""
+        key = self.models[name].runner_key
+        with self._runners:
+            sharing = [
+                n for n in self.loaded if n in self.models and self.models[n].runner_key == key
+            ]
+            reload = not sharing or any(self.loaded[n] != num_ctx for n in sharing)
+            for other in sharing:
+                del self.loaded[other]
+            self.loaded[name] = num_ctx
+            self.reloads += reload
+        return reload
 
     def sleep(self, seconds: float) -> bool:
         """Sleep unless the server stops; False when it stopped."""
@@ -289,6 +225,7 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            self.ended = True
 
         def _error(self, status: int, message: str) -> None:
             self._json(status, {"error": message})
@@ -315,6 +252,18 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
             rec = Recorded(self.command, self.path.split("?")[0], body)
             fake._record(rec)
             return rec
+
+        def _faulted(self, rec: Recorded) -> bool:
+            """Answer with the path's next scripted fault, if any."""
+            faults = fake.faults.get(rec.path)
+            if not faults:
+                return False
+            fault = faults.popleft()
+            if fault.hang:
+                self._streaming(rec, lambda: self._pause(3600.0) and None)
+            else:
+                self._json(fault.status, fault.body)
+            return True
 
         def _pause(self, seconds: float) -> bool:
             """Wait `seconds` while watching the socket; False when the server stops.
@@ -351,7 +300,8 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
 
         # -- routes -----------------------------------------------------------
         def do_GET(self) -> None:
-            self._record(None)
+            if self._faulted(self._record(None)):
+                return
             path = self.path.split("?")[0]
             if path == "/":
                 data = b"Ollama is running"
@@ -398,7 +348,8 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
 
         def do_DELETE(self) -> None:
             body = json.loads(self._body() or b"{}")
-            self._record(body)
+            if self._faulted(self._record(body)):
+                return
             name = body.get("model") or body.get("name", "")
             if self.path != "/api/delete":
                 self._error(404, "404 page not found")
@@ -425,6 +376,8 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 self._error(400, "invalid JSON")
                 return
             rec = self._record(body)
+            if self._faulted(rec):
+                return
             routes: dict[str, Callable[[dict[str, Any], Recorded], None]] = {
                 "/api/chat": self._chat,
                 "/api/show": self._show,
@@ -472,73 +425,113 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
                 return
             script = fake.next_chat(body)
             if script.status != 200:
-                self._error(script.status, script.error or "internal error")
+                error = script.error_json
+                self._json(script.status, error if error is not None else {"error": script.error})
                 return
+            model = fake.models[name]
             options = body.get("options") or {}
-            num_ctx = int(options.get("num_ctx") or fake.default_num_ctx)
-            num_ctx = min(num_ctx, fake.models[name].context_length)
+            num_ctx = int(options.get("num_ctx") or model.default_num_ctx(fake.default_num_ctx))
+            num_ctx = min(num_ctx, model.context_length)
             prompt_tokens = fake.count_tokens(_prompt_text(body))
+            fits = prompt_tokens <= num_ctx
+            refused = not fits and body.get("truncate") is False
             rec.prompt_tokens, rec.num_ctx = prompt_tokens, num_ctx
-            rec.truncated = prompt_tokens > num_ctx
-            fake.loaded[name] = num_ctx
-            self._start_stream()
-            self._streaming(
-                rec, lambda: self._stream_chat(name, script, min(prompt_tokens, num_ctx))
-            )
+            rec.truncated = not fits and not refused
+            fake._update(rec, reloaded=fake.load_runner(name, num_ctx))
+            self._streaming(rec, lambda: self._answer(rec, script, refused))
 
-        def _stream_chat(self, name: str, script: ChatScript, prompt_eval: int) -> None:
-            if script.first_delay and not self._pause(script.first_delay):
+        def _answer(self, rec: Recorded, script: ChatScript, refused: bool) -> None:
+            """Load, read the prompt (both before the headers, as Ollama), then stream."""
+            speed = fake.speed
+            load = speed.load_seconds if rec.reloaded else 0.0
+            if load and not self._pause(load * speed.time_scale):
                 return
+            num_ctx, prompt_tokens = rec.num_ctx or 0, rec.prompt_tokens or 0
+            if refused:
+                fake._update(rec, refused=True)
+                self._error(400, TOO_LONG)
+                return
+            if rec.truncated:
+                fake.log.append(
+                    f"truncating input prompt limit={num_ctx} prompt={prompt_tokens} "
+                    f"keep={KEEP} new={num_ctx}"
+                )
+            prompt_eval = min(prompt_tokens, num_ctx)
+            reading = speed.prompt_seconds(prompt_eval)
+            if reading and not self._pause(reading * speed.time_scale):
+                return
+            self._start_stream()
+            name = str(rec.body.get("model"))
+            stats = self._stream_chat(name, script)
+            if stats is None:
+                return
+            token = speed.token_seconds()
+            load_ns = int(load * 1e9) if load else script.load_duration
+            prompt_ns = int(reading * 1e9) if reading else 300_000_000
+            eval_ns = int(stats[0] * token * 1e9) if token else 500_000_000
+            total_ns = load_ns + prompt_ns + eval_ns if speed.prompt_rate else 2_000_000_000
+            self._line(
+                {
+                    "model": name,
+                    "created_at": "2026-11-29T09:00:00Z",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": script.done_reason,
+                    "total_duration": total_ns,
+                    "load_duration": load_ns,
+                    "prompt_eval_count": prompt_eval,
+                    "prompt_eval_duration": prompt_ns,
+                    "eval_count": stats[0],
+                    "eval_duration": eval_ns,
+                }
+            )
+            self._end_stream()
+
+        def _stream_chat(self, name: str, script: ChatScript) -> tuple[int] | None:
+            """The answer's lines before the done line: (eval_count,), or None when the
+            stream ended otherwise (an error line, a drop, a stall)."""
+            if script.first_delay and not self._pause(script.first_delay):
+                return None
             base = {"model": name, "created_at": "2026-11-29T09:00:00Z"}
             if script.thinking:
-                self._line(
-                    {
-                        **base,
-                        "message": {
-                            "role": "assistant",
-                            "content": "",
-                            "thinking": script.thinking,
-                        },
-                        "done": False,
-                    }
-                )
+                message = {"role": "assistant", "content": "", "thinking": script.thinking}
+                self._line({**base, "message": message, "done": False})
+            token = fake.speed.token_seconds()
+            pause = script.delay + (token * fake.speed.time_scale if token else 0.0)
             pieces = script.stream_pieces()
             for i, piece in enumerate(pieces):
                 if i == script.error_after:
-                    self._line({"error": "model runner has unexpectedly stopped"})
+                    self._line({"error": script.error_line})
                     self._end_stream()
-                    return
+                    return None
                 if i == script.disconnect_after:
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
-                    return
+                    return None
                 if i == script.stall_after:
                     self._pause(script.stall_seconds)
                     self._end_stream()
-                    return
+                    return None
                 if i == script.malformed_after:
                     self._chunk(b"{not json\n")
-                if i and script.delay and not self._pause(script.delay):
-                    return
+                if i == script.oversized_after:
+                    self._oversized_line(script.oversized_bytes)
+                if i and pause and not self._pause(pause):
+                    return None
                 self._line(
                     {**base, "message": {"role": "assistant", "content": piece}, "done": False}
                 )
-            self._line(
-                {
-                    **base,
-                    "message": {"role": "assistant", "content": ""},
-                    "done": True,
-                    "done_reason": script.done_reason,
-                    "total_duration": 2_000_000_000,
-                    "load_duration": script.load_duration,
-                    "prompt_eval_count": prompt_eval,
-                    "prompt_eval_duration": 300_000_000,
-                    "eval_count": len(pieces),
-                    "eval_duration": 500_000_000,
-                }
-            )
-            self._end_stream()
+            return (len(pieces),)
+
+        def _oversized_line(self, size: int | None) -> None:
+            """One line of `size` bytes (None: one that never ends, until the client leaves)."""
+            block = b"x" * 65536
+            sent = 0
+            while (size is None or sent < size) and not fake.stop_event.is_set():
+                self._chunk(block)
+                sent += len(block)
+            self._chunk(b"\n")
 
         def _pull(self, body: dict[str, Any], rec: Recorded) -> None:
             name = body.get("model") or body.get("name", "")

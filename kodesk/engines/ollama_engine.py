@@ -156,35 +156,13 @@ class OllamaEngine:
         if await self.guards_truncation():
             body["truncate"] = False
         num_ctx = wire.int_field(options.get("num_ctx"))
-        limit = wire.int_field(options.get("num_predict"))
         text: list[str] = []
-        generated = 0
         try:
             async with contextlib.aclosing(
                 self._stream("/api/chat", body, request.model, num_ctx=num_ctx)
             ) as lines:
-                async for line in lines:
-                    if "error" in line:
-                        raise StreamError(wire.error_detail(line["error"]))
-                    thinking, content = wire.message_parts(line)
-                    if line.get("done") is True:
-                        if content:
-                            text.append(content)
-                            yield Delta(content)
-                        yield Done(wire.chat_stats(line))
-                        return
-                    if thinking or content:
-                        generated += 1
-                        if limit is not None and limit > 0 and generated > limit:
-                            # The server ignores num_predict: stop reading, as it should have.
-                            yield Done(ChatStats(done_reason="length", eval_count=limit))
-                            return
-                    if thinking:
-                        yield Thinking(thinking)
-                    if content:
-                        text.append(content)
-                        yield Delta(content)
-            raise StreamDisconnected("no final line")
+                async for event in chat_events(lines, options.get("num_predict"), text):
+                    yield event
         except KodeskError as exc:
             exc.partial = "".join(text)
             raise
@@ -413,6 +391,39 @@ class OllamaEngine:
         if isinstance(exc, httpx.HTTPError | OSError):
             return EngineUnreachable(self.host, _short(exc))
         return MalformedResponse(f"{type(exc).__name__}: {_short(exc)}")
+
+
+async def chat_events(
+    lines: AsyncIterator[dict[str, Any]], num_predict: object, text: list[str]
+) -> AsyncIterator[StreamEvent]:
+    """The events of a chat stream's lines; the answer text so far is kept in `text`.
+
+    A server that ignores `num_predict` is cut off after that many tokens (one per line)
+    with done_reason "length", as the server should have done.
+    """
+    limit = wire.int_field(num_predict)
+    generated = 0
+    async for line in lines:
+        if "error" in line:
+            raise StreamError(wire.error_detail(line["error"]))
+        thinking, content = wire.message_parts(line)
+        if line.get("done") is True:
+            if content:
+                text.append(content)
+                yield Delta(content)
+            yield Done(wire.chat_stats(line))
+            return
+        if thinking or content:
+            generated += 1
+            if limit is not None and 0 < limit < generated:
+                yield Done(ChatStats(done_reason="length", eval_count=limit))
+                return
+        if thinking:
+            yield Thinking(thinking)
+        if content:
+            text.append(content)
+            yield Delta(content)
+    raise StreamDisconnected("no final line")
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -119,7 +119,8 @@ def test_error_line_mid_stream(fake_ollama: FakeOllama) -> None:
     fake_ollama.chat_scripts.append(ChatScript(reply="가나다라마바사", piece_size=1, error_after=3))
     with pytest.raises(StreamError) as info:
         run_async(collect(OllamaEngine(fake_ollama.url), request()))
-    assert "unexpectedly stopped" in info.value.message("en")
+    assert "unexpected EOF" in info.value.message("en")
+    assert info.value.partial == "가나다"
 
 
 def test_malformed_line(fake_ollama: FakeOllama) -> None:
@@ -197,7 +198,7 @@ def test_models_show_ps_version_delete(fake_ollama: FakeOllama) -> None:
         assert await engine.version() == "0.33.1"
         details = await engine.show("llama3-ko:8b")
         assert details.context_length == 32768
-        assert details.model_info["tokenizer.ggml.tokens"] == []
+        assert details.model_info["tokenizer.ggml.tokens"] is None
         verbose = await engine.show("llama3-ko:8b", verbose=True)
         assert verbose.model_info["tokenizer.ggml.tokens"] == ["a", "b"]
         async for _ in engine.chat(
