@@ -169,10 +169,10 @@ class SettingsStore:
     def load(self) -> LoadResult:
         """The settings in the file; never raises (see the module docstring)."""
         self._remove_stale_temp_files()
-        if not self.path.exists():
-            return LoadResult(Settings())
         try:
             doc = self._read()
+        except FileNotFoundError:
+            return LoadResult(Settings())
         except _UNREADABLE as exc:
             return self._recover(Settings(), [f"unreadable: {_describe(exc)}"])
         doc, problems = self._migrate(doc)

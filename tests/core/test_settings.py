@@ -310,3 +310,11 @@ def test_save_fsyncs_the_file_and_then_its_folder(
     monkeypatch.setattr(os, "fsync", recording_fsync)
     SettingsStore(settings_path).save(Settings())
     assert synced == [False, True]
+
+
+def test_a_settings_file_that_cannot_be_opened_is_reported(settings_path: Path) -> None:
+    settings_path.mkdir(parents=True)  # a folder where the file should be
+    result = SettingsStore(settings_path, clock=lambda: 0).load()
+    assert result.notices and "unreadable" in result.notices[0].en
+    assert result.backup is not None and result.backup.is_dir()
+    assert SettingsStore(settings_path).load().notices == []

@@ -7,6 +7,7 @@ import socket
 from PySide6.QtWidgets import QDoubleSpinBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from kodesk.core.errors import EngineUnreachable
 from tests.desktop.settings.conftest import DialogHarness
 
 
@@ -69,7 +70,8 @@ def test_connection_test_explains_an_unreachable_server(harness: DialogHarness) 
     page.test_connection()
     harness.aloop.until(lambda: page.test_button.isEnabled())
     assert "Ollama에 연결할 수 없습니다" in page.result.text()
-    assert "wsl --shutdown" in page.result.text()  # the hint comes along
+    hint = EngineUnreachable(f"http://127.0.0.1:{port}").hint_text("ko")
+    assert hint and hint in page.result.text()  # the hint comes along
 
 
 def test_keep_alive_is_checked_and_timeouts_follow_the_schema(harness: DialogHarness) -> None:
