@@ -8,10 +8,10 @@ byte-level BPE trained at test time, written with each supported pre-tokenizer.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
-import llama_cpp
 import pytest
 
 from kodesk.core.gguf_info import read_metadata
@@ -68,7 +68,7 @@ RANDOM = _random_texts(20261129, 150)
 
 
 class Reference:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, llama_cpp: ModuleType, path: Path) -> None:
         self.llm = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
 
     def ids(self, text: str, add_special: bool, parse_special: bool) -> list[int]:
@@ -91,6 +91,12 @@ def _mismatches(
 
 
 @pytest.fixture(scope="module")
+def reference(llama_cpp: ModuleType) -> Callable[[Path], Reference]:
+    """llama.cpp's own tokenizer for a GGUF."""
+    return lambda path: Reference(llama_cpp, path)
+
+
+@pytest.fixture(scope="module")
 def gemma_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return real_gemma(tmp_path_factory.getbasetemp())
 
@@ -100,19 +106,25 @@ def gemma(gemma_path: Path, tmp_path_factory: pytest.TempPathFactory) -> VocabTo
     return tokenizer_from_gguf(gemma_path, tmp_path_factory.mktemp("cache"))
 
 
-def test_gemma_corpus_matches_llama_cpp(gemma_path: Path, gemma: VocabTokenizer) -> None:
-    assert _mismatches(gemma, Reference(gemma_path), CORPUS) == []
+def test_gemma_corpus_matches_llama_cpp(
+    gemma_path: Path, gemma: VocabTokenizer, reference: Callable[[Path], Reference]
+) -> None:
+    assert _mismatches(gemma, reference(gemma_path), CORPUS) == []
 
 
-def test_gemma_random_mixed_text_matches_llama_cpp(gemma_path: Path, gemma: VocabTokenizer) -> None:
-    assert _mismatches(gemma, Reference(gemma_path), RANDOM) == []
+def test_gemma_random_mixed_text_matches_llama_cpp(
+    gemma_path: Path, gemma: VocabTokenizer, reference: Callable[[Path], Reference]
+) -> None:
+    assert _mismatches(gemma, reference(gemma_path), RANDOM) == []
 
 
-def test_gemma_korean_news_sample(gemma_path: Path, gemma: VocabTokenizer) -> None:
+def test_gemma_korean_news_sample(
+    gemma_path: Path, gemma: VocabTokenizer, reference: Callable[[Path], Reference]
+) -> None:
     """A known sentence, pinned so a change in either tokenizer is noticed."""
     text = "한국은행은 기준금리를 연 3.50%로 동결했다."
     ids = gemma.encode(text)
-    assert ids == Reference(gemma_path).ids(text, True, True)
+    assert ids == reference(gemma_path).ids(text, True, True)
     assert ids[0] == 2  # Gemma's <bos>
     assert b"".join(gemma.pieces(ids[1:])).decode("utf-8") == text
 
@@ -133,11 +145,11 @@ def spm_with_space_prefix(gemma_path: Path, tmp_path_factory: pytest.TempPathFac
 
 
 def test_sentencepiece_with_leading_space_matches_llama_cpp(
-    spm_with_space_prefix: Path,
+    spm_with_space_prefix: Path, reference: Callable[[Path], Reference]
 ) -> None:
     ours = tokenizer_from_gguf(spm_with_space_prefix)
     assert ours.vocab.add_space_prefix
-    ref = Reference(spm_with_space_prefix)
+    ref = reference(spm_with_space_prefix)
     assert _mismatches(ours, ref, CORPUS + RANDOM[:60]) == []
 
 
@@ -152,11 +164,11 @@ _REPEATED_LINES = [
 
 
 def test_lines_seen_before_elsewhere_match_llama_cpp(
-    gemma_path: Path, spm_with_space_prefix: Path
+    gemma_path: Path, spm_with_space_prefix: Path, reference: Callable[[Path], Reference]
 ) -> None:
     for path in (gemma_path, spm_with_space_prefix):
         ours = tokenizer_from_gguf(path)
-        assert _mismatches(ours, Reference(path), _REPEATED_LINES * 2) == []
+        assert _mismatches(ours, reference(path), _REPEATED_LINES * 2) == []
 
 
 PRE_TOKENIZERS = ["llama-bpe", "qwen2", "exaone", "gpt-2", "default", "smollm", "falcon"]
@@ -170,9 +182,11 @@ def bpe_ggufs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
 
 
 @pytest.mark.parametrize("pre", PRE_TOKENIZERS)
-def test_byte_level_bpe_matches_llama_cpp(pre: str, bpe_ggufs: dict[str, Path]) -> None:
+def test_byte_level_bpe_matches_llama_cpp(
+    pre: str, bpe_ggufs: dict[str, Path], reference: Callable[[Path], Reference]
+) -> None:
     path = bpe_ggufs[pre]
-    assert _mismatches(tokenizer_from_gguf(path), Reference(path), CORPUS + RANDOM) == []
+    assert _mismatches(tokenizer_from_gguf(path), reference(path), CORPUS + RANDOM) == []
 
 
 def test_trained_bpe_splits_rare_hangul_into_bytes(bpe_ggufs: dict[str, Path]) -> None:

@@ -24,13 +24,21 @@ class AsyncLoop:
         self.loop = loop
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        result: T = self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
-        # Let the callbacks the coroutine left run while the loop still runs, as in the
-        # app (whose loop never stops): qasync would otherwise run them from a later Qt
-        # event with no running asyncio loop (e.g. httpx's stream finalizers, which then
-        # fail to find their async library).
-        self.loop.run_until_complete(_settle())
+        try:
+            result: T = self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        finally:
+            self.keep_running()
         return result
+
+    def keep_running(self) -> None:
+        """Mark the loop running between runs too, as the app's loop is for its whole life.
+
+        qasync marks it only inside `run_until_complete`, but its callbacks are Qt timers
+        that fire whenever Qt processes events: in a qtbot wait, a widget call, pytest-qt's
+        teardown. Unmarked, they would run with no running asyncio loop, which the app never
+        does (httpx's stream finalizers and anyio's cancel scopes then fail).
+        """
+        asyncio._set_running_loop(self.loop)
 
     def until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         async def poll() -> None:
@@ -43,18 +51,16 @@ class AsyncLoop:
         self.run(asyncio.sleep(seconds), seconds + 5)
 
 
-async def _settle(rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
 def aloop(qapp: QApplication) -> Iterator[AsyncLoop]:
     loop = create_event_loop(qapp)
     asyncio.set_event_loop(loop)
+    driver = AsyncLoop(loop)
+    driver.keep_running()
     try:
-        yield AsyncLoop(loop)
+        yield driver
     finally:
+        asyncio._set_running_loop(None)
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()

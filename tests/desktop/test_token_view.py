@@ -135,6 +135,7 @@ def test_header_without_context() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.inference  # the real Gemma vocabulary comes with the `embedded` extra
 def test_screenshots_under_xvfb(
     xvfb_display: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -154,6 +155,7 @@ def test_screenshots_under_xvfb(
 
 
 def _screenshot(target: Path, source: str) -> None:
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from kodesk.core.tokenizer import tokenizer_from_gguf
@@ -164,9 +166,9 @@ def _screenshot(target: Path, source: str) -> None:
     tok = bpe_tokenizer() if source == "bpe" else tokenizer_from_gguf(source)
     view.show_text(SAMPLE, tok, num_ctx=64 if source == "bpe" else 4096)
     view.show()
-    for _ in range(20):
-        app.processEvents()
-        time.sleep(0.02)
+    if not QTest.qWaitForWindowExposed(view, 10_000):
+        raise SystemExit("the token view was never shown")
+    app.processEvents()
     target.parent.mkdir(parents=True, exist_ok=True)
     view.grab().save(str(target))
 
