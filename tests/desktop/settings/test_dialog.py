@@ -6,10 +6,12 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from kodesk.core.settings import Settings, SettingsStore
+from kodesk.core.settings import BY_KEY, Settings, SettingsStore
 from kodesk.desktop.settings import PAGE_NAMES, SettingsDialog
+from kodesk.desktop.settings.fields import SchemaForm
 from kodesk.engines.ollama_engine import OllamaEngine
 from tests.desktop.conftest import AsyncLoop
 from tests.desktop.settings.conftest import DialogHarness
@@ -51,3 +53,19 @@ def test_english_labels_when_the_setting_says_so(
         assert dialog.connection_page.test_button.text() == "&Test"
     finally:
         shiboken6.delete(dialog)
+
+
+def test_setting_rows_show_the_words_of_their_schema_entry(harness: DialogHarness) -> None:
+    shown = 0
+    for name in PAGE_NAMES:
+        form = getattr(harness.dialog.show_page(name), "form", None)
+        if not isinstance(form, SchemaForm):
+            continue
+        for key, field in form.fields.items():
+            setting = BY_KEY[key]
+            assert field.editor.toolTip() == setting.description.ko, key
+            label = form.layout_.labelForField(field)
+            text = label.text() if isinstance(label, QLabel) else field.editor.text()  # type: ignore[attr-defined]
+            assert text.startswith(setting.label.ko), key
+            shown += 1
+    assert shown >= 10
