@@ -106,9 +106,24 @@ def _hotkey_map(value: Any) -> str | None:
     return None
 
 
-def _tables_by_name(value: Any) -> str | None:
+def _overrides_by_model(value: Any) -> str | None:
+    """Model → override table; number options are numbers within their declared range."""
+    from kodesk.core.override_options import BY_NAME
+
     if not all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items()):
-        return "each model's overrides must be a table"
+        return "models.overrides: each model's overrides must be a table"
+    for model, table in value.items():
+        for name, number in table.items():
+            option = BY_NAME.get(name)
+            if option is None or option.kind not in ("int", "float"):
+                continue
+            whole = option.kind == "int"
+            if not isinstance(number, int if whole else int | float) or isinstance(number, bool):
+                kind = "a whole number" if whole else "a number"
+                return f"models.overrides: {model}: {name} must be {kind}, got {number!r}"
+            if not option.minimum <= number <= option.maximum:
+                span = f"{option.minimum:g}…{option.maximum:g}"
+                return f"models.overrides: {model}: {name} = {number} is outside {span}"
     return None
 
 
@@ -420,7 +435,7 @@ SCHEMA: tuple[Setting, ...] = (
         {},
         Text("모델별 설정", "Per-model options"),
         Text("모델별로 바꾼 옵션: 모델 → 옵션", "Per-model option overrides: model → options"),
-        check=_tables_by_name,
+        check=_overrides_by_model,
     ),
 )
 

@@ -206,6 +206,9 @@ def test_a_parser_out_of_memory_is_a_corrupt_file(
         "[context]\nmax_num_ctx = 9223372036854775807",
         "[context]\nsplit_concurrency = -9223372036854775808",
         '[models.overrides."m"]\ntemperature = nan',
+        '[models.overrides."m"]\ntemperature = 5',
+        '[models.overrides."m"]\nnum_ctx = 8192.5',
+        '[models.overrides."m"]\nseed = true',
         "[window]\nsize = [0, 200]",
         "[window]\nposition = [1e9, 0]",
         "[window]\nposition = [1, 2, 3]",
@@ -218,6 +221,14 @@ def test_non_finite_and_out_of_range_numbers_are_refused(settings_path: Path, li
     assert result.settings.get("model.default") == "m"  # the valid part is kept
     key = next(k for k in ("ollama.", "context.", "models.", "window.") if k[:-1] in line)
     assert key in result.notices[0].en
+
+
+def test_model_overrides_in_range_are_kept(settings_path: Path) -> None:
+    overrides = {"m": {"temperature": 1, "num_ctx": 8192, "stop": ["</s>"], "system": "짧게"}}
+    SettingsStore(settings_path).save(Settings({"models.overrides": overrides}))
+    result = SettingsStore(settings_path).load()
+    assert result.notices == []
+    assert result.settings.get("models.overrides") == overrides
 
 
 def test_every_number_setting_declares_its_range() -> None:
