@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,12 +32,50 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
 
 
+@dataclass(frozen=True)
+class Blob:
+    """A served file: bytes in memory, or a file on disk (read per request, for big GGUFs)."""
+
+    source: bytes | Path
+    size: int
+    sha256: str
+    sha1: str
+
+    @classmethod
+    def of(cls, source: bytes | Path) -> Blob:
+        sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
+        chunks = [source] if isinstance(source, bytes) else _chunks(source)
+        for chunk in chunks:
+            sha256.update(chunk)
+            sha1.update(chunk)
+            size += len(chunk)
+        return cls(source, size, sha256.hexdigest(), sha1.hexdigest())
+
+    def pieces(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes `start`..`end` (inclusive), in pieces of at most 4 MiB."""
+        if isinstance(self.source, bytes):
+            yield self.source[start : end + 1]
+            return
+        with self.source.open("rb") as handle:
+            handle.seek(start)
+            left = end + 1 - start
+            while left > 0 and (piece := handle.read(min(left, 1 << 22))):
+                left -= len(piece)
+                yield piece
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            yield chunk
+
+
 @dataclass
 class FakeRepo:
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, Blob] = field(default_factory=dict)
 
     def add(self, path: str, data: bytes | Path) -> None:
-        self.files[path] = data.read_bytes() if isinstance(data, Path) else data
+        self.files[path] = Blob.of(data)
 
 
 @dataclass(frozen=True)
@@ -86,22 +125,21 @@ class FakeHub:
         with self._lock:
             return [r for r in self.requests if path_part in r.path]
 
-    def blob(self, sha: str) -> tuple[str, bytes] | None:
+    def blob(self, sha: str) -> tuple[str, Blob] | None:
         for repo in self.repos.values():
-            for path, data in repo.files.items():
-                if hashlib.sha256(data).hexdigest() == sha:
-                    return path, data
+            for path, blob in repo.files.items():
+                if blob.sha256 == sha:
+                    return path, blob
         return None
 
 
-def _tree_entry(path: str, data: bytes) -> dict[str, Any]:
-    sha = hashlib.sha256(data).hexdigest()
+def _tree_entry(path: str, blob: Blob) -> dict[str, Any]:
     return {
         "type": "file",
-        "oid": hashlib.sha1(data).hexdigest(),
-        "size": len(data),
+        "oid": blob.sha1,
+        "size": blob.size,
         "path": path,
-        "lfs": {"oid": sha, "size": len(data), "pointerSize": 134},
+        "lfs": {"oid": blob.sha256, "size": blob.size, "pointerSize": 134},
     }
 
 
@@ -144,13 +182,12 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             repo = hub.repos.get(match["repo"])
             if repo is None or match["file"] not in repo.files:
                 return self._not_found(path)
-            data = repo.files[match["file"]]
-            sha = hashlib.sha256(data).hexdigest()
+            blob = repo.files[match["file"]]
             self.send_response(302)
-            self.send_header("Location", f"/lfs/{sha}")
-            self.send_header("ETag", f'"{hashlib.sha1(data).hexdigest()}"')
-            self.send_header("X-Linked-Etag", f'"{sha}"')
-            self.send_header("X-Linked-Size", str(len(data)))
+            self.send_header("Location", f"/lfs/{blob.sha256}")
+            self.send_header("ETag", f'"{blob.sha1}"')
+            self.send_header("X-Linked-Etag", f'"{blob.sha256}"')
+            self.send_header("X-Linked-Size", str(blob.size))
             self.send_header("X-Repo-Commit", COMMIT)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -166,7 +203,7 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 entries = [_tree_entry(p, d) for p, d in sorted(repo.files.items())]
                 return self._json(200, entries)
             siblings = [
-                {"rfilename": p, "size": len(d), "lfs": _tree_entry(p, d)["lfs"]}
+                {"rfilename": p, "size": d.size, "lfs": _tree_entry(p, d)["lfs"]}
                 for p, d in sorted(repo.files.items())
             ]
             return self._json(200, {"id": name, "sha": COMMIT, "siblings": siblings})
@@ -175,10 +212,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             found = hub.blob(sha)
             if found is None:
                 return self._not_found(sha)
-            path, data = found
-            if path in hub.corrupt:
-                data = bytes(b ^ 0xFF for b in data[:64]) + data[64:]
-            start, end = 0, len(data) - 1
+            path, blob = found
+            start, end = 0, blob.size - 1
             wanted = self.headers.get("Range")
             match = _RANGE.match(wanted or "")
             if match is not None:
@@ -186,28 +221,34 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 end = min(int(match[2]), end) if match[2] else end
                 if start > end:
                     self.send_response(416)
-                    self.send_header("Content-Range", f"bytes */{len(data)}")
+                    self.send_header("Content-Range", f"bytes */{blob.size}")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return None
-            body = data[start : end + 1]
+            length = end + 1 - start
             self.send_response(206 if match else 200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(length))
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("ETag", f'"{sha}"')
             if match:
-                self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+                self.send_header("Content-Range", f"bytes {start}-{end}/{blob.size}")
             self.end_headers()
             if head:
                 return None
             cut = hub.cut_after.pop(path, None) if match is None else None
-            if cut is not None:
-                self.wfile.write(body[:cut])
-                self.wfile.flush()
-                self.close_connection = True
-                return None
-            self.wfile.write(body)
+            sent = 0
+            for piece in blob.pieces(start, end):
+                if path in hub.corrupt and sent + start < 64:
+                    flip = 64 - start - sent
+                    piece = bytes(b ^ 0xFF for b in piece[:flip]) + piece[flip:]
+                if cut is not None and sent + len(piece) >= cut:
+                    self.wfile.write(piece[: cut - sent])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return None
+                self.wfile.write(piece)
+                sent += len(piece)
             return None
 
     return Handler
