@@ -91,7 +91,8 @@ def test_connection_refused_is_unreachable() -> None:
     with pytest.raises(EngineUnreachable) as info:
         run_async(collect(OllamaEngine(host), request()))
     assert host in info.value.message("en")
-    assert "WSL" in info.value.hint_text("en") and "WSL" in info.value.hint_text("ko")
+    assert "kodesk doctor" in info.value.hint_text("en")
+    assert "kodesk doctor" in info.value.hint_text("ko")
 
 
 def test_list_models_connection_refused() -> None:

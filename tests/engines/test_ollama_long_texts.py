@@ -160,7 +160,11 @@ def _raw(fake: FakeOllama, path: str, body: dict[str, object]) -> httpx.Response
 
 
 def test_show_of_a_gguf_without_chat_template(fake_ollama: FakeOllama) -> None:
-    fake_ollama.add_model("gemma3-base", verbose_info={"tokenizer.ggml.tokens": ["<pad>", "a"]})
+    fake_ollama.add_model(
+        "gemma3-base",
+        template="{{ .Prompt }}",  # what Ollama sets when the GGUF has no chat template
+        verbose_info={"tokenizer.ggml.tokens": ["<pad>", "a"]},
+    )
     plain = _raw(fake_ollama, "/api/show", {"model": "gemma3-base"}).json()
     assert plain["template"] == "{{ .Prompt }}"
     assert "parameters" not in plain
