@@ -7,6 +7,7 @@ UI and the CLI never show a raw traceback or an httpx class name.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -51,27 +52,49 @@ class KodeskError(Exception):
         return f"{self.message(lang)}\n{hint}" if hint else self.message(lang)
 
 
-_WSL_HINT = Text(
-    ko="Ollama가 실행 중인지 확인하세요(`ollama serve`). WSL 안에서 실행 중이면 "
-    "`wsl --shutdown` 후 다시 시작하거나, WSL에서 OLLAMA_HOST=0.0.0.0 으로 실행하고 "
-    "WSL의 IP 주소를 설정에 입력하세요. `kodesk doctor`가 자세히 알려 줍니다.",
-    en="Check that Ollama is running (`ollama serve`). If it runs inside WSL, try "
-    "`wsl --shutdown` and start it again, or run it with OLLAMA_HOST=0.0.0.0 in WSL and "
-    "enter the WSL IP address in the settings. `kodesk doctor` shows the details.",
-)
+def unreachable_hint(platform: str | None = None) -> Text:
+    """What to try when Ollama does not answer, for `platform` (default: `sys.platform`).
+
+    WSL is mentioned only on Windows, where Ollama may run inside it.
+    """
+    common_ko = (
+        "Ollama가 실행 중인지 확인하세요(`ollama serve` 또는 Ollama 앱). 설치되어 있지 "
+        "않다면 https://ollama.com 에서 설치하거나, Ollama 없이 내장 엔진을 쓰세요 "
+        "(설정 → 일반 → 엔진)."
+    )
+    common_en = (
+        "Check that Ollama is running (`ollama serve` or the Ollama app). If it is not "
+        "installed, install it from https://ollama.com, or use the embedded engine without "
+        "Ollama (Settings → General → Engine)."
+    )
+    if (platform or sys.platform) != "win32":
+        return Text(
+            ko=f"{common_ko} `kodesk doctor`가 자세히 알려 줍니다.",
+            en=f"{common_en} `kodesk doctor` shows the details.",
+        )
+    return Text(
+        ko=f"{common_ko} WSL 안에서 실행 중이면 `wsl --shutdown` 후 다시 시작하거나, WSL에서 "
+        "OLLAMA_HOST=0.0.0.0 으로 실행하고 WSL의 IP 주소를 설정에 입력하세요. "
+        "`kodesk doctor`가 자세히 알려 줍니다.",
+        en=f"{common_en} If it runs inside WSL, try `wsl --shutdown` and start it again, or "
+        "run it with OLLAMA_HOST=0.0.0.0 in WSL and enter the WSL IP address in the "
+        "settings. `kodesk doctor` shows the details.",
+    )
 
 
 class EngineUnreachable(KodeskError):
+    """Nothing answers at `host`. The hint suits `platform` (default: `sys.platform`)."""
+
     code = "unreachable"
 
-    def __init__(self, host: str, detail: str = "") -> None:
+    def __init__(self, host: str, detail: str = "", *, platform: str | None = None) -> None:
         suffix = f" ({detail})" if detail else ""
         super().__init__(
             Text(
                 ko=f"Ollama에 연결할 수 없습니다: {host}{suffix}",
                 en=f"Ollama is not reachable at {host}{suffix}",
             ),
-            _WSL_HINT,
+            unreachable_hint(platform),
         )
         self.host = host
 

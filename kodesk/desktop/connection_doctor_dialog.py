@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from kodesk.core.errors import Language, Text
 from kodesk.core.settings import Settings
 from kodesk.desktop.plain_text import plain_label, tooltip
-from kodesk.engines.connection_doctor import ConnectionReport, sources_label
+from kodesk.engines.connection_doctor import ConnectionReport, sources_label, status_label
 from kodesk.engines.wsl import StartStatus
 
 Diagnose = Callable[[], Awaitable[ConnectionReport]]
@@ -158,7 +159,7 @@ class ConnectionDoctorDialog(QDialog):
             else:
                 icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
             cells = (
-                probe.status,
+                status_label(probe, lang),
                 probe.url or probe.candidate.raw,
                 sources_label(probe, lang),
                 candidate.summary.get(lang),
@@ -179,7 +180,10 @@ class ConnectionDoctorDialog(QDialog):
             if finding.fix:
                 findings.append(f"  → {finding.fix.get(lang)}")
         self.details.setPlainText("\n".join(findings))
-        if report.best_url:
+        embedded = next((f for f in report.findings if f.code == "embedded_engine"), None)
+        if embedded is not None:
+            self.status.setText(embedded.message.get(lang))
+        elif report.best_url:
             self.status.setText(
                 self._t(
                     f"사용할 수 있는 주소: {report.best_url}",
@@ -261,20 +265,41 @@ class ConnectionDoctorDialog(QDialog):
         super().closeEvent(event)
 
 
+def embedded_models_dir(settings: Settings, default: Path) -> str | None:
+    """The embedded engine's models folder when that engine is chosen, else None.
+
+    (`embedded.models_dir`, or `default`: the user data folder's `models`.)
+    """
+    if settings.get("engine.kind") != "embedded":
+        return None
+    return str(settings.get("embedded.models_dir") or default)
+
+
 def connection_doctor(
-    settings: Settings, configured: str, lang: Language, loop: asyncio.AbstractEventLoop
+    settings: Settings,
+    configured: str,
+    lang: Language,
+    loop: asyncio.AbstractEventLoop,
+    models_dir: Path | None = None,
 ) -> ConnectionDoctorDialog:
     """The dialog wired to real discovery (the endpoint setting, else `configured`) and to
-    starting Ollama in WSL."""
+    starting Ollama in WSL. `models_dir`: the embedded engine's default models folder
+    (`AppPaths.models`; default: the user data folder's), reported when the embedded
+    engine is chosen."""
     from kodesk.engines.connection_doctor import diagnose
     from kodesk.engines.discovery import Discovery
     from kodesk.engines.wsl import OllamaStarter, Wsl
+    from kodesk.paths import default_paths
 
     wsl = Wsl()
+    default_models = models_dir or default_paths().models
 
     async def run_diagnosis() -> ConnectionReport:
         endpoint = settings.get("ollama.endpoint") or configured
-        return await diagnose(Discovery(configured=endpoint, wsl=wsl))
+        return await diagnose(
+            Discovery(configured=endpoint, wsl=wsl),
+            embedded_models=embedded_models_dir(settings, default_models),
+        )
 
     return ConnectionDoctorDialog(run_diagnosis, OllamaStarter(wsl).start, settings, loop, lang)
 

@@ -11,6 +11,7 @@ it (`render_text`, `to_json`) and the Qt dialog shows it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -23,6 +24,7 @@ from kodesk.engines.discovery import (
     SOURCE_WSL,
     DiscoveryResult,
     Probe,
+    ProbeStatus,
 )
 
 Severity = Literal["info", "warning", "error"]
@@ -66,6 +68,69 @@ FEATURES: tuple[Feature, ...] = (
         Text(ko="생각(thinking) 모드 분리", en="separated thinking (`think`)"),
     ),
 )
+
+
+#: A probe's status in words (the dialog's status column).
+STATUS_LABELS: dict[ProbeStatus, Text] = {
+    "ok": Text(ko="응답함", en="answers"),
+    "unreachable": Text(ko="연결 안 됨", en="unreachable"),
+    "timeout": Text(ko="응답 없음", en="no answer"),
+    "not_ollama": Text(ko="Ollama 아님", en="not Ollama"),
+    "error": Text(ko="오류", en="error"),
+    "invalid": Text(ko="잘못된 주소", en="invalid address"),
+}
+
+#: Where the engine is chosen in the settings dialog.
+ENGINE_SETTING = Text(ko="설정 → 일반 → 엔진", en="Settings → General → Engine")
+
+
+@dataclass(frozen=True)
+class InstallSteps:
+    """How to install Ollama on one platform: a terminal `command` (Linux) or none, the
+    download page `url`, and the steps in words."""
+
+    command: str | None
+    url: str
+    text: Text
+
+
+def install_ollama(platform: str | None = None) -> InstallSteps:
+    """Installing Ollama on `platform` (a `sys.platform` value; default: this machine)."""
+    platform = platform or sys.platform
+    if platform == "win32":
+        url = "https://ollama.com/download/windows"
+        return InstallSteps(
+            None,
+            url,
+            Text(
+                ko=f"{url} 에서 Windows용 설치 파일(OllamaSetup.exe)을 받아 실행하세요.",
+                en=f"Download the Windows installer (OllamaSetup.exe) from {url} and run it.",
+            ),
+        )
+    if platform == "darwin":
+        url = "https://ollama.com/download/mac"
+        return InstallSteps(
+            None,
+            url,
+            Text(
+                ko=f"{url} 에서 macOS용 Ollama 앱을 받아 응용 프로그램 폴더로 옮긴 뒤 실행하세요.",
+                en=f"Download the Ollama app for macOS from {url}, move it to Applications "
+                "and open it.",
+            ),
+        )
+    command = "curl -fsSL https://ollama.com/install.sh | sh"
+    return InstallSteps(
+        command,
+        "https://ollama.com/download/linux",
+        Text(
+            ko=f"터미널에서 `{command}` 를 실행하세요 (Ollama를 설치하고 서비스로 시작합니다).",
+            en=f"Run `{command}` in a terminal (it installs Ollama and starts it as a service).",
+        ),
+    )
+
+
+def status_label(probe: Probe, lang: Language) -> str:
+    return STATUS_LABELS[probe.status].get(lang)
 
 
 @dataclass(frozen=True)
@@ -162,12 +227,22 @@ class ConnectionReport:
 
 
 async def diagnose(
-    discovery: Discoverer, *, features: Sequence[Feature] = FEATURES
+    discovery: Discoverer,
+    *,
+    features: Sequence[Feature] = FEATURES,
+    embedded_models: str | None = None,
+    platform: str | None = None,
 ) -> ConnectionReport:
-    """Probe every candidate and explain the result."""
+    """Probe every candidate and explain the result.
+
+    `embedded_models`: the embedded engine's models folder when that engine is in use
+    (then Ollama is not needed, and the report says where the models are). `platform`:
+    a `sys.platform` value for the install hint (default: this machine).
+    """
     result = await discovery.discover()
     rows = tuple(_candidate(p, result) for p in result.probes)
-    return ConnectionReport(rows, tuple(_findings(result, features)), result)
+    findings = _findings(result, features, platform or sys.platform, embedded_models)
+    return ConnectionReport(rows, tuple(findings), result)
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -321,13 +396,31 @@ def _unreachable_fix(probe: Probe, result: DiscoveryResult) -> Text:
     )
 
 
-def _findings(result: DiscoveryResult, features: Sequence[Feature]) -> list[Finding]:
+def _findings(
+    result: DiscoveryResult,
+    features: Sequence[Feature],
+    platform: str,
+    embedded_models: str | None,
+) -> list[Finding]:
     found: list[Finding] = []
     best = result.best()
     localhost = result.probe_for(SOURCE_DEFAULT)
     wsl_ok = [p for p in result.probes if p.ok and p.candidate.distro]
+    if embedded_models is not None:
+        found.append(
+            Finding(
+                "embedded_engine",
+                "info",
+                Text(
+                    ko="내장 엔진을 쓰고 있습니다: Ollama 없이, 이 폴더의 GGUF 모델로 답합니다: "
+                    f"{embedded_models}",
+                    en="The embedded engine is in use: it answers without Ollama, with the GGUF "
+                    f"models in {embedded_models}",
+                ),
+            )
+        )
     if best is None:
-        found.append(_no_server(result))
+        found.append(_no_server(result, "win32" if result.windows else platform, embedded_models))
     configured = result.probe_for(SOURCE_CONFIGURED)
     if configured and not configured.ok and best:
         found.append(
@@ -418,7 +511,7 @@ def _findings(result: DiscoveryResult, features: Sequence[Feature]) -> list[Find
     return found
 
 
-def _no_server(result: DiscoveryResult) -> Finding:
+def _no_server(result: DiscoveryResult, platform: str, embedded_models: str | None) -> Finding:
     offers = result.start_offers()
     if offers:
         fix = Text(
@@ -428,11 +521,22 @@ def _no_server(result: DiscoveryResult) -> Finding:
             "`OLLAMA_HOST=0.0.0.0:11434 ollama serve` in a WSL terminal.",
         )
     else:
+        install = install_ollama(platform).text
         fix = Text(
-            ko="Ollama를 설치하고 실행하세요 (https://ollama.com), 또는 내장 엔진을 "
-            "쓰세요 (설정 → 엔진).",
-            en="Install and start Ollama (https://ollama.com), or use the embedded "
-            "engine (Settings → Engine).",
+            ko=f"Ollama가 설치되어 있지 않다면: {install.ko} 또는 Ollama 없이 내장 엔진을 "
+            f"쓰세요 ({ENGINE_SETTING.ko}).",
+            en=f"If Ollama is not installed: {install.en} Or use the embedded engine without "
+            f"Ollama ({ENGINE_SETTING.en}).",
+        )
+    if embedded_models is not None:  # nothing is wrong: Ollama is not needed now
+        return Finding(
+            "no_server",
+            "info",
+            Text(
+                ko="응답하는 Ollama 서버가 없습니다 (내장 엔진에는 필요 없습니다).",
+                en="No Ollama server answers (the embedded engine does not need one).",
+            ),
+            fix,
         )
     return Finding(
         "no_server",

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from kodesk.core.errors import Text
 from kodesk.core.settings import Settings
-from kodesk.desktop.connection_doctor_dialog import ConnectionDoctorDialog
+from kodesk.desktop.connection_doctor_dialog import ConnectionDoctorDialog, embedded_models_dir
 from kodesk.engines.connection_doctor import ConnectionReport, diagnose
 from kodesk.engines.discovery import SOURCE_DEFAULT, Candidate, Discovery, DiscoveryResult, Probe
 from kodesk.engines.wsl import OllamaStarter, StartStatus, Wsl, WslDistro
@@ -98,7 +98,7 @@ def test_table_and_use_this_endpoint(qtbot: QtBot, aloop: AsyncLoop, settings: S
     dialog = make_dialog(qtbot, aloop, Reports(BROKEN_FORWARDING), settings)
     aloop.run(dialog.recheck())
     assert dialog.table.rowCount() == 2
-    assert [dialog.table.item(r, 0).text() for r in range(2)] == ["unreachable", "ok"]
+    assert [dialog.table.item(r, 0).text() for r in range(2)] == ["unreachable", "answers"]
     assert not dialog.table.item(1, 0).icon().isNull()
     assert "wsl --shutdown" in dialog.table.item(0, 4).text()
     assert "Working endpoint: http://172.28.1.2:11434" in dialog.status.text()
@@ -118,7 +118,39 @@ def test_korean_labels(qtbot: QtBot, aloop: AsyncLoop, settings: Settings) -> No
     aloop.run(dialog.recheck())
     assert dialog.table.horizontalHeaderItem(4).text() == "해결 방법"
     assert dialog.table.item(0, 2).text() == "기본값"
+    assert [dialog.table.item(r, 0).text() for r in range(2)] == ["연결 안 됨", "응답함"]
     assert "사용할 수 있는 주소" in dialog.status.text()
+
+
+LINUX_NOTHING = DiscoveryResult((down("http://127.0.0.1:11434"),), windows=False)
+
+
+def test_the_embedded_engine_s_models_folder_is_reported(
+    qtbot: QtBot, aloop: AsyncLoop, settings: Settings, tmp_path: Path
+) -> None:
+    """With the embedded engine chosen, the doctor says Ollama is not needed and names the
+    real models folder (the setting, else the default)."""
+    settings.set("engine.kind", "embedded")
+    models = tmp_path / "my-models"
+    settings.set("embedded.models_dir", str(models))
+    assert embedded_models_dir(settings, tmp_path / "default") == str(models)
+    reports = Reports(LINUX_NOTHING)
+
+    async def report() -> ConnectionReport:
+        return await diagnose(reports, embedded_models=embedded_models_dir(settings, tmp_path))
+
+    dialog = ConnectionDoctorDialog(report, no_start, settings, aloop.loop, "ko")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    aloop.run(dialog.recheck())
+    assert str(models) in dialog.status.text() and "내장 엔진" in dialog.status.text()
+    assert "필요 없습니다" in dialog.details.toPlainText()
+    assert dialog.report is not None and dialog.report.ok is False
+    assert all(f.severity != "error" for f in dialog.report.findings)
+    settings.set("embedded.models_dir", "")
+    assert embedded_models_dir(settings, tmp_path / "default") == str(tmp_path / "default")
+    settings.set("engine.kind", "ollama")
+    assert embedded_models_dir(settings, tmp_path / "default") is None
 
 
 def test_start_in_wsl_then_recheck(qtbot: QtBot, aloop: AsyncLoop, settings: Settings) -> None:

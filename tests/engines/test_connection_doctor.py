@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from kodesk.core.errors import EngineUnreachable
 from kodesk.engines.connection_doctor import (
+    STATUS_LABELS,
     ConnectionReport,
     diagnose,
+    install_ollama,
     parse_version,
+    status_label,
 )
 from kodesk.engines.discovery import (
     SOURCE_CONFIGURED,
@@ -22,6 +28,7 @@ from kodesk.engines.discovery import (
     Discovery,
     DiscoveryResult,
     Probe,
+    ProbeStatus,
 )
 from kodesk.engines.wsl import WslDistro
 from tests.fake_wsl.harness import FakeWindows, free_port, version_servers
@@ -233,3 +240,61 @@ def test_kodesk_doctor_json_lists_candidates(
     assert report["candidates"][1]["sources"] == ["default"]
     assert report["connection"]["best"] == f"http://127.0.0.1:{port}"
     assert report["version"] == "0.9.6"
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected", "absent"),
+    [
+        ("linux", "curl -fsSL https://ollama.com/install.sh | sh", "wsl"),
+        ("darwin", "https://ollama.com/download/mac", "install.sh"),
+        ("win32", "https://ollama.com/download/windows", "install.sh"),
+    ],
+)
+def test_no_server_tells_how_to_install_for_the_platform(
+    platform: str, expected: str, absent: str
+) -> None:
+    result = DiscoveryResult(
+        (Probe(Candidate("http://127.0.0.1:11434", (SOURCE_DEFAULT,)), "unreachable"),),
+        windows=platform == "win32",
+    )
+    report = asyncio.run(diagnose(Given(result), platform=platform))
+    fix = report.findings[0].fix
+    assert fix is not None
+    assert expected in fix.en and expected in fix.ko
+    assert absent not in fix.en.lower()
+    assert "Settings → General → Engine" in fix.en and "설정 → 일반 → 엔진" in fix.ko
+    steps = install_ollama(platform)
+    assert (steps.command is not None) == (platform == "linux")
+
+
+def test_embedded_engine_needs_no_server_and_names_its_folder(tmp_path: Path) -> None:
+    result = DiscoveryResult(
+        (Probe(Candidate("http://127.0.0.1:11434", (SOURCE_DEFAULT,)), "unreachable"),),
+        windows=False,
+    )
+    report = asyncio.run(diagnose(Given(result), embedded_models=str(tmp_path)))
+    assert codes(report) == ["embedded_engine", "no_server"]
+    assert str(tmp_path) in report.findings[0].message.en
+    assert str(tmp_path) in report.findings[0].message.ko
+    assert [f.severity for f in report.findings] == ["info", "info"]
+    assert str(tmp_path) in report.render_text("ko")
+
+
+def test_every_probe_status_has_words() -> None:
+    assert set(STATUS_LABELS) == set(get_args(ProbeStatus))
+    probe = Probe(Candidate("http://127.0.0.1:11434", (SOURCE_DEFAULT,)), "timeout")
+    assert status_label(probe, "ko") == "응답 없음"
+    assert status_label(probe, "en") == "no answer"
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
+def test_unreachable_hint_mentions_wsl_only_on_windows(
+    platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = EngineUnreachable("http://127.0.0.1:11434", platform=platform)
+    hint = error.hint_text("en") + error.hint_text("ko")
+    assert ("wsl --shutdown" in hint) == (platform == "win32")
+    assert "ollama serve" in hint and "https://ollama.com" in hint
+    assert "Settings → General → Engine" in error.hint_text("en")
+    monkeypatch.setattr(sys, "platform", platform)  # read when the error is made
+    assert EngineUnreachable("http://x:1").hint == error.hint
