@@ -32,6 +32,18 @@ def rough_token_count(text: str) -> int:
     return hangul + max(0, other) // 4 + 1
 
 
+EXAONE_TEMPLATE = (
+    "{{- range $i, $_ := .Messages }}\n"
+    "{{- $last := eq (len (slice $.Messages $i)) 1 -}}\n"
+    '{{ if eq .Role "system" }}[|system|]{{ .Content }}[|endofturn|]\n'
+    '{{ else if eq .Role "user" }}[|user|]{{ .Content }}\n'
+    '{{ else if eq .Role "assistant" }}[|assistant|]{{ .Content }}[|endofturn|]\n'
+    "{{ end }}\n"
+    '{{- if and (ne .Role "assistant") $last }}[|assistant|]{{ end }}\n'
+    "{{- end -}}"
+)
+
+
 @dataclass
 class FakeModel:
     name: str
@@ -41,7 +53,9 @@ class FakeModel:
     quantization_level: str = "Q4_K_M"
     digest: str = "a" * 64
     modified_at: str = "2026-11-01T10:00:00.000000+09:00"
-    template: str = "{{ .Prompt }}"
+    #: An instruction model's chat template (EXAONE 3.5's, as the Ollama library ships it);
+    #: a base model created from a GGUF without one has "{{ .Prompt }}".
+    template: str = EXAONE_TEMPLATE
     system: str = ""
     parameters: str = ""
     license: str = "LICENSE TEXT"
@@ -127,7 +141,7 @@ class ChatScript:
     #: connection / silence / a garbage line / one line of `oversized_bytes` bytes
     #: (None: a line that never ends).
     error_after: int | None = None
-    error_line: str = RUNNER_EOF
+    error_line: Any = RUNNER_EOF
     disconnect_after: int | None = None
     stall_after: int | None = None
     stall_seconds: float = 30.0

@@ -10,7 +10,9 @@ goes through `AnswerStream.stream`, so every one of them:
   the answer is in the wrong script);
 - is recorded in the drift log (planned prompt tokens against the server's count) and
   warns when the server evaluated fewer tokens than planned or the answer hit its limit;
-- reports the prompt format the engine actually used (`PromptUsed` → `JobPrompt`).
+- reports the prompt format the engine actually used (`PromptUsed` → `JobPrompt`);
+- is stopped with `DegenerateAnswer` as soon as the answer repeats itself or echoes the
+  prompt back (`DegenerationDetector`), instead of burning the length limit.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 
 from kodesk.core.answer_guard import ScriptCheck, ThinkFilter, expected_script
 from kodesk.core.context_planner import server_truncated
+from kodesk.core.degeneration import detector_for
 from kodesk.core.engine import Engine
+from kodesk.core.errors import KodeskError
 from kodesk.core.job_events import (
     LENGTH_WARNING,
     WRONG_SCRIPT_RESET,
@@ -36,6 +40,7 @@ from kodesk.core.job_events import (
     PlannedJob,
     truncation_warning,
 )
+from kodesk.core.tasks import Task
 from kodesk.core.token_drift import DriftLog, measure_drift
 from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done, PromptUsed
 
@@ -68,6 +73,9 @@ class AnswerRequest:
     check: ScriptCheck | None
     #: The counts are estimates (no vocabulary): drift is judged more loosely.
     estimate: bool = False
+    #: The task and the input text the messages carry (for the degeneration watch).
+    task: Task | None = None
+    text: str = ""
 
 
 def planned_request(
@@ -84,6 +92,8 @@ def planned_request(
         planned_tokens=planned.planner.content_tokens(messages),
         check=expected_script(planned.task, text),
         estimate=plan.estimate,
+        task=planned.task,
+        text=text,
     )
 
 
@@ -126,6 +136,7 @@ class AnswerStream:
             shown: list[str] = []
             held, wrong = "", False
             think = ThinkFilter()
+            watch = detector_for(request.task, request.text, messages) if request.task else None
             answer.stats = None
             stream = self.engine.chat(self.chat_request(messages, dict(options)))
             try:
@@ -140,7 +151,10 @@ class AnswerStream:
                         continue
                     if not isinstance(event, Delta):
                         continue
-                    held += think.feed(event.text)
+                    visible = think.feed(event.text)
+                    held += visible
+                    if watch is not None and (found := watch.feed(visible)) is not None:
+                        raise found.error(self.engine.kind)
                     if retry_check is not None and not shown:
                         if len(held) < CHECK_AFTER_CHARS:
                             continue
@@ -152,6 +166,10 @@ class AnswerStream:
                             yield JobDelta(held)
                         shown.append(held)
                         held = ""
+            except KodeskError:
+                if show and held:  # what arrived before the failure stays in view
+                    yield JobDelta(held)
+                raise
             finally:
                 await _close(stream)
             if not wrong:

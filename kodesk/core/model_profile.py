@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kodesk.core.engine import Engine
+from kodesk.core.errors import Text
+from kodesk.core.instruction_guard import instruction_warning
 from kodesk.core.tokenizer import (
     EstimateTokenizer,
     Tokenizer,
@@ -59,6 +61,8 @@ class ModelProfile:
     server_default_source: str
     overhead: TemplateOverhead
     model_info: Mapping[str, Any]
+    #: Shown before every answer when the model cannot follow instructions (a base model).
+    instruction_warning: Text | None = None
 
     @property
     def estimate(self) -> bool:
@@ -239,6 +243,7 @@ class ModelProfiles:
             server_default_source="assumed",
             overhead=overhead,
             model_info=_without_arrays(details.model_info),
+            instruction_warning=instruction_warning(details, self.engine.kind),
         )
 
     def _tokenizer(self, model_info: Mapping[str, Any], digest: str, *, cached: bool) -> Tokenizer:

@@ -126,6 +126,9 @@ class TaskRunner:
         plan = planned.plan
         if plan.decision == "refuse":
             raise plan.error()
+        warning = planned.planner.profile.instruction_warning
+        if warning is not None:  # a base model: say so before its answer
+            yield JobWarning(warning)
         if plan.decision != "fits":
             yield JobStatus(plan.describe())
         yield JobStatus(WAITING)

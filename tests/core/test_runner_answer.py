@@ -129,7 +129,11 @@ def test_only_one_retry_then_a_warning(fake_ollama: FakeOllama) -> None:
 
 
 def test_a_reset_is_sent_when_a_wrong_answer_was_already_shown(fake_ollama: FakeOllama) -> None:
-    late = "정부가 내년 예산을 늘리기로 했다는 소식입니다. 이는 중요한 결정입니다. " + CHINESE * 3
+    late = (  # distinct sentences: a repeated one would be stopped as a loop instead
+        "정부가 내년 예산을 늘리기로 했다는 소식입니다. 이는 중요한 결정입니다. "
+        "政府决定明年增加预算。这是为了应对物价上涨。经济放缓的压力也很大。"
+        "专家们认为这一决定是必要的。市场对此反应积极。"
+    )
     fake_ollama.chat_scripts.extend([ChatScript(reply=late), ChatScript(reply=KOREAN)])
     events = run_job(fake_ollama, "정부가 내년 예산을 늘리기로 했다.")
     resets = [i for i, e in enumerate(events) if isinstance(e, JobReset)]

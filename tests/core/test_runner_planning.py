@@ -109,10 +109,25 @@ def test_map_reduce_summarizes_chunks_then_reduces_to_one_sentence(fake: FakeOll
 
 
 def test_partial_summaries_that_do_not_fit_are_reduced_hierarchically(fake: FakeOllama) -> None:
-    long_partial = korean_text(25)  # each partial summary is long: they cannot all fit
-    fake.chat_handler = by_content(
-        [(lambda p: MAP_MARK in p and "[부분" not in p, long_partial)], "최종 한 문장이다."
-    )
+    # Each partial summary is long (they cannot all fit), and not a copy of the input
+    # (which would be stopped as a degenerate answer).
+    letters = "가나다라마바사아자차카타파하"
+    calls = iter(range(10_000))
+
+    def long_partial() -> str:
+        n = next(calls) * 40
+        return " ".join(
+            f"{letters[i % 14]}{letters[i * 5 % 14]} 항목의 요약 {i}번: 값은 {i * 37 % 101}이다."
+            for i in range(n, n + 40)
+        )
+
+    def handler(body: dict[str, Any]) -> ChatScript:
+        prompt = body["messages"][-1]["content"]
+        if MAP_MARK in prompt and "[부분" not in prompt:
+            return ChatScript(reply=long_partial(), piece_size=7)
+        return ChatScript(reply="최종 한 문장이다.")
+
+    fake.chat_handler = handler
     policy = ContextPolicy(max_num_ctx=2048, allow_raise=False)
     fake.default_num_ctx = 2048
     events = run_job(fake, korean_text(400), policy=policy)

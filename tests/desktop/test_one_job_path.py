@@ -4,6 +4,7 @@ same text makes the same requests, with the same warnings, in both."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,10 @@ def test_the_tray_and_the_cli_send_the_same_requests(
 
     source = tmp_path / "input.txt"
     source.write_text(text, encoding="utf-8")
-    assert main(["run", task, "--file", str(source), "--settings", str(settings_file)]) == 0
+    # In a thread of its own, as from a shell: `kodesk run` starts its own event loop.
+    argv = ["run", task, "--file", str(source), "--settings", str(settings_file)]
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(main, argv).result(timeout=60) == 0
     out, err = capsys.readouterr()
     assert chat_bodies(fake_ollama) == from_tray
     assert window.answer_text().strip() in out
