@@ -47,9 +47,6 @@ class AsyncLoop:
 
         self.run(poll(), timeout)
 
-    def sleep(self, seconds: float) -> None:
-        self.run(asyncio.sleep(seconds), seconds + 5)
-
 
 @pytest.fixture
 def aloop(qapp: QApplication) -> Iterator[AsyncLoop]:

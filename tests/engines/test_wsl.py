@@ -15,7 +15,7 @@ from kodesk.engines.wsl import (
     parse_distro_list,
     parse_ip_list,
 )
-from tests.fake_wsl.harness import FakeWindows
+from tests.fake_wsl.harness import FakeWindows, process_exists
 
 UBUNTU = {"name": "Ubuntu-22.04", "running": True, "ips": "172.28.144.7 10.8.0.2", "ollama": True}
 DEBIAN = {"name": "Debian", "running": False, "ips": "172.28.150.9", "ollama": False}
@@ -91,6 +91,8 @@ def test_hung_wsl_is_killed_after_the_timeout(fake: FakeWindows) -> None:
     with pytest.raises(CommandTimeout, match=r"took over 0\.5 s"):
         asyncio.run(Wsl(timeout=0.5).list_distros())
     assert time.monotonic() - started < 5
+    [pid] = fake.hung_pids()
+    assert not process_exists(pid), "the hung wsl.exe is still running"
 
 
 def test_hung_hostname_marks_the_distro(fake: FakeWindows) -> None:
@@ -103,16 +105,20 @@ def test_hung_hostname_marks_the_distro(fake: FakeWindows) -> None:
 def test_cancelling_a_command_kills_it(fake: FakeWindows) -> None:
     fake.update(distros=[UBUNTU], hang=["list"])
 
-    async def cancel_soon() -> None:
+    async def cancel_once_it_hangs() -> None:
         task = asyncio.create_task(Wsl(timeout=60).list_distros())
-        await asyncio.sleep(0.3)
+        async with asyncio.timeout(10):
+            while not fake.hung_pids():
+                await asyncio.sleep(0.01)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
 
     started = time.monotonic()
-    asyncio.run(cancel_soon())
+    asyncio.run(cancel_once_it_hangs())
     assert time.monotonic() - started < 5
+    [pid] = fake.hung_pids()
+    assert not process_exists(pid), "the cancelled wsl.exe is still running"
 
 
 def test_missing_wsl_exe(fake: FakeWindows) -> None:

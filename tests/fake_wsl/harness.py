@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,11 +32,13 @@ class FakeWindows:
         self.state_path = tmp / "fake-wsl-state.json"
         self.root = tmp / "wsl-root"
         self.calls_path = tmp / "wsl-calls.jsonl"
+        self.hung_path = tmp / "wsl-hung.txt"
         self.state: dict[str, Any] = {
             "distros": [],
             "bom": True,
             "root": str(self.root),
             "calls": str(self.calls_path),
+            "hung": str(self.hung_path),
         }
         self.save()
 
@@ -52,6 +55,22 @@ class FakeWindows:
             return []
         lines = self.calls_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines]
+
+    def hung_pids(self) -> list[int]:
+        """Process ids of the fakes that started hanging (a command kind in "hang")."""
+        if not self.hung_path.exists():
+            return []
+        text = self.hung_path.read_text(encoding="utf-8")
+        return [int(line) for line in text.splitlines(keepends=True) if line.endswith("\n")]
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process (or an unreaped zombie) with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @contextmanager

@@ -61,7 +61,6 @@ class DialogHarness:
         loop stopped would step those tasks outside it.
         """
         self.aloop.until(lambda: not any(p.jobs.running for p in self.dialog.pages.values()))
-        self.aloop.sleep(0.05)  # let connection clean-up callbacks run inside the loop
 
 
 @pytest.fixture(autouse=True)

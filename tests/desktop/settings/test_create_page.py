@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from pathlib import Path
 
@@ -61,13 +62,15 @@ def test_modelfile_errors_show_line_and_column_after_a_pause(harness: DialogHarn
     page = harness.dialog.create_page
     page.editor.setPlainText("FROM exaone3.5:2.4b\nPARAMETR temperature 0.2\n")
     assert page.editor.pending  # debounced: nothing checked yet
-    harness.aloop.sleep(VALIDATION_DELAY_MS / 1000 + 0.2)
-    assert not page.editor.pending
+    started = time.monotonic()
+    harness.aloop.until(lambda: not page.editor.pending)
+    assert time.monotonic() - started >= VALIDATION_DELAY_MS / 1000 * 0.9
     text = page.validation.text()
     assert "Modelfile 2:1" in text and "PARAMETR" in text
     assert not page.create_button.isEnabled()
     page.editor.setPlainText("FROM exaone3.5:2.4b\nPARAMETER temperature 0.2\n")
-    harness.aloop.sleep(VALIDATION_DELAY_MS / 1000 + 0.2)
+    assert page.editor.pending
+    harness.aloop.until(lambda: not page.editor.pending)
     assert "문제가 없습니다" in page.validation.text()
 
 
@@ -175,21 +178,28 @@ def test_cancel_stops_before_anything_is_created(
     harness: DialogHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashing = ollama_engine._sha256_file
+    hash_started, release_hash, hash_done = threading.Event(), threading.Event(), threading.Event()
 
-    def slow_hash(path: Path, chunk_size: int) -> str:
-        time.sleep(0.5)
-        return hashing(path, chunk_size)
+    def held_hash(path: Path, chunk_size: int) -> str:
+        hash_started.set()
+        try:
+            release_hash.wait(10)
+            return hashing(path, chunk_size)
+        finally:
+            hash_done.set()
 
-    monkeypatch.setattr(ollama_engine, "_sha256_file", slow_hash)
+    monkeypatch.setattr(ollama_engine, "_sha256_file", held_hash)
     gguf = write_gguf(tmp_path / "slow.gguf", preset("gemma"))
     page = harness.dialog.create_page
     page.set_gguf_path(gguf)
     page.name.setText("slow")
     page.start_create()
-    harness.aloop.sleep(0.1)
+    harness.aloop.until(hash_started.is_set)
     page.cancel_button.click()
     harness.settle()
-    harness.aloop.sleep(0.6)  # the hashing thread finishes; its result is dropped
+    release_hash.set()
+    harness.aloop.until(hash_done.is_set)  # the hashing thread finishes; its result is dropped
+    harness.settle()
     assert "취소했습니다" in page.log.toPlainText()
     assert not harness.fake.blobs and "slow" not in harness.fake.models
     assert page.create_button.isEnabled() and not page.cancel_button.isEnabled()

@@ -102,9 +102,8 @@ def test_switching_the_language_relabels_the_dialog_at_once(harness: DialogHarne
     assert [language.itemData(i) for i in range(language.count())] == ["auto", "ko", "en"]
     language.setCurrentIndex(language.findData("en"))
     assert harness.saved().get("ui.language") == "en"
-    harness.aloop.sleep(0.05)
     dialog = harness.dialog
-    assert dialog.windowTitle() == "kodesk settings"
+    harness.aloop.until(lambda: dialog.windowTitle() == "kodesk settings")
     assert dialog.page_list.item(0).text() == "Connection"
     assert dialog.stack.currentWidget() is dialog.general_page  # still on the same page
     assert dialog.general_page.hotkey.text() == "Ctrl+Alt+K"
