@@ -1,13 +1,19 @@
-"""UI labels in Korean and English, chosen once from the `ui.language` setting."""
+"""UI labels in Korean and English, chosen once from the `ui.language` setting, and
+Qt's own strings (standard buttons) in the same language (`install_qt_translations`)."""
 
 from __future__ import annotations
 
 import locale
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kodesk.core.errors import Language
+from kodesk.core.token_report import TokenReport
 from kodesk.core.types import ChatStats
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication, QTranslator
 
 
 def pick_language(setting: str) -> Language:
@@ -55,6 +61,29 @@ class Labels:
     prompt_format: str
     estimated: str
     chunks: str
+    #: The token explainer's header; `{n}`/`{x}` are the numbers.
+    characters_count: str
+    tokens_count: str
+    per_syllable: str
+    per_word: str
+    over_context: str
+    more_chips: str
+
+    def token_header(self, report: TokenReport) -> str:
+        """The counts line(s) above the token chips, in this language only."""
+        tokens = self.tokens_count.format(n=report.tokens)
+        parts = [
+            self.characters_count.format(n=report.characters),
+            f"{tokens} ({self.estimated})" if report.estimate else tokens,
+        ]
+        if report.tokens_per_syllable is not None:
+            parts.append(self.per_syllable.format(x=report.tokens_per_syllable))
+        if report.tokens_per_word is not None:
+            parts.append(self.per_word.format(x=report.tokens_per_word))
+        head = " · ".join(parts)
+        if report.over_context and report.num_ctx is not None:
+            head += "\n" + self.over_context.format(n=report.num_ctx)
+        return f"{head}\n{report.tokenizer_name}"
 
     def stats_line(self, stats: ChatStats) -> str:
         parts = []
@@ -103,6 +132,12 @@ KO = Labels(
     prompt_format="프롬프트 형식",
     estimated="추정",
     chunks="조각",
+    characters_count="문자 {n:,}",
+    tokens_count="토큰 {n:,}",
+    per_syllable="한글 음절당 토큰 {x:.2f}",
+    per_word="영어 단어당 토큰 {x:.2f}",
+    over_context="num_ctx {n:,}을(를) 넘습니다 — Ollama는 중간을 잘라 버립니다.",
+    more_chips="… 외 {n:,}개",
 )
 EN = Labels(
     lang="en",
@@ -138,8 +173,38 @@ EN = Labels(
     prompt_format="Prompt format",
     estimated="estimated",
     chunks="chunks",
+    characters_count="{n:,} characters",
+    tokens_count="{n:,} tokens",
+    per_syllable="{x:.2f} tokens per Hangul syllable",
+    per_word="{x:.2f} tokens per English word",
+    over_context="Over num_ctx {n:,}: Ollama would drop the middle.",
+    more_chips="… {n:,} more",
 )
 
 
 def labels_for(lang: Language) -> Labels:
     return KO if lang == "ko" else EN
+
+
+def install_qt_translations(
+    app: QCoreApplication, lang: Language, previous: QTranslator | None = None
+) -> QTranslator | None:
+    """Show Qt's own strings (message-box buttons such as Close, Yes, Cancel) in `lang`.
+
+    Loads `qtbase_ko.qm` from PySide6's translations folder. `previous`: the translator
+    an earlier call returned (removed first, for a language change). Returns the
+    installed translator, to keep and pass back; None for English or when the file is
+    missing (Qt then stays English).
+    """
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    if previous is not None:
+        app.removeTranslator(previous)
+    if lang != "ko":
+        return None
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load("qtbase_ko", folder):
+        return None
+    app.installTranslator(translator)
+    return translator

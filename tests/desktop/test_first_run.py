@@ -4,9 +4,10 @@ that survives closing."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtWidgets import QApplication, QGroupBox, QLabel, QPushButton, QWidget
@@ -18,6 +19,7 @@ from kodesk.desktop.first_run import (
     FirstRunDialog,
     FirstRunOffer,
     ModelDownload,
+    Recheck,
     ollama_probe,
     size_text,
 )
@@ -59,12 +61,28 @@ class Probe:
 
 
 EXAONE = 1_640_000_000
+Built = tuple[FirstRunDialog, FirstRunOffer, Settings, list[str]]
+Make = Callable[..., Built]
+
+
+def finish(aloop: AsyncLoop, task: asyncio.Task[None]) -> None:
+    aloop.until(task.done)
+    task.result()
 
 
 @pytest.fixture
-def make(
-    qtbot: QtBot, aloop: AsyncLoop
-) -> Callable[..., tuple[FirstRunDialog, FirstRunOffer, Settings, list[str]]]:
+def tray_app(qapp: QApplication) -> Iterator[QApplication]:
+    """As in the app (a tray app): closing the dialog, its only window, does not quit."""
+    before = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    try:
+        yield qapp
+    finally:
+        qapp.setQuitOnLastWindowClosed(before)
+
+
+@pytest.fixture
+def make(qtbot: QtBot, aloop: AsyncLoop, tray_app: QApplication) -> Make:
     def build(
         *,
         platform: str = "linux",
@@ -74,7 +92,7 @@ def make(
         embedded_available: bool = True,
         installed: bool = False,
         opened: list[str] | None = None,
-    ) -> tuple[FirstRunDialog, FirstRunOffer, Settings, list[str]]:
+    ) -> Built:
         offer = FirstRunOffer()
         offer.start()
         settings = Settings()
@@ -101,7 +119,7 @@ def make(
     return build
 
 
-def test_linux_offers_the_install_command(make: Callable[..., tuple], qapp: QApplication) -> None:
+def test_linux_offers_the_install_command(make: Make, qapp: QApplication) -> None:
     dialog, offer, _, _ = make(platform="linux")
     assert not dialog.isModal()
     assert dialog.heading.text() == "Ollama was not found on this machine."
@@ -122,9 +140,7 @@ def test_linux_offers_the_install_command(make: Callable[..., tuple], qapp: QApp
         ("win32", "https://ollama.com/download/windows"),
     ],
 )
-def test_macos_and_windows_open_the_download_page(
-    make: Callable[..., tuple], platform: str, url: str
-) -> None:
+def test_macos_and_windows_open_the_download_page(make: Make, platform: str, url: str) -> None:
     opened: list[str] = []
     dialog, _, _, _ = make(platform=platform, opened=opened)
     assert not dialog.command.isVisible() and not dialog.copy_button.isVisible()
@@ -133,17 +149,17 @@ def test_macos_and_windows_open_the_download_page(
     assert url in dialog.install_text.text()
 
 
-def test_check_again_until_ollama_answers(make: Callable[..., tuple], aloop: AsyncLoop) -> None:
+def test_check_again_until_ollama_answers(make: Make, aloop: AsyncLoop) -> None:
     probe = Probe(False, True)
     dialog, offer, settings, _ = make(probe=probe)
     settings.set("engine.kind", "embedded")
-    aloop.run(dialog.check_again())
+    finish(aloop, dialog.check_again())
     assert probe.calls == 1
     assert "does not answer yet" in dialog.recheck_status.text()
     assert offer.should_offer() and dialog.isVisible()
     choices: list[str] = []
     dialog.choiceMade.connect(choices.append)
-    aloop.run(dialog.check_again())
+    finish(aloop, dialog.check_again())
     assert probe.calls == 2 and choices == ["ollama"]
     assert not offer.should_offer()
     assert settings.get("engine.kind") == "ollama"
@@ -151,7 +167,7 @@ def test_check_again_until_ollama_answers(make: Callable[..., tuple], aloop: Asy
 
 
 def test_the_test_model_is_labelled_and_switches_to_the_embedded_engine(
-    make: Callable[..., tuple],
+    make: Make,
 ) -> None:
     dialog, offer, settings, _ = make()
     assert "TEST model" in dialog.builtin_text.text()
@@ -164,7 +180,7 @@ def test_the_test_model_is_labelled_and_switches_to_the_embedded_engine(
     assert not offer.should_offer() and not dialog.isVisible()
 
 
-def test_the_recommended_download_shows_its_size(make: Callable[..., tuple]) -> None:
+def test_the_recommended_download_shows_its_size(make: Make) -> None:
     downloads: list[str] = []
     dialog, offer, settings, _ = make(downloads=downloads, lang="ko")
     assert "약 1.6 GB" in dialog.download_text.text()
@@ -175,20 +191,20 @@ def test_the_recommended_download_shows_its_size(make: Callable[..., tuple]) -> 
     assert settings.get("engine.kind") == "ollama"  # the downloader switches once it is done
 
 
-def test_closing_is_not_a_dead_end(make: Callable[..., tuple]) -> None:
+def test_closing_is_not_a_dead_end(make: Make) -> None:
     dialog, offer, _, _ = make()
     dialog.close()
     assert offer.should_offer()  # the next hotkey press offers the same choices
 
 
-def test_without_the_embedded_engine_only_ollama_is_offered(make: Callable[..., tuple]) -> None:
+def test_without_the_embedded_engine_only_ollama_is_offered(make: Make) -> None:
     dialog, _, _, _ = make(embedded_available=False)
     assert not dialog.download_button.isEnabled() and not dialog.builtin_button.isEnabled()
     assert 'pip install "kodesk[embedded]"' in dialog.builtin_text.text()
     assert dialog.recheck_button.isEnabled()
 
 
-def test_installed_but_not_running(make: Callable[..., tuple]) -> None:
+def test_installed_but_not_running(make: Make) -> None:
     dialog, _, _, _ = make(installed=True)
     assert "installed on this machine but not running" in dialog.heading.text()
     assert "ollama serve" in dialog.install_text.text()
@@ -198,11 +214,11 @@ def test_installed_but_not_running(make: Callable[..., tuple]) -> None:
 @pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
 @pytest.mark.parametrize("installed", [False, True])
 def test_no_english_left_in_the_korean_dialog(
-    make: Callable[..., tuple], platform: str, installed: bool, aloop: AsyncLoop
+    make: Make, platform: str, installed: bool, aloop: AsyncLoop
 ) -> None:
     dialog, _, _, _ = make(platform=platform, lang="ko", installed=installed)
     dialog.copy_button.click() if dialog.copy_button.isVisible() else None
-    aloop.run(dialog.check_again())
+    finish(aloop, dialog.check_again())
     texts = visible_texts(dialog)
     assert len(texts) > 8
     assert [w for t in texts for w in english_words(t)] == []
@@ -221,11 +237,15 @@ def test_size_text(size: int, ko: str, en: str) -> None:
     assert size_text(size, "ko") == ko and size_text(size, "en") == en
 
 
+async def asked(probe: Recheck) -> bool:
+    return await probe()
+
+
 def test_ollama_probe_asks_the_configured_server(fake_ollama: FakeOllama, aloop: AsyncLoop) -> None:
     settings = Settings()
     settings.set("ollama.endpoint", fake_ollama.url)
-    assert aloop.run(ollama_probe(settings, None)())
+    assert aloop.run(asked(ollama_probe(settings, None)))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert not aloop.run(ollama_probe(settings, f"http://127.0.0.1:{port}")())
+    assert not aloop.run(asked(ollama_probe(settings, f"http://127.0.0.1:{port}")))
