@@ -13,6 +13,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,20 @@ def test_every_settings_page_is_captured(xvfb_display: str, tmp_path: Path) -> N
 
 
 # -- the script run under Xvfb -----------------------------------------------------------
+WAIT_SECONDS = 20.0
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    """Let the loop run until `condition()` holds; fail (no screenshot of a half-filled
+    page) if it does not within WAIT_SECONDS."""
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not condition():
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {WAIT_SECONDS:g} s waiting for {what}") from None
+
+
 async def _shoot(out: Path, work: Path) -> None:
     from kodesk.core.settings import Settings, SettingsStore
     from kodesk.desktop.settings import SettingsDialog
@@ -126,13 +141,9 @@ async def _shoot(out: Path, work: Path) -> None:
     dialog = SettingsDialog(settings, SettingsStore(work / "settings.toml"), lambda: engine)
     dialog.show()
 
-    async def settle(condition: object = None) -> None:
-        for _ in range(500):
-            await asyncio.sleep(0.01)
-            if not any(p.jobs.running for p in dialog.pages.values()) and (
-                condition is None or condition()
-            ):  # type: ignore[operator]
-                return
+    async def settle() -> None:
+        await asyncio.sleep(0)  # work started by a queued signal is running from here on
+        await _until(lambda: not any(p.jobs.running for p in dialog.pages.values()), "pages idle")
 
     def grab(name: str, widget: object = dialog) -> None:
         assert widget.grab().save(str(out / f"settings-{name}.png"))  # type: ignore[attr-defined]
@@ -146,19 +157,13 @@ async def _shoot(out: Path, work: Path) -> None:
     models = dialog.show_page("models")
     dialog.models_page.pull_name.setText("exaone3.5:32b")
     dialog.models_page.start_pull()
-    for _ in range(300):
-        await asyncio.sleep(0.02)
-        if dialog.models_page.pull_bar.value() >= 3:
-            break
+    await _until(lambda: dialog.models_page.pull_bar.value() >= 3, "pull progress")
     dialog.models_page.select_model("llama-3-korean-bllossom:8b")
     grab("models")
     dialog.models_page.cancel_pull()
     details = dialog.models_page.open_details()
     assert details is not None and models is dialog.models_page
-    for _ in range(300):
-        await asyncio.sleep(0.01)
-        if details.details is not None:
-            break
+    await _until(lambda: details.details is not None, "model details")
     grab("models-details", details)
     details.close()
 
@@ -178,10 +183,7 @@ async def _shoot(out: Path, work: Path) -> None:
     grab("parameters")
 
     dialog.show_page("context")
-    for _ in range(300):
-        await asyncio.sleep(0.01)
-        if "GiB" in dialog.context_page.memory.text():
-            break
+    await _until(lambda: "GiB" in dialog.context_page.memory.text(), "memory estimate")
     grab("context")
 
     dialog.show_page("tasks")
