@@ -1,4 +1,8 @@
-"""`kodesk doctor`: is the server reachable, which version, which models, is the default there."""
+"""`kodesk doctor`: is the engine there, which version, which models, is the default there.
+
+For Ollama also every candidate endpoint (setting, OLLAMA_HOST, localhost, WSL distros)
+with a fix; for the embedded engine its models folder and llama.cpp version.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,36 @@ import json
 import time
 from typing import Any
 
-from kodesk.commands.common import load_settings, run_command, server_options
+from kodesk.commands.common import (
+    engine_options,
+    load_settings,
+    open_engine,
+    run_command,
+    server_options,
+)
+from kodesk.core.engine import Engine
 from kodesk.core.errors import KodeskError
+from kodesk.core.settings import Settings, default_model_key
+from kodesk.core.terminal_text import printable_for_terminal
 from kodesk.engines.connection_doctor import ConnectionReport, diagnose
 from kodesk.engines.discovery import Discovery
-from kodesk.engines.factory import ollama_engine
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "doctor", parents=[server_options()], help="check the connection to Ollama and the models"
+        "doctor",
+        parents=[server_options(), engine_options()],
+        help="check the engine (the connection to Ollama, or the embedded one) and the models",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
 
-async def basic_checks(args: argparse.Namespace) -> dict[str, Any]:
-    settings, _ = load_settings(args)
-    engine = ollama_engine(settings, args.host)
-    default = settings.get("model.default")
+async def basic_checks(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Version, models and the default model (its setting for this engine) of `engine`."""
+    default = settings.get(default_model_key(engine.kind))
     report: dict[str, Any] = {
+        "engine": engine.kind,
         "endpoint": engine.location,
         "reachable": False,
         "version": None,
@@ -37,6 +51,7 @@ async def basic_checks(args: argparse.Namespace) -> dict[str, Any]:
         "default_model_present": None,
         "problems": [],
     }
+    embedded = engine.kind == "embedded"
     try:
         started = time.perf_counter()
         report["version"] = await engine.version()
@@ -47,34 +62,51 @@ async def basic_checks(args: argparse.Namespace) -> dict[str, Any]:
             report["default_model_present"] = default in report["models"]
             if not report["default_model_present"]:
                 report["problems"].append(
-                    f"default model {default!r} is not installed (ollama pull {default})"
+                    f"default model {default!r} is not among the GGUF files "
+                    f"(embedded.default_model; models folder {engine.location})"
+                    if embedded
+                    else f"default model {default!r} is not installed (ollama pull {default})"
                 )
         if not report["models"]:
-            report["problems"].append("no models installed (try: ollama pull exaone3.5:2.4b)")
+            report["problems"].append(
+                f"no GGUF models in {engine.location}"
+                if embedded
+                else "no models installed (try: ollama pull exaone3.5:2.4b)"
+            )
     except KodeskError as exc:
         report["problems"].append(exc.explain("en"))
-    finally:
-        await engine.aclose()
     return report
 
 
-async def connection_checks(args: argparse.Namespace) -> ConnectionReport:
+async def connection_checks(args: argparse.Namespace, settings: Settings) -> ConnectionReport:
     """Every candidate endpoint (setting, OLLAMA_HOST, localhost, WSL distros) probed."""
-    settings, _ = load_settings(args)
     return await diagnose(Discovery(configured=args.host or settings.get("ollama.endpoint")))
 
 
 def run(args: argparse.Namespace) -> int:
+    settings, paths = load_settings(args)
+
     async def go() -> int:
-        report, connection = await asyncio.gather(basic_checks(args), connection_checks(args))
-        details = connection.to_json()
+        engine = open_engine(args, settings, paths)
+        connection: ConnectionReport | None = None
+        try:
+            if engine.kind == "embedded":
+                report = await basic_checks(engine, settings)
+            else:
+                report, connection = await asyncio.gather(
+                    basic_checks(engine, settings), connection_checks(args, settings)
+                )
+        finally:
+            await engine.aclose()
+        details = connection.to_json() if connection is not None else {"candidates": []}
         report["candidates"] = details.pop("candidates")
-        report["connection"] = details
+        report["connection"] = details or None
         if args.json:
             print(json.dumps(report, ensure_ascii=False, indent=2))
         else:
             _print(report)
-            print(connection.render_text("en"))
+            if connection is not None:
+                print(printable_for_terminal(connection.render_text("en")))
         return 0 if report["reachable"] and not report["problems"] else 1
 
     return run_command(go)
@@ -82,11 +114,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _print(report: dict[str, Any]) -> None:
     mark = "✓" if report["reachable"] else "✗"
-    print(f"{mark} endpoint {report['endpoint']}", end="")
+    embedded = report["engine"] == "embedded"
+    where = f"embedded engine, models in {report['endpoint']}" if embedded else "endpoint"
+    line = f"{mark} {where}" if embedded else f"{mark} {where} {report['endpoint']}"
     if report["reachable"]:
-        print(f" — Ollama {report['version']} ({report['latency_ms']} ms)")
-        print(f"✓ {len(report['models'])} model(s): {', '.join(report['models']) or '-'}")
-    else:
-        print()
-    for problem in report["problems"]:
-        print(f"✗ {problem}")
+        server = report["version"] if embedded else f"Ollama {report['version']}"
+        line += f" — {server} ({report['latency_ms']} ms)"
+    lines = [line]
+    if report["reachable"]:
+        lines.append(f"✓ {len(report['models'])} model(s): {', '.join(report['models']) or '-'}")
+    lines += [f"✗ {problem}" for problem in report["problems"]]
+    print(printable_for_terminal("\n".join(lines)))

@@ -12,26 +12,28 @@ import json
 from typing import Any
 
 from kodesk.commands.common import (
+    engine_options,
     load_settings,
+    open_engine,
     run_command,
     server_options,
     task_and_text,
 )
 from kodesk.core.job_setup import job_request
 from kodesk.core.runner import PlannedJob
-from kodesk.engines.factory import ollama_engine, task_runner
+from kodesk.engines.factory import task_runner
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "plan",
-        parents=[server_options()],
+        parents=[server_options(), engine_options()],
         help="show how a text would be sent (fits, raised num_ctx, split, refused)",
         description="Plan a task on a text (--file, or standard input) for a model, "
         "without running it.",
     )
     parser.add_argument("task", help="summary, translate, tokens or a custom task name")
-    parser.add_argument("--model", "-m", help="Ollama model (default: from the settings)")
+    parser.add_argument("--model", "-m", help="model to use (default: from the settings)")
     parser.add_argument("--file", "-f", help="read the text from this file (default: stdin)")
     parser.add_argument(
         "--json",
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         task, text = task_and_text(args, settings)
-        engine = ollama_engine(settings, host=args.host)
+        engine = open_engine(args, settings, paths)
         try:
             request = await job_request(engine, settings, task, text, args.model)
             planned = await task_runner(engine, settings, paths).prepare(request)

@@ -1,8 +1,10 @@
 """`kodesk tokens`: how many tokens a text is for a model, and which ones.
 
-The vocabulary comes from a GGUF file (`--gguf`) or from Ollama (`--model`, through
-`/api/show` with verbose on; cached per model digest in the user cache folder). When
-neither is available the count is an estimate, and the output says so.
+The vocabulary comes from a GGUF file (`--gguf`), or from the model (`--model`, else the
+settings' default model for the engine in use, else its first model) through the engine:
+Ollama's `/api/show` with verbose on (cached per model digest in the user cache folder),
+or the embedded engine's GGUF. When none is available the count is an estimate, and the
+output says so.
 """
 
 from __future__ import annotations
@@ -10,12 +12,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from kodesk.commands.common import fail, load_settings, read_text_arg, run_command, server_options
+from kodesk.commands.common import (
+    engine_options,
+    load_settings,
+    open_engine,
+    read_text_arg,
+    run_command,
+    server_options,
+    usage_error,
+    warn,
+)
 from kodesk.core.errors import KodeskError
-from kodesk.core.settings import Settings
+from kodesk.core.job_setup import choose_model
+from kodesk.core.settings import Settings, default_model_key
+from kodesk.core.terminal_text import printable_for_terminal
 from kodesk.core.token_report import TokenReport, build_report, piece_text
 from kodesk.core.tokenizer import (
     EstimateTokenizer,
@@ -24,7 +36,7 @@ from kodesk.core.tokenizer import (
     tokenizer_from_gguf,
     tokenizer_or_estimate,
 )
-from kodesk.engines.factory import ollama_engine
+from kodesk.paths import AppPaths
 
 #: Chips printed in the readable summary.
 PREVIEW_TOKENS = 40
@@ -33,13 +45,17 @@ PREVIEW_TOKENS = 40
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "tokens",
-        parents=[server_options()],
+        parents=[server_options(), engine_options()],
         help="count a text's tokens for a model (exactly, from its vocabulary)",
-        description="Count the tokens of a text (--file, or standard input) for a model.",
+        description="Count the tokens of a text (--file, or standard input) for a model: "
+        "--gguf FILE, --model M, or the default model of the engine in use.",
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--model", metavar="M", help="Ollama model (default: settings)")
-    source.add_argument("--gguf", metavar="FILE", help="GGUF model file")
+    parser.add_argument(
+        "--model",
+        "-m",
+        metavar="M",
+        help="model (default: the settings' default model for the engine, else its first)",
+    )
     parser.add_argument("--file", metavar="F", help="text file (default: standard input)")
     parser.add_argument(
         "--num-ctx", type=int, metavar="N", help="context size to compare with (share of num_ctx)"
@@ -51,17 +67,18 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        text = read_text_arg(args.file)
-    except KodeskError as exc:
-        return fail(exc)
+    if args.model and args.gguf:
+        return usage_error("tokens: give --model or --gguf, not both")
     settings, paths = load_settings(args)
-    cache = paths.cache / "tokenizers"
+    read = read_text_arg(args.file)
+    for change in read.notes:
+        warn(change)
+    text = read.text
 
     async def go() -> int:
-        tokenizer, note = await _choose_tokenizer(args, settings, cache)
+        tokenizer, note = await _choose_tokenizer(args, settings, paths)
         if note:
-            print(f"kodesk: {note}", file=sys.stderr)
+            print(f"kodesk: {printable_for_terminal(note)}", file=sys.stderr)
         if args.json:
             print(json.dumps(_as_json(text, tokenizer, note), ensure_ascii=False))
         else:
@@ -72,19 +89,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _choose_tokenizer(
-    args: argparse.Namespace, settings: Settings, cache: Path
+    args: argparse.Namespace, settings: Settings, paths: AppPaths
 ) -> tuple[Tokenizer, str]:
-    """The exact tokenizer when one can be had, else the estimate and why."""
+    """The exact tokenizer when one can be had, else the estimate and why: the vocabulary
+    of `--gguf` (read from the file, no engine needed), or of the model through the
+    engine - `--model`, else the default model setting of that engine, else its first."""
+    cache = paths.cache / "tokenizers"
     if args.gguf:
         try:
             return tokenizer_from_gguf(args.gguf, cache), ""
         except TokenizerUnavailable as exc:
             return EstimateTokenizer(), f"estimate — {exc.message('en')}"
-    model = args.model or settings.get("model.default")
-    if not model:
-        return EstimateTokenizer(), "estimate — no model given (use --model or --gguf)"
-    engine = ollama_engine(settings, args.host)
+    engine = open_engine(args, settings, paths)
     try:
+        try:
+            model = await choose_model(
+                engine, args.model, settings.get(default_model_key(engine.kind))
+            )
+        except KodeskError as exc:
+            return EstimateTokenizer(), f"estimate — {exc.message('en')}"
         return await tokenizer_or_estimate(engine, model, cache)
     finally:
         await engine.aclose()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kodesk.core.engine import Engine
+from kodesk.core.errors import InputRejected, Text
 from kodesk.core.settings import Settings
 from kodesk.core.types import Progress
 from kodesk.engines.endpoint import resolve_host
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 
 
 def ollama_engine(settings: Settings, host: str | None = None) -> OllamaEngine:
+    """The Ollama engine at `host` (`--host`), else the endpoint setting, else OLLAMA_HOST.
+
+    Raises EndpointError (a KodeskError naming the bad value and its source) for a
+    malformed endpoint; `endpoint_warnings(engine.location)` says whether text would
+    leave the machine."""
     # Imported here: the Ollama client (with pydantic) costs ~20 MB and ~0.3 s.
     from kodesk.engines.ollama_engine import OllamaEngine
 
@@ -50,6 +56,28 @@ def embedded_engine(
     )
 
 
+def engine_kind(settings: Settings, kind: str | None = None, gguf: Path | None = None) -> str:
+    """The engine a command uses: `kind` (`--engine`), else "embedded" when a GGUF file is
+    given (`--gguf` only means something to the embedded engine), else `engine.kind`.
+
+    Raises InputRejected for `--engine ollama` together with `--gguf`."""
+    if gguf is not None:
+        if kind == "ollama":
+            raise InputRejected(
+                Text(
+                    ko="--gguf 파일은 내장 엔진만 씁니다 (--engine ollama와 함께 쓸 수 없음).",
+                    en="--gguf is a file for the embedded engine; it cannot go with "
+                    "--engine ollama.",
+                ),
+                Text(
+                    ko="--engine ollama 또는 --gguf 중 하나만 쓰세요.",
+                    en="Drop --engine ollama, or drop --gguf.",
+                ),
+            )
+        return "embedded"
+    return kind or str(settings.get("engine.kind"))
+
+
 def engine_from_settings(
     settings: Settings,
     paths: AppPaths,
@@ -59,8 +87,10 @@ def engine_from_settings(
     gguf: Path | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> Engine:
-    """`progress` reports preparing the embedded engine's built-in model (first use)."""
-    if (kind or settings.get("engine.kind")) == "embedded":
+    """The engine `engine_kind` picks. `progress` reports preparing the embedded engine's
+    built-in model (first use). Raises KodeskError: a malformed endpoint (EndpointError),
+    the embedded extra missing, `--engine ollama` with `--gguf`."""
+    if engine_kind(settings, kind, gguf) == "embedded":
         return embedded_engine(settings, paths, gguf, progress)
     return ollama_engine(settings, host)
 
