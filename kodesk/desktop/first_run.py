@@ -151,6 +151,10 @@ class FirstRunDialog(QDialog):
             )
         )
         self.heading.setObjectName("first-run-heading")
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.heading.setFont(font)
         intro = self._label(
             self._t(
                 "kodesk가 답하려면 모델이 필요합니다. 아래에서 하나를 고르세요.",
@@ -164,19 +168,28 @@ class FirstRunDialog(QDialog):
             if installed
             else self._t("Ollama 설치 (권장)", "Install Ollama (recommended)")
         )
-        self.install_text = self._label(
-            self._t(
+        show_command = bool(steps.command) and not installed
+        if installed:
+            how = self._t(
                 "`ollama serve` 를 실행하거나 Ollama 앱을 여세요.",
                 "Run `ollama serve` or open the Ollama app.",
             )
-            if installed
-            else steps.text.get(lang)
-        )
+        elif show_command:
+            how = self._t(
+                "터미널에서 다음 명령을 실행하세요 (Ollama를 설치하고 서비스로 시작합니다):",
+                "Run this command in a terminal (it installs Ollama and starts it as a service):",
+            )
+        else:
+            how = steps.text.get(lang)
+        self.install_text = self._label(how)
         self.command = QLineEdit(steps.command or "")
         self.command.setReadOnly(True)
-        self.command.setVisible(bool(steps.command) and not installed)
+        self.command.setMinimumWidth(
+            self.command.fontMetrics().horizontalAdvance(self.command.text()) + 24
+        )
+        self.command.setVisible(show_command)
         self.copy_button = QPushButton(self._t("명령 복사", "Copy command"))
-        self.copy_button.setVisible(bool(steps.command) and not installed)
+        self.copy_button.setVisible(show_command)
         self.copy_button.clicked.connect(self.copy_command)
         self.page_button = QPushButton(self._t("다운로드 페이지 열기", "Open the download page"))
         self.page_button.setVisible(not steps.command and not installed)
@@ -184,9 +197,11 @@ class FirstRunDialog(QDialog):
         self.recheck_button = QPushButton(self._t("다시 확인", "Check again"))
         self.recheck_button.clicked.connect(self.check_again)
         self.recheck_status = self._label("")
+        command_row = QHBoxLayout()
+        command_row.addWidget(self.command, 1)
+        command_row.addWidget(self.copy_button)
         row = QHBoxLayout()
-        for widget in (self.command, self.copy_button, self.page_button):
-            row.addWidget(widget)
+        row.addWidget(self.page_button)
         row.addStretch(1)
         row.addWidget(self.recheck_button)
         if open_doctor is not None:
@@ -195,6 +210,7 @@ class FirstRunDialog(QDialog):
             row.addWidget(self.doctor_button)
         column = QVBoxLayout(ollama_box)
         column.addWidget(self.install_text)
+        column.addLayout(command_row)
         column.addLayout(row)
         column.addWidget(self.recheck_status)
 
