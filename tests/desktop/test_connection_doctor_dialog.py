@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from kodesk.core.errors import Text
@@ -19,6 +20,7 @@ from kodesk.engines.connection_doctor import ConnectionReport, diagnose
 from kodesk.engines.discovery import SOURCE_DEFAULT, Candidate, Discovery, DiscoveryResult, Probe
 from kodesk.engines.wsl import OllamaStarter, StartStatus, Wsl, WslDistro
 from tests.desktop.conftest import AsyncLoop
+from tests.desktop.test_first_run import english_words
 from tests.fake_wsl.harness import FakeWindows, free_port
 
 UBUNTU = WslDistro("Ubuntu", True, ("172.28.1.2",), True)
@@ -254,3 +256,18 @@ def test_kodesk_connection_opens_the_window(tmp_path: Path) -> None:
         proc.terminate()
         _out, err = proc.communicate(timeout=10)
     assert "Traceback" not in err
+
+
+def test_no_english_in_the_korean_statuses_and_buttons(
+    qtbot: QtBot, aloop: AsyncLoop, settings: Settings
+) -> None:
+    dialog = make_dialog(qtbot, aloop, Reports(NOTHING), settings, lang="ko")
+    aloop.run(dialog.recheck())
+    texts = [dialog.windowTitle(), dialog.status.text()]
+    texts += [b.text() for b in dialog.findChildren(QPushButton) if b.isVisibleTo(dialog)]
+    texts += [
+        dialog.table.horizontalHeaderItem(c).text() for c in range(dialog.table.columnCount())
+    ]
+    texts += [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert len(texts) > 8
+    assert [w for t in texts for w in english_words(t)] == []

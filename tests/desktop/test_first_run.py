@@ -27,7 +27,7 @@ from tests.desktop.conftest import AsyncLoop
 from tests.fake_ollama import FakeOllama
 
 #: Names and terms that stay as they are in the Korean UI.
-ALLOWED = {"Ollama", "kodesk", "Gemma", "GGUF", "EXAONE", "Instruct", "macOS", "Windows"}
+ALLOWED = {"Ollama", "kodesk", "Gemma", "GGUF", "EXAONE", "Instruct", "macOS", "Windows", "WSL"}
 
 
 def english_words(text: str) -> list[str]:
