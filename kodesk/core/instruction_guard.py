@@ -61,16 +61,16 @@ def recommended_fix(engine_kind: str) -> Text:
     """How to get a Korean instruction model on this engine: one command or one click."""
     if engine_kind == "embedded":
         return Text(
-            ko="한국어 지시 모델(instruction model)을 받으세요: 설정 → 모델 → 추천 모델, "
+            ko="한국어 지시 모델(instruction model)을 받으세요: 설정 → 모델 → 추천 한국어 모델, "
             "또는 터미널에서 `kodesk models --recommended`.",
-            en="Get a Korean instruction model: Settings → Models → Recommended, or run "
-            "`kodesk models --recommended`.",
+            en="Get a Korean instruction model: Settings → Models → Recommended Korean models, "
+            "or run `kodesk models --recommended`.",
         )
     return Text(
         ko=f"한국어 지시 모델을 받으세요: `ollama pull {OLLAMA_RECOMMENDED}` "
-        "(또는 설정 → 모델 → 추천 모델). 그다음 트레이 메뉴에서 그 모델을 고르세요.",
+        "(또는 설정 → 모델 → 추천 한국어 모델). 그다음 트레이 메뉴에서 그 모델을 고르세요.",
         en=f"Get a Korean instruction model: `ollama pull {OLLAMA_RECOMMENDED}` "
-        "(or Settings → Models → Recommended), then choose it in the tray menu.",
+        "(or Settings → Models → Recommended Korean models), then choose it in the tray menu.",
     )
 
 

@@ -231,10 +231,10 @@ class FirstRunDialog(QDialog):
             )
         else:
             about = self._t(
-                "이 빌드에서는 내려받기를 쓸 수 없습니다. 설정 → 모델 → 추천 모델이나 "
+                "이 빌드에서는 내려받기를 쓸 수 없습니다. 설정 → 모델 → 추천 한국어 모델이나 "
                 "`kodesk models --recommended` 를 보세요.",
                 "Downloading is not available in this build; see Settings → Models → "
-                "Recommended or `kodesk models --recommended`.",
+                "Recommended Korean models or `kodesk models --recommended`.",
             )
         self.download_text = self._label(about)
         self.download_button = QPushButton(self._t("받아서 쓰기", "Download and use"))

@@ -63,7 +63,7 @@ def test_embedded_gguf_with_and_without_chat_template() -> None:
     warning = verdict.warning()
     assert warning is not None
     assert "kodesk models --recommended" in warning.en
-    assert "설정 → 모델 → 추천 모델" in warning.ko
+    assert "설정 → 모델 → 추천 한국어 모델" in warning.ko
     assert "ollama pull" not in warning.en  # the embedded engine cannot pull
     assert instruction_warning(chat, "embedded") is None
 
