@@ -12,7 +12,9 @@ kodesk's downloader use:
 
 Scripting: `cut_after[path] = n` sends only the first n bytes of a full download and
 drops the connection (an interrupted download); `corrupt.add(path)` serves other bytes
-than the sha256 says. `requests` records (method, path, Range header) of each request.
+than the sha256 says; `hold = threading.Event()` makes a full download send 1000 bytes,
+then wait until the event is set (a download in progress, for Cancel). `requests`
+records (method, path, Range header) of each request.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class FakeHub:
         self.repos: dict[str, FakeRepo] = {}
         self.cut_after: dict[str, int] = {}
         self.corrupt: set[str] = set()
+        self.hold: threading.Event | None = None
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -237,6 +240,7 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if head:
                 return None
             cut = hub.cut_after.pop(path, None) if match is None else None
+            hold = hub.hold if match is None else None
             sent = 0
             for piece in blob.pieces(start, end):
                 if path in hub.corrupt and sent + start < 64:
@@ -247,6 +251,12 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     self.close_connection = True
                     return None
+                if hold is not None and sent == 0:
+                    self.wfile.write(piece[:1000])
+                    self.wfile.flush()
+                    hold.wait(10)
+                    piece = piece[1000:]
+                    sent = 1000
                 self.wfile.write(piece)
                 sent += len(piece)
             return None

@@ -1,9 +1,12 @@
-"""Models page: installed and loaded models, pull with progress, delete, details."""
+"""Models page: installed and loaded models, pull with progress, delete, details; the
+recommended Korean models and the Hugging Face import dialog."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -23,11 +26,14 @@ from PySide6.QtWidgets import (
 
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.human_format import human_size, local_time
+from kodesk.core.model_catalog import Machine, load_catalog, this_machine
 from kodesk.core.transfer_meter import TransferMeter
 from kodesk.core.types import LoadedModel, ModelInfo
 from kodesk.desktop.plain_text import message_box
 from kodesk.desktop.settings.details_dialog import ModelDetailsDialog
+from kodesk.desktop.settings.hf_dialog import HFImportDialog
 from kodesk.desktop.settings.page import PageContext, SettingsPage, message_label
+from kodesk.desktop.settings.recommended_box import RecommendedBox
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -119,6 +125,14 @@ class ModelsPage(SettingsPage):
         self.message.hide()
         self._pull_task: asyncio.Task[None] | None = None
         self._details: list[ModelDetailsDialog] = []
+        self.recommended = RecommendedBox(t, load_catalog())
+        self.recommended.pullRequested.connect(self.start_pull)
+        self.recommended.downloadRequested.connect(self.open_hf_dialog)
+        self.hf_button = QPushButton(t.mnemonic("Hugging Face에서…", "From &Hugging Face…"))
+        self.hf_button.clicked.connect(lambda: self.open_hf_dialog())
+        self.machine: Machine | None = None
+        self._hf_dialogs: list[HFImportDialog] = []
+        self.jobs.start(self._probe_machine(), on_error=self._error)
         self._build_layout()
         self._selection_changed()
         ctx.catalog.changed.connect(self._show_installed)
@@ -136,6 +150,7 @@ class ModelsPage(SettingsPage):
         pull_row.addWidget(self.pull_name, 1)
         pull_row.addWidget(self.pull_button)
         pull_row.addWidget(self.cancel_button)
+        pull_row.addWidget(self.hf_button)
         pull_layout = QVBoxLayout(pull_box)
         pull_layout.addLayout(pull_row)
         pull_layout.addWidget(self.pull_bar)
@@ -145,6 +160,7 @@ class ModelsPage(SettingsPage):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(self.loaded)
+        layout.addWidget(self.recommended)
         layout.addWidget(pull_box)
 
     # -- listing --------------------------------------------------------------------
@@ -323,7 +339,48 @@ class ModelsPage(SettingsPage):
         dialog.show()
         return dialog
 
+    # -- recommended models and Hugging Face ---------------------------------------------
+    async def _probe_machine(self) -> None:
+        self.machine = await asyncio.to_thread(this_machine)
+        self.recommended.show_entries(self.machine)
+
+    def models_dir(self) -> Path:
+        """The embedded engine's models folder (setting, else the user data folder's)."""
+        from kodesk.paths import default_paths
+
+        folder = self.ctx.settings.get("embedded.models_dir")
+        return Path(folder) if folder else default_paths().models
+
+    def open_hf_dialog(self, repo: str = "", quant: str = "") -> HFImportDialog:
+        """The import dialog; with `repo` it lists at once, and with `quant` selects it."""
+        dialog = HFImportDialog(
+            self.labels,
+            self.ctx.engine_factory,
+            self.models_dir(),
+            self.machine or Machine(ram=None, cores=1),
+            ollama_active=self.ctx.settings.get("engine.kind") != "embedded",
+            parent=self,
+        )
+        self._hf_dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self._hf_dialogs.remove(dialog))
+        dialog.imported.connect(lambda _name: self.reload())
+        dialog.imported.connect(lambda _name: self.ctx.catalog.mutated.emit())
+        dialog.show()
+        if repo:
+            dialog.repo.setText(repo)
+            listing = dialog.start_listing()
+
+            def select(task: asyncio.Task[None]) -> None:
+                listed = not task.cancelled() and task.exception() is None
+                if not listed or not shiboken6.isValid(dialog):
+                    return
+                if any(g.quantization == quant for g in dialog.groups):
+                    dialog.select_quant(quant)
+
+            listing.add_done_callback(select)
+        return dialog
+
     def shutdown(self) -> None:
         super().shutdown()
-        for dialog in list(self._details):
+        for dialog in [*self._details, *self._hf_dialogs]:
             dialog.close()
