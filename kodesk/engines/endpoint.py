@@ -159,8 +159,8 @@ def _foreign_scheme(value: str, scheme: str) -> EndpointError:
     return EndpointError(
         value,
         Text(
-            ko=f"{scheme!r}는 http:// 나 https:// 가 아닙니다",
-            en=f"the scheme {scheme!r} is not http:// or https://",
+            ko=f"지원하지 않는 스킴 {scheme!r} (http:// 나 https:// 를 쓰세요)",
+            en=f"unsupported scheme {scheme!r} (use http:// or https://)",
         ),
     )
 

@@ -58,7 +58,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 @pytest.mark.parametrize(
     ("where", "value", "said"),
     [
-        ("--host", "ftp://10.0.0.1", "from --host: the scheme 'ftp'"),
+        ("--host", "ftp://10.0.0.1", "from --host: unsupported scheme 'ftp'"),
         ("OLLAMA_HOST", "localhost:70000", "from the OLLAMA_HOST environment variable: the port"),
         ("setting", "[::1:11434", "from the ollama.endpoint setting: an '['"),
     ],

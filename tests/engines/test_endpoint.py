@@ -65,8 +65,8 @@ def test_server_version_probe(fake_ollama: FakeOllama) -> None:
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
-        ("ftp://x", "the scheme 'ftp' is not http:// or https://"),
-        ("file:/etc/passwd", "the scheme 'file' is not http:// or https://"),
+        ("ftp://x", "unsupported scheme 'ftp' (use http:// or https://)"),
+        ("file:/etc/passwd", "unsupported scheme 'file' (use http:// or https://)"),
         ("file:", "there is no port number after ':'"),
         ("host:0", "the port 0 is outside 1–65535"),
         ("host:70000", "the port 70000 is outside 1–65535"),
