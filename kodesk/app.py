@@ -1,21 +1,21 @@
 """Composition root of the tray app: QApplication, the qasync loop, and the wiring.
 
-Start-up shows the tray icon first and imports the heavy parts (the Ollama client,
-pydantic, the hotkey library) right after, so the icon appears quickly. Nothing
-polls while idle: Ctrl+C arrives through a wake-up socket, not a timer.
+Start-up shows the tray icon first and imports the heavy parts (asyncio and qasync,
+the Ollama client, the hotkey library) right after, so the icon appears quickly.
+Nothing polls while idle: Ctrl+C arrives through a wake-up socket, not a timer, and a
+cancelled timeout leaves no timer behind (see `event_loop`).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
 import os
-import signal
-import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("kodesk")
 
@@ -97,6 +97,8 @@ def run_app(args: argparse.Namespace) -> int:
     tray.show()
     log.info("tray shown")
 
+    import asyncio
+
     from kodesk.desktop.event_loop import create_event_loop
 
     loop = create_event_loop(app)
@@ -126,6 +128,10 @@ def run_app(args: argparse.Namespace) -> int:
 
 def _install_sigint(app: Any, quit_event: asyncio.Event) -> None:
     """Ctrl+C quits cleanly: the signal wakes Qt through a socket (no polling timer)."""
+    import contextlib
+    import signal
+    import socket
+
     from PySide6.QtCore import QSocketNotifier
 
     reader, writer = socket.socketpair()

@@ -9,8 +9,11 @@ PySide6 below 6.12; this test fails on a PySide6 with that bug.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
+
+from PySide6.QtCore import QAbstractEventDispatcher
 
 from tests.desktop.conftest import AsyncLoop
 
@@ -42,3 +45,32 @@ def test_many_threadsafe_calls_and_timer_events_keep_refcounts(aloop: AsyncLoop)
     true_delta, none_delta = aloop.run(scenario(), timeout=120)
     assert true_delta > -CALLS // 10
     assert none_delta > -CALLS // 10
+
+
+def registered_timers(loop: asyncio.AbstractEventLoop) -> int:
+    timers = loop._delayed  # type: ignore[attr-defined]
+    return len(QAbstractEventDispatcher.instance().registeredTimers(timers))
+
+
+def test_a_cancelled_timeout_leaves_no_timer_to_wake_the_idle_app(aloop: AsyncLoop) -> None:
+    async def scenario() -> list[str]:
+        loop = asyncio.get_running_loop()
+        ran: list[str] = []
+        baseline = registered_timers(loop)
+        handles = [loop.call_later(30, ran.append, "cancelled") for _ in range(5)]
+        assert registered_timers(loop) == baseline + 5
+        for handle in handles:
+            handle.cancel()
+        assert registered_timers(loop) == baseline  # qasync kept them for 30 s
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(0.05):  # a timeout that fires, as asyncio's tests do
+                await asyncio.Event().wait()
+        async with asyncio.timeout(30):  # one that ends early: its timer goes at once
+            await asyncio.sleep(0)
+        assert registered_timers(loop) == baseline
+        done = asyncio.Event()
+        loop.call_later(0.01, done.set)
+        await done.wait()
+        return ran
+
+    assert aloop.run(scenario(), timeout=30) == []
