@@ -26,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from kodesk.desktop.connection_doctor_dialog import run_connection_doctor
     from kodesk.desktop.i18n import pick_language
 
-    settings, paths = load_settings(args)
+    # The window is where a bad endpoint gets fixed: it is not refused here.
+    settings, paths = load_settings(args, check_endpoint=False)
     store = SettingsStore(paths.settings)
     lang = pick_language(settings.get("ui.language"))
     return run_connection_doctor(settings, store.save, args.host or "", lang)

@@ -225,3 +225,21 @@ def test_tokens_model_and_gguf_are_exclusive(
         capsys, "tokens", "--settings", str(cfg), "--model", "m", "--gguf", str(bpe_gguf)
     )
     assert code == 2 and "not both" in err
+
+
+def test_the_connection_window_opens_with_a_malformed_endpoint_setting(
+    cfg: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kodesk.desktop import connection_doctor_dialog
+
+    opened: list[str] = []
+
+    def fake_window(settings: Any, save: Any, host: str, lang: str) -> int:
+        opened.append(settings.get("ollama.endpoint"))
+        return 0
+
+    monkeypatch.setattr(connection_doctor_dialog, "run_connection_doctor", fake_window)
+    cfg.write_text('[ollama]\nendpoint = "ftp://nas"\n', encoding="utf-8")
+    code, _, err = run_cli(capsys, "connection", "--settings", str(cfg))
+    assert code == 0 and err == ""
+    assert opened == ["ftp://nas"]  # the window is where it gets fixed
