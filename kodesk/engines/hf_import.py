@@ -32,10 +32,10 @@ from kodesk.engines.hf_download import RemoteHeader, download_file, remote_heade
 from kodesk.engines.hf_repo import GGUFGroup, HubError, hub_endpoint
 
 RECOMMENDATION = Text(
-    ko="지시(instruct) 모델을 쓰세요: `kodesk models --recommended`가 한국어 모델을 보여 줍니다 "
-    "(예: `ollama pull exaone3.5:2.4b`).",
-    en="Use an instruction-tuned model: `kodesk models --recommended` lists Korean ones "
-    "(e.g. `ollama pull exaone3.5:2.4b`).",
+    ko="지시(instruct) 모델을 쓰세요: 설정 → 모델의 추천 한국어 모델, 또는 "
+    "`kodesk models --recommended` (예: `ollama pull exaone3.5:2.4b`).",
+    en="Use an instruction-tuned model: the recommended Korean models in Settings → Models, "
+    "or `kodesk models --recommended` (e.g. `ollama pull exaone3.5:2.4b`).",
 )
 
 

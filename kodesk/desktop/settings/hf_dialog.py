@@ -214,11 +214,13 @@ class HFImportDialog(QDialog):
                 if group.split
                 else Path(group.first.path).name,
                 t.text(FIT_TEXT[fit.fit]),
-                f"{t.text(SPEED_TEXT[fit.speed])} (~{fit.tokens_per_second:.0f} tok/s)",
+                f"{t.text(SPEED_TEXT[fit.speed])} ({_rate(fit.tokens_per_second)})",
                 t.text(explanation) if explanation else "",
             ]
             for column, text in enumerate(cells):
-                self.files.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(cells[-1] or group.name)
+                self.files.setItem(row, column, item)
         if not self.groups:
             self.status.setText(t("GGUF 파일이 없습니다.", "No GGUF files in this repository."))
             return
@@ -263,7 +265,7 @@ class HFImportDialog(QDialog):
         await self._follow(download_group(self.repo_id, group, self.models_dir), group.name)
         target = self.models_dir / local_name(group)
         if not self.to_ollama.isChecked():
-            self._finished(target.stem)
+            self._finished(target.stem, target)
             return
         spec = await ollama_spec(target, ollama_model_name(group))
         await self._follow(self.engine_factory().create(spec), spec.name)
@@ -280,6 +282,17 @@ class HFImportDialog(QDialog):
                 self.progress.setValue(meter.percent)
             self.status.setText(f"{what}: {progress.status}  {meter.describe()}".strip())
 
-    def _finished(self, name: str) -> None:
-        self.status.setText(self.labels(f"'{name}' 준비 완료", f"'{name}' is ready"))
+    def _finished(self, name: str, path: Path | None = None) -> None:
+        t = self.labels
+        text = t(f"'{name}' 준비 완료", f"'{name}' is ready")
+        if path is not None:
+            text += t(
+                f" (내장 엔진의 모델 폴더: {path})",
+                f" (in the embedded engine's models folder: {path})",
+            )
+        self.status.setText(text)
         self.imported.emit(name)
+
+
+def _rate(tokens_per_second: float) -> str:
+    return f"~{tokens_per_second:.0f} tok/s" if tokens_per_second < 1000 else "> 1000 tok/s"

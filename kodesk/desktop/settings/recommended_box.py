@@ -69,7 +69,7 @@ class RecommendedBox(QGroupBox):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.table.setMaximumHeight(170)
+        self.table.setMinimumHeight(190)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.get_selected())
         self.get_button = QPushButton(t.mnemonic("받기", "&Get"))
@@ -97,11 +97,9 @@ class RecommendedBox(QGroupBox):
             licence = entry.licence + (
                 "" if entry.commercial else t(", 비상업용", ", non-commercial")
             )
-            name = (
-                entry.name
-                if entry.confirmed
-                else t(f"{entry.name} (미확인)", f"{entry.name} (unconfirmed)")
-            )
+            name = entry.file if entry.kind == "gguf" and entry.file else entry.name
+            if not entry.confirmed:
+                name += t(" (미확인)", " (unconfirmed)")
             cells = [
                 name,
                 "Ollama" if entry.kind == "ollama" else t("내장 엔진 (GGUF)", "embedded (GGUF)"),
@@ -111,8 +109,11 @@ class RecommendedBox(QGroupBox):
                 licence,
                 t.text(entry.good_at),
             ]
+            tip = "\n".join([entry.repo or entry.name, *entry.sources])
             for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                self.table.setItem(row, column, item)
         self._selection_changed()
 
     def selected(self) -> CatalogEntry | None:
