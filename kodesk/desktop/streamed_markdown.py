@@ -24,6 +24,10 @@ from PySide6.QtGui import (
     QTextDocumentFragment,
 )
 
+#: The growing paragraph is shown in blocks of about this many characters (cut after a
+#: space): Qt lays out a whole block again when text is added to it, so one endless
+#: line would make each flush cost as much as the paragraph. It shows as an early wrap.
+RAW_BLOCK_CHARS = 800
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*\S.*$", re.MULTILINE)
 _REFERENCE = re.compile(r"\[([^\]]+)\](?!\()")
@@ -58,6 +62,7 @@ class StreamedMarkdown:
         self._partial: list[str] = []  # pieces of its unfinished last line
         self._unshown: list[str] = []  # raw text not yet in the document
         self._raw_started = False  # the growing paragraph is on screen
+        self._run = 0  # characters in the last block of the growing paragraph
         self._fence = ""
         self._end = 0  # document position after the last rendered paragraph
         self._has_blocks = False
@@ -116,14 +121,37 @@ class StreamedMarkdown:
         cursor.movePosition(QTextCursor.MoveOperation.End)
         if cursor.position() == self._end and self._has_blocks:
             cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
-        cursor.insertText("".join(self._unshown), QTextCharFormat())
+        for part in self._raw_blocks("".join(self._unshown)):
+            if part:
+                cursor.insertText(part, QTextCharFormat())
+            else:
+                cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         self._unshown.clear()
+
+    def _raw_blocks(self, text: str) -> list[str]:
+        """`text` cut after the first space once a block holds RAW_BLOCK_CHARS ("" = cut)."""
+        parts: list[str] = []
+        start = 0
+        while start < len(text):
+            newline = text.find("\n", start)
+            end = len(text) if newline == -1 else newline + 1
+            space = text.find(" ", start + max(0, RAW_BLOCK_CHARS - self._run), end)
+            if space == -1:
+                parts.append(text[start:end])
+                self._run = 0 if newline != -1 else self._run + end - start
+                start = end
+            else:
+                parts += [text[start : space + 1], ""]
+                self._run = 0
+                start = space + 1
+        return parts
 
     def _render_paragraph(self) -> None:
         text = "".join(self._lines)
         self._lines.clear()
         self._unshown.clear()
         self._raw_started = False
+        self._run = 0
         defined = {_label(m.group(1)): m.group(0) for m in _DEFINITION.finditer(text)}
         labels = {_label(m.group(1)) for m in _REFERENCE.finditer(text)} - set(defined)
         fragment = self._fragment(text, labels)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QTextDocument
 
-from kodesk.desktop.streamed_markdown import StreamedMarkdown, render_markdown
+from kodesk.desktop.streamed_markdown import RAW_BLOCK_CHARS, StreamedMarkdown, render_markdown
 
 pytestmark = pytest.mark.usefixtures("qapp")  # fonts need the application
 
@@ -20,6 +20,9 @@ ANSWERS = [
     "[X]: https://example.com/x '제목'\n\n뒤 문단 [doc].\n",
     "\n\n  앞 공백\n\n\n\n~~~\n물결 울타리\n\n~~~\n   \n- a\n  - b\n\n---\n\n끝 없는 줄",
 ]
+
+#: One paragraph longer than a raw block, with a long word across a cut.
+LONG = "한 문단 " * (RAW_BLOCK_CHARS // 3) + "가" * (RAW_BLOCK_CHARS + 5) + " 끝 **굵게**"
 
 
 def html(document: QTextDocument) -> str:
@@ -42,8 +45,8 @@ def chunked(text: str, cuts: list[int]) -> StreamedMarkdown:
     return stream
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.sampled_from(ANSWERS), st.lists(st.floats(0, 1), max_size=40))
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([*ANSWERS, LONG]), st.lists(st.floats(0, 1), max_size=40))
 def test_any_chunking_gives_the_one_go_document(answer: str, fractions: list[float]) -> None:
     cuts = [int(f * len(answer)) for f in fractions]
     stream = chunked(answer, cuts)
@@ -105,3 +108,14 @@ def test_a_flush_only_appends_to_the_growing_paragraph() -> None:
     document.contentsChange.connect(lambda _pos, removed, added: changes.append(removed + added))
     stream.feed("나다")
     assert changes == [2]
+
+
+def test_a_long_growing_paragraph_is_shown_in_bounded_blocks() -> None:
+    document = QTextDocument()
+    stream = StreamedMarkdown(document)
+    for word in ["낱말 "] * (3 * RAW_BLOCK_CHARS):
+        stream.feed(word)
+    blocks = [document.findBlockByNumber(i).length() for i in range(document.blockCount())]
+    assert len(blocks) > 1 and max(blocks) <= RAW_BLOCK_CHARS + 10
+    stream.finish()
+    assert document.blockCount() == 1  # rendered, it is one paragraph again
