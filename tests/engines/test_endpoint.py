@@ -215,7 +215,7 @@ def _parse(value: str) -> str | EndpointError:
         result: str | EndpointError = normalize_host(value)
     except EndpointError as exc:  # anything else fails the test
         result = exc
-    assert time.perf_counter() - started < 0.05, f"{value!r} took too long"
+    assert time.perf_counter() - started < 0.2, f"{value!r} took too long"
     return result
 
 
