@@ -82,7 +82,9 @@ def _describe(groups: list[dict[str, Any]], header: dict[str, Any] | None, repo:
     from kodesk.commands.models_cmd import human_size
 
     lines = [f"{repo}: {len(groups)} GGUF"]
-    if header is not None and header["base_model"]:
+    if header is not None and "error" in header:
+        lines.append(f"  {header['error']}")
+    elif header is not None and header["base_model"]:
         lines += [
             "  ⚠ 기본(base) 모델입니다: 채팅 템플릿이 없어 지시를 따르지 않습니다.",
             "  ⚠ A base model: no chat template, so it will not follow instructions.",
@@ -115,14 +117,7 @@ def run(args: argparse.Namespace) -> int:
             machine = await asyncio.to_thread(this_machine)
             rows = [g.to_json() | assess(g.size, machine).to_json() for g in groups]
             singles = [g for g in groups if not g.split]
-            header = None
-            if singles:
-                remote = await hf_import.check_header(repo, singles[0])
-                header = {
-                    "file": singles[0].name,
-                    "chat_template_family": remote.template_family,
-                    "base_model": remote.is_base_model,
-                }
+            header = await _header_of(repo, singles[0]) if singles else None
             if args.json:
                 data = {"repo": repo, "header": header, "files": rows}
                 print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -159,6 +154,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     return run_command(go)
+
+
+async def _header_of(repo: str, group: Any) -> dict[str, Any]:
+    """What the smallest file's header says (a base model?), or why it cannot be read."""
+    from kodesk.core.gguf_header import GGUFError
+    from kodesk.engines import hf_import
+
+    try:
+        remote = await hf_import.check_header(repo, group)
+    except GGUFError as exc:
+        return {"file": group.name, "error": exc.message("en")}
+    return {
+        "file": group.name,
+        "chat_template_family": remote.template_family,
+        "base_model": remote.is_base_model,
+    }
 
 
 async def _to_ollama(

@@ -140,6 +140,8 @@ async def remote_header(
 
     Raises `GGUFError` when it is not a GGUF (or its header is longer than `max_prefix`),
     `HubError` when the request fails."""
+    if size <= 0:
+        raise GGUFError(url, "the file is empty", "빈 파일입니다")
     own = http is None
     session = http or client()
     try:

@@ -96,12 +96,14 @@ def quantization_of(file_name: str) -> str | None:
 
 
 def group_gguf_files(files: list[RepoFilePart]) -> list[GGUFGroup]:
-    """The `.gguf` files as groups, split parts together and in order; a split file
-    with a missing part is left out (it could not be loaded)."""
+    """The `.gguf` model files as groups, split parts together and in order. Left out: a
+    split file with a missing part (it could not be loaded) and vision projectors
+    (`mmproj-….gguf`), which are not models of their own."""
     singles: list[GGUFGroup] = []
     splits: dict[tuple[str, int], dict[int, RepoFilePart]] = {}
     for part in files:
-        if not part.path.lower().endswith(".gguf"):
+        name = part.path.rsplit("/", 1)[-1].lower()
+        if not name.endswith(".gguf") or "mmproj" in name:
             continue
         match = _SPLIT.match(part.path)
         if match is None:

@@ -113,3 +113,13 @@ def test_models_recommended_json(capsys: pytest.CaptureFixture[str]) -> None:
     exaone = next(m for m in data["models"] if m["name"] == "exaone3.5:2.4b")
     assert exaone["commercial_use"] is False and "NC" in exaone["licence"]
     assert data["checked"] == "2026-12-02"
+
+
+def test_hf_listing_survives_an_unreadable_header(
+    hub: FakeHub, settings_file: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub.repo("kodesk-test/odd").add("odd-Q4_K_M.gguf", b"not a GGUF at all")
+    assert main(["hf", "kodesk-test/odd", "--json", "--settings", settings_file[0]]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["files"][0]["quantization"] == "Q4_K_M"
+    assert "not a GGUF file" in data["header"]["error"]

@@ -62,6 +62,7 @@ def hub(ggufs: dict[str, bytes]) -> Iterator[FakeHub]:
         for index in (1, 2, 3):
             chat.add(f"Q8_0/Llama-3-Ko-Instruct-Q8_0-0000{index}-of-00003.gguf", ggufs["chat"])
         chat.add("broken/Llama-3-Ko-Instruct-F16-00001-of-00002.gguf", ggufs["chat"])
+        chat.add("mmproj-Llama-3-Ko-Instruct-f16.gguf", b"GGUF projector")
         yield fake
 
 
@@ -83,7 +84,8 @@ def test_listing_groups_split_files_and_drops_incomplete_ones(
 ) -> None:
     groups = asyncio.run(list_gguf(CHAT_REPO, endpoint=hub.url))
     by_quant = {g.quantization: g for g in groups}
-    assert set(by_quant) == {"Q4_K_M", "Q8_0"}  # README and the half-present F16 are left out
+    # README, the half-present F16 and the vision projector are left out
+    assert set(by_quant) == {"Q4_K_M", "Q8_0"}
     split = by_quant["Q8_0"]
     assert split.split
     assert [p.path.rsplit("-", 3)[-3] for p in split.parts] == ["00001", "00002", "00003"]
