@@ -96,6 +96,7 @@ class OllamaEngine:
             base_url=host, timeout=timeout, headers={"Accept-Encoding": "identity"}
         )
         self._truncate: bool | None = None
+        self._version_lock = asyncio.Lock()
 
     @property
     def location(self) -> str:
@@ -114,13 +115,14 @@ class OllamaEngine:
         When False the server may still cut an over-long prompt silently: keep checking
         `prompt_eval_count` against the plan.
         """
-        if self._truncate is None:
-            try:
-                version = await self.version()
-            except (EngineHTTPError, MalformedResponse):
-                version = ""  # not the Ollama API we know: send nothing it may not take
-            self._truncate = wire.supports_truncate(version)
-        return self._truncate
+        async with self._version_lock:  # concurrent first requests (map chunks) ask once
+            if self._truncate is None:
+                try:
+                    version = await self.version()
+                except (EngineHTTPError, MalformedResponse):
+                    version = ""  # not the Ollama API we know: send nothing it may not take
+                self._truncate = wire.supports_truncate(version)
+            return self._truncate
 
     async def list_models(self) -> list[ModelInfo]:
         return wire.model_infos(await self._json("GET", "/api/tags"))
@@ -159,7 +161,13 @@ class OllamaEngine:
         text: list[str] = []
         try:
             async with contextlib.aclosing(
-                self._stream("/api/chat", body, request.model, num_ctx=num_ctx)
+                self._stream(
+                    "/api/chat",
+                    body,
+                    request.model,
+                    num_ctx=num_ctx,
+                    expected_first=request.first_token_timeout,
+                )
             ) as lines:
                 async for event in chat_events(lines, options.get("num_predict"), text):
                     yield event
@@ -334,11 +342,15 @@ class OllamaEngine:
         *,
         first: TimeoutKind = "first_token",
         num_ctx: int | None = None,
+        expected_first: float | None = None,
     ) -> AsyncGenerator[dict[str, Any], None]:
         """The JSON lines of a streamed answer: the first (headers included) within the
-        `first` timeout, each next one within the stall timeout."""
+        `first` timeout — longer when the request expects a long prompt evaluation
+        (`expected_first`) —, each next one within the stall timeout."""
         kind = first
         seconds = self.first_token_timeout if first == "first_token" else self.stall_timeout
+        if expected_first is not None:
+            seconds = max(seconds, expected_first)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         async with self._open(

@@ -3,6 +3,7 @@ engine's truncation guard: `truncate: false` where the server knows it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -218,3 +219,23 @@ def test_stream_text_is_kept_before_an_error(fake_ollama: FakeOllama) -> None:
     with pytest.raises(StreamError) as info:
         run_async(scenario())
     assert info.value.partial == "가나다라" == "".join(seen)
+
+
+def test_concurrent_first_requests_read_the_version_once(fake_ollama: FakeOllama) -> None:
+    async def scenario() -> list[list[StreamEvent]]:
+        engine = OllamaEngine(fake_ollama.url)
+        try:
+            return list(
+                await asyncio.gather(*([_events(engine, ask(num_ctx=2048)) for _ in range(3)]))
+            )
+        finally:
+            await engine.aclose()
+
+    results = run_async(scenario())
+    assert all(isinstance(events[-1], Done) for events in results)
+    assert len(fake_ollama.received("/api/version")) == 1
+    assert all(r.body["truncate"] is False for r in fake_ollama.chat_requests())
+
+
+async def _events(engine: OllamaEngine, request: ChatRequest) -> list[StreamEvent]:
+    return [event async for event in engine.chat(request)]
