@@ -17,10 +17,15 @@ extra metadata, and the tensors (name → numpy array; default one tiny F32 embe
 real models ("llama3", "chatml", "gemma", "mistral"); keyword arguments override
 any field. Shared by the GGUF inspection, Modelfile doctor, tokenizer and
 embedded-engine tests.
+
+Hostile files are built by hand: `raw_header(kv, kv_count)` with `raw_key`,
+`raw_string`, `raw_array_head`; `write_raw(path, data, zeros=n)` appends `n` zero
+bytes as a sparse tail (millions of empty strings cost no disk and no time to write).
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gguf import GGUFWriter, TokenType
+from gguf import GGUFValueType, GGUFWriter, TokenType
 
 NORMAL = int(TokenType.NORMAL)
 CONTROL = int(TokenType.CONTROL)
@@ -250,3 +255,32 @@ def _add_value(writer: GGUFWriter, key: str, value: Any) -> None:
         writer.add_string(key, value)
     else:
         writer.add_array(key, list(value))
+
+
+def raw_header(kv: bytes, kv_count: int = 1, tensor_count: int = 0, version: int = 3) -> bytes:
+    """A little-endian GGUF header followed by the metadata bytes `kv`."""
+    return b"GGUF" + struct.pack("<IQQ", version, tensor_count, kv_count) + kv
+
+
+def raw_string(text: str | bytes) -> bytes:
+    """A GGUF string: its byte length, then the bytes."""
+    raw = text.encode() if isinstance(text, str) else text
+    return struct.pack("<Q", len(raw)) + raw
+
+
+def raw_key(name: str) -> bytes:
+    return raw_string(name)
+
+
+def raw_array_head(item_type: int, length: int) -> bytes:
+    """The value type ARRAY, the item type and the length; the items follow."""
+    return struct.pack("<IIQ", GGUFValueType.ARRAY, item_type, length)
+
+
+def write_raw(path: str | Path, data: bytes, zeros: int = 0) -> Path:
+    """`data`, then `zeros` zero bytes as a sparse tail (8 zero bytes are one empty string)."""
+    target = Path(path)
+    with target.open("wb") as handle:
+        handle.write(data)
+        handle.truncate(len(data) + zeros)
+    return target

@@ -69,17 +69,9 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _load(path: str) -> Modelfile:
-    from kodesk.core.modelfile import decode_modelfile, parse_modelfile
+    from kodesk.core.modelfile import parse_modelfile, read_modelfile
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise _ReadError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_modelfile(decode_modelfile(data))
-
-
-class _ReadError(Exception):
-    pass
+    return parse_modelfile(read_modelfile(path))
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -87,8 +79,6 @@ def run_render(args: argparse.Namespace) -> int:
 
     try:
         sys.stdout.write(render_modelfile(_load(args.file)))
-    except _ReadError as exc:
-        return input_error(str(exc))
     except KodeskError as exc:
         return input_error(exc)
     return 0
@@ -100,8 +90,6 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         modelfile = _load(args.file)
         facts = _facts(args, modelfile)
-    except _ReadError as exc:
-        return input_error(str(exc))
     except KodeskError as exc:
         return input_error(exc)
     tokens = args.input_tokens if args.input_tokens is not None else DEFAULT_INPUT_TOKENS
@@ -117,15 +105,15 @@ def run_check(args: argparse.Namespace) -> int:
 def _facts(args: argparse.Namespace, modelfile: Modelfile) -> ModelFacts | None:
     """The model's facts from --gguf, --model, or the local file FROM names."""
     from kodesk.core.gguf_info import inspect_gguf
+    from kodesk.core.modelfile_create import from_file
     from kodesk.core.modelfile_doctor import ModelFacts
 
     if args.model:
         return ModelFacts.from_details(_show(args, args.model))
     gguf = args.gguf
-    if gguf is None and modelfile.from_:
-        candidate = Path(args.file).parent / Path(modelfile.from_).expanduser()
-        if candidate.is_file():
-            gguf = str(candidate)
+    if gguf is None:
+        local = from_file(modelfile, Path(args.file).parent)
+        gguf = str(local) if local else None
     return ModelFacts.from_gguf(inspect_gguf(gguf)) if gguf else None
 
 

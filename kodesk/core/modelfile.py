@@ -9,17 +9,21 @@ opens and closes with that quote — so one `"` can wrap many lines; only the ou
 quotes are removed, with no escape processing; characters Go does not consider
 printable (other than tab, CR and LF) are dropped, as Ollama drops them. Errors
 carry the line and column where they were found (a CRLF counts as one line break).
+Parsing takes time linear in the text: the parser steps over whole runs (blanks,
+comments, words, value lines) and never re-reads a value it is growing.
 
 `render_modelfile` writes the canonical form; parsing it gives the same Modelfile.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, get_args
 
 from kodesk.core.errors import KodeskError, Text
+from kodesk.core.regular_file import NotRegularFile, open_regular_file
 
 Kind = Literal[
     "from",
@@ -42,22 +46,26 @@ MESSAGE_ROLES = ("system", "user", "assistant")
 TEMPLATE_TRIPLE_QUOTE = '{{ "\\"\\"\\"" }}'
 
 
+_SYNTAX_HINT = Text(
+    ko="Ollama Modelfile 문법: https://github.com/ollama/ollama/blob/main/docs/modelfile.md",
+    en="Modelfile syntax: https://github.com/ollama/ollama/blob/main/docs/modelfile.md",
+)
+
+
 class ModelfileError(KodeskError):
-    """A Modelfile that Ollama would reject (or that cannot be written). 1-based position."""
+    """A Modelfile that Ollama would reject, that cannot be written, or that cannot be
+    read. `line`/`column` are 1-based, or 0 when the problem has no position (the file
+    itself, a FROM path)."""
 
     code = "modelfile"
 
-    def __init__(self, detail: Text, line: int, column: int) -> None:
+    def __init__(
+        self, detail: Text, line: int = 0, column: int = 0, hint: Text | None = None
+    ) -> None:
+        where = f" {line}:{column}" if line else ""
         super().__init__(
-            Text(
-                ko=f"Modelfile {line}:{column}: {detail.ko}",
-                en=f"Modelfile {line}:{column}: {detail.en}",
-            ),
-            Text(
-                ko="Ollama Modelfile 문법: https://github.com/ollama/ollama/blob/main/docs/"
-                "modelfile.md",
-                en="Modelfile syntax: https://github.com/ollama/ollama/blob/main/docs/modelfile.md",
-            ),
+            Text(ko=f"Modelfile{where}: {detail.ko}", en=f"Modelfile{where}: {detail.en}"),
+            hint or _SYNTAX_HINT,
         )
         self.detail = detail
         self.line = line
@@ -137,9 +145,13 @@ class Modelfile:
         return Modelfile(kept_before + new + kept_after)
 
 
-def _is_print(char: str) -> bool:
-    """Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols, ASCII space."""
-    return char == " " or unicodedata.category(char)[0] in "LMNPS"
+def _printable(segment: str) -> str:
+    """`segment` without the characters Ollama drops from a value (tabs are kept).
+    Python's `str.isprintable` is Go's `strconv.IsPrint`: letters, marks, numbers,
+    punctuation, symbols and the ASCII space."""
+    if segment.isprintable() or segment.replace("\t", "").isprintable():
+        return segment
+    return "".join(c for c in segment if c == "\t" or c.isprintable())
 
 
 def _unquote(text: str) -> tuple[str, bool]:
@@ -158,142 +170,229 @@ def _unquote(text: str) -> tuple[str, bool]:
 _SPACE = " \t"
 _NEWLINE = "\r\n"
 _TRIM = " \t\r\n"
+_BLANKS_AND_COMMENT = re.compile(r"[ \t\r\n]*(?:#[^\r\n]*)?")
+_LINE_BREAK = re.compile(r"[\r\n]")
+_LETTERS = re.compile(r"[A-Za-z]*")
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
+#: The first line break that closes a value opened with that quote (in printable text).
+_CLOSERS = {quote: re.compile(quote + r"[ \t]*[\r\n]") for quote in ('"""', '"')}
+
+
+def _match_end(pattern: re.Pattern[str], text: str, index: int) -> int:
+    match = pattern.match(text, index)
+    return match.end() if match else index
 
 
 def _error(en: str, ko: str, line: int, column: int) -> ModelfileError:
     return ModelfileError(Text(ko=ko, en=en), line, column)
 
 
-class _Parser:
-    """The state machine of parser.go, one character at a time."""
+def _unclosed(start: tuple[int, int]) -> ModelfileError:
+    return _error(
+        "a quoted value is never closed", "따옴표로 시작한 값이 닫히지 않았습니다", *start
+    )
+
+
+class _Positions:
+    """Line and column (1-based, a CRLF is one line break) of indices into a text,
+    asked for in increasing order, so finding them all costs one pass over the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.index = 0
+        self.line = 1
+        self.column = 1
+
+    def at(self, index: int) -> tuple[int, int]:
+        if index < self.index:
+            self.index, self.line, self.column = 0, 1, 1
+        if index > self.index:
+            chunk = self.text[self.index : index]
+            breaks = chunk.count("\n") + chunk.count("\r") - chunk.count("\r\n")
+            if chunk[0] == "\n" and self.index > 0 and self.text[self.index - 1] == "\r":
+                breaks -= 1
+            last = max(chunk.rfind("\n"), chunk.rfind("\r"))
+            self.line += breaks
+            self.column = len(chunk) - last if last >= 0 else self.column + len(chunk)
+            self.index = index
+        return self.line, self.column
+
+
+class _Value:
+    """A value as it grows line by line, and whether Go's `unquote` would accept it yet.
+
+    Only the first and last characters that are not blank decide that, so each check
+    costs the same however long the value is (joining the text at every line break
+    made a long TEMPLATE quadratic)."""
 
     def __init__(self) -> None:
-        self.state = "nil"
-        self.buf: list[str] = []
-        self.kind: Kind = "from"
-        self.name = ""
-        self.start = (1, 1)
-        self.value_start = (1, 1)
+        self.parts: list[str] = []
+        self.size = 0
+        self.first = -1  # index of the first non-blank character
+        self.end = 0  # index after the last non-blank character
+        self.quote = ""  # the quote the value opens with
+        self.tail = ""  # the (up to) three characters before `end`
+        self.recent = ""  # the (up to) three last characters
+
+    def add(self, piece: str) -> None:
+        core = piece.rstrip(_TRIM)
+        if core:
+            if self.first < 0:
+                lead = len(piece) - len(piece.lstrip(_TRIM))
+                self.first = self.size + lead
+                head = piece[lead : lead + 3]
+                self.quote = '"""' if head == '"""' else '"' if head.startswith('"') else ""
+            self.end = self.size + len(core)
+            self.tail = (self.recent + core)[-3:]
+        self.recent = (self.recent + piece)[-3:]
+        self.size += len(piece)
+        self.parts.append(piece)
+
+    def closed(self) -> bool:
+        if not self.quote:
+            return True
+        return self.end - self.first >= 2 * len(self.quote) and self.tail.endswith(self.quote)
+
+    def text(self) -> str:
+        return _unquote("".join(self.parts).strip(_TRIM))[0]
+
+
+class _Parser:
+    """The state machine of parser.go, stepping over whole runs of characters (blanks,
+    comments, words, value lines) that cannot change its state: linear in the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.positions = _Positions(text)
         self.commands: list[Command] = []
+        # Values drop unprintable characters; in a text without any, the end of a
+        # value is one regex search away.
+        self.printable = text.replace("\t", "").replace("\r", "").replace("\n", "").isprintable()
 
-    def feed(self, char: str, line: int, col: int) -> None:
-        handler = getattr(self, f"_{self.state}")
-        handler(char, line, col)
+    def parse(self) -> list[Command]:
+        text = self.text
+        index = 0
+        while True:
+            skipped = _match_end(_BLANKS_AND_COMMENT, text, index)
+            if skipped == len(text):
+                return self.commands
+            index = self._command(index) if skipped == index else skipped
 
-    def _nil(self, char: str, line: int, col: int) -> None:
-        if char == "#":
-            self.state = "comment"
-        elif char not in _SPACE and char not in _NEWLINE:
-            self.state, self.start = "instruction", (line, col)
-            self.buf = [char] if _is_print(char) else []
+    def _end_of_file(self) -> ModelfileError:
+        return _error(
+            "unexpected end of file",
+            "파일이 예상보다 일찍 끝났습니다",
+            *self.positions.at(len(self.text)),
+        )
 
-    def _comment(self, char: str, line: int, col: int) -> None:
-        if char in _NEWLINE:
-            self.state = "nil"
+    def _run(self, pattern: re.Pattern[str], index: int) -> tuple[str, int]:
+        """The run of `pattern` from `index` and the index of the character after it."""
+        end = _match_end(pattern, self.text, index)
+        if end == len(self.text):
+            raise self._end_of_file()
+        return self.text[index:end], end
 
-    def _instruction(self, char: str, line: int, col: int) -> None:
-        if char.isascii() and char.isalpha():
-            self.buf.append(char)
-            return
-        word = "".join(self.buf)
+    def _command(self, index: int) -> int:
+        start = self.positions.at(index)
+        first = self.text[index]
+        letters, end = self._run(_LETTERS, index + 1)
+        word = (first if first.isprintable() else "") + letters
         if word.lower() not in INSTRUCTIONS:
             raise _error(
                 f"unknown instruction {word!r} (valid: FROM, PARAMETER, TEMPLATE, SYSTEM, "
                 "ADAPTER, LICENSE, MESSAGE)",
                 f"알 수 없는 명령 {word!r} (FROM, PARAMETER, TEMPLATE, SYSTEM, ADAPTER, LICENSE, "
                 "MESSAGE 중 하나여야 합니다)",
-                *self.start,
+                *start,
             )
+        char = self.text[end]
         if char not in _SPACE:
             what = "a value" if char in _NEWLINE else "a space after the instruction"
             raise _error(
-                f"{word.upper()} needs {what}", f"{word.upper()} 뒤에 값이 필요합니다", line, col
+                f"{word.upper()} needs {what}",
+                f"{word.upper()} 뒤에 값이 필요합니다",
+                *self.positions.at(end),
             )
-        self.kind = _KINDS[word.lower()]
-        self.name = ""
-        self.buf = []
-        self.state = {"parameter": "parameter", "message": "role"}.get(self.kind, "value")
-        self.value_start = (line, col + 1)
+        kind = _KINDS[word.lower()]
+        name = ""
+        if kind == "parameter":
+            name, end = self._parameter_name(end + 1)
+        elif kind == "message":
+            name, end = self._role(end + 1)
+        value_start = self.positions.at(end + 1)
+        value, after = self._value(end + 1, value_start)
+        self.commands.append(Command(kind, value, name, *start))
+        return after
 
-    def _parameter(self, char: str, line: int, col: int) -> None:
-        if char.isascii() and (char.isalnum() or char == "_"):
-            self.buf.append(char)
-        elif char in _SPACE:
-            self.name, self.buf, self.state = "".join(self.buf), [], "value"
-            self.value_start = (line, col + 1)
-        elif char in _NEWLINE:
+    def _parameter_name(self, index: int) -> tuple[str, int]:
+        name, end = self._run(_NAME_CHARS, index)
+        char = self.text[end]
+        if char in _SPACE:
+            return name, end
+        if char in _NEWLINE:
             raise _error(
-                f"PARAMETER {''.join(self.buf)} needs a value",
-                f"PARAMETER {''.join(self.buf)} 뒤에 값이 필요합니다",
-                line,
-                col,
+                f"PARAMETER {name} needs a value",
+                f"PARAMETER {name} 뒤에 값이 필요합니다",
+                *self.positions.at(end),
             )
-        else:
-            raise _error(
-                f"invalid character {char!r} in a parameter name",
-                f"매개변수 이름에 쓸 수 없는 문자 {char!r}",
-                line,
-                col,
-            )
+        raise _error(
+            f"invalid character {char!r} in a parameter name",
+            f"매개변수 이름에 쓸 수 없는 문자 {char!r}",
+            *self.positions.at(end),
+        )
 
-    def _role(self, char: str, line: int, col: int) -> None:
-        if char.isascii() and char.isalpha():
-            self.buf.append(char)
-            return
-        role = "".join(self.buf)
-        if char not in _SPACE or role not in MESSAGE_ROLES:
+    def _role(self, index: int) -> tuple[str, int]:
+        role, end = self._run(_LETTERS, index)
+        if self.text[end] not in _SPACE or role not in MESSAGE_ROLES:
             raise _error(
                 f"MESSAGE role must be system, user or assistant (got {role!r})",
                 f"MESSAGE 역할은 system, user, assistant 중 하나여야 합니다 ({role!r})",
-                line,
-                col,
+                *self.positions.at(end),
             )
-        self.name, self.buf, self.state = role, [], "value"
-        self.value_start = (line, col + 1)
+        return role, end
 
-    def _value(self, char: str, line: int, col: int) -> None:
-        if char in _SPACE or char in _NEWLINE:
-            value, closed = _unquote("".join(self.buf).strip(_TRIM))
-            if not closed or char in _SPACE:
-                self.buf.append(char)
-                return
-            self._emit(value)
-        elif _is_print(char):
-            self.buf.append(char)
+    def _value(self, index: int, start: tuple[int, int]) -> tuple[str, int]:
+        """The value from `index` (it ends at the first line break where it is closed)
+        and the index after that line break."""
+        if self.printable:
+            return self._printable_value(index, start)
+        text = self.text
+        value = _Value()
+        while True:
+            found = _LINE_BREAK.search(text, index)
+            end = found.start() if found else len(text)
+            value.add(_printable(text[index:end]))
+            if found is None:
+                if not value.closed():
+                    raise _unclosed(start)
+                return value.text(), end
+            if value.closed():
+                return value.text(), end + 1
+            value.add(text[end])
+            index = end + 1
 
-    def _emit(self, value: str) -> None:
-        self.commands.append(Command(self.kind, value, self.name, *self.start))
-        self.buf, self.state = [], "nil"
-
-    def finish(self, line: int, col: int) -> list[Command]:
-        if self.state == "value":
-            value, closed = _unquote("".join(self.buf).strip(_TRIM))
-            if not closed:
-                raise _error(
-                    "a quoted value is never closed",
-                    "따옴표로 시작한 값이 닫히지 않았습니다",
-                    *self.value_start,
-                )
-            self._emit(value)
-        elif self.state not in ("nil", "comment"):
-            raise _error("unexpected end of file", "파일이 예상보다 일찍 끝났습니다", line, col)
-        return self.commands
+    def _printable_value(self, index: int, start: tuple[int, int]) -> tuple[str, int]:
+        """`_value` for a text without unprintable characters: the opening quote is on
+        the value's first line, and the closing one is the first quote (not overlapping
+        it) that only blanks separate from a line break."""
+        text = self.text
+        found = _LINE_BREAK.search(text, index)
+        end = found.start() if found else len(text)
+        line = text[index:end]
+        body = line.lstrip(_SPACE)
+        quote = '"""' if body.startswith('"""') else '"' if body.startswith('"') else ""
+        if quote:
+            first = index + len(line) - len(body)
+            closing = _CLOSERS[quote].search(text, first + len(quote))
+            end = closing.end() - 1 if closing else len(text)
+        value, closed = _unquote(text[index:end].strip(_TRIM))
+        if not closed:
+            raise _unclosed(start)
+        return value, min(end + 1, len(text))
 
 
 def _parse_commands(text: str) -> list[Command]:
-    parser = _Parser()
-    line = col = 1
-    previous = ""
-    for char in text.removeprefix("\ufeff"):
-        parser.feed(char, line, col)
-        if char == "\n" or char == "\r":
-            if not (char == "\n" and previous == "\r"):
-                line += 1
-            col = 1
-        else:
-            col += 1
-        previous = char
-    return parser.finish(line, col)
+    return _Parser(text.removeprefix("\ufeff")).parse()
 
 
 def parse_modelfile(text: str) -> Modelfile:
@@ -309,12 +408,61 @@ def parse_modelfile(text: str) -> Modelfile:
     return Modelfile(tuple(commands))
 
 
+#: The largest Modelfile kodesk reads (a long TEMPLATE and LICENSE are tens of KB).
+MAX_MODELFILE_BYTES = 16 << 20
+
+_TEXT_HINT = Text(
+    ko="Modelfile은 UTF-8(또는 BOM이 있는 UTF-16) 텍스트 파일이어야 합니다. 메모장에서 "
+    "'UTF-8'로 다시 저장하세요.",
+    en="A Modelfile is a UTF-8 text file (or UTF-16 with a byte-order mark). Save it "
+    "again as UTF-8.",
+)
+
+
 def decode_modelfile(data: bytes) -> str:
     """Bytes to text as Ollama reads them: a UTF-8 or UTF-16 byte-order mark picks the
-    encoding (Windows Notepad's "Unicode"), otherwise UTF-8 with bad bytes replaced."""
+    encoding (Windows Notepad's "Unicode"), otherwise UTF-8; bad bytes, a lone surrogate
+    or an odd last byte become U+FFFD. A NUL byte raises `ModelfileError` (with its
+    line and column): the file is binary or UTF-16 without a byte-order mark."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    nul = text.find("\0")
+    if nul >= 0:
+        raise ModelfileError(
+            Text(
+                ko="NUL 바이트가 있습니다: 바이너리 파일이거나 BOM 없는 UTF-16 파일입니다",
+                en="a NUL byte: this is a binary file or UTF-16 without a byte-order mark",
+            ),
+            *_Positions(text).at(nul),
+            hint=_TEXT_HINT,
+        )
+    return text
+
+
+def read_modelfile(path: str | Path) -> str:
+    """The text of the Modelfile at `path` (see `decode_modelfile`). Refuses, without
+    blocking, anything but a regular file of at most `MAX_MODELFILE_BYTES`; every
+    failure is a one-line `ModelfileError`."""
+
+    def fail(ko: str, en: str) -> ModelfileError:
+        return ModelfileError(Text(ko=f"{path}: {ko}", en=f"{path}: {en}"), hint=_TEXT_HINT)
+
+    try:
+        with open_regular_file(path) as handle:
+            data = handle.read(MAX_MODELFILE_BYTES + 1)
+    except NotRegularFile as exc:
+        raise fail(
+            f"{exc.kind.ko}입니다. Modelfile이 아닙니다", f"{exc.kind.en}, not a Modelfile"
+        ) from None
+    except (OSError, ValueError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc)
+        raise fail(f"읽을 수 없습니다 ({detail})", f"cannot read it ({detail})") from None
+    if len(data) > MAX_MODELFILE_BYTES:
+        limit = f"{MAX_MODELFILE_BYTES >> 20} MB"
+        raise fail(f"{limit}보다 큽니다", f"larger than {limit}; no Modelfile is that big")
+    return decode_modelfile(data)
 
 
 def _head(command: Command) -> str:

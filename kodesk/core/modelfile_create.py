@@ -8,48 +8,102 @@ JSON body once the GGUF (and adapter) blobs are uploaded and their digests known
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from kodesk.core.errors import Text
-from kodesk.core.modelfile import Modelfile, ModelfileError
+from kodesk.core.modelfile import Command, Modelfile, ModelfileError
 from kodesk.core.modelfile_params import ParameterValueError, parameters_for_create
+from kodesk.core.regular_file import irregular_kind
 from kodesk.core.types import ChatMessage, ModelSpec, Role
 
 _DIGEST = re.compile(r"(?:sha256:)?([0-9a-f]{64})\Z")
+#: What `stat` says about a name that is no file (a FROM then names a model).
+_NO_FILE = frozenset({errno.ENOENT, errno.ENOTDIR})
 
 
-def _local_file(value: str, base_dir: Path) -> Path | None:
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        path = base_dir / path
-    return path if path.is_file() else None
+def local_file(command: Command, base_dir: Path) -> Path | None:
+    """The local file a FROM or ADAPTER command names, or None when no file has that
+    name (a FROM then names a model). `~` and `~user` expand as `ollama create`
+    expands them; a relative path is relative to `base_dir`. Only `stat` is used, so
+    a FIFO or device never blocks. Raises `ModelfileError` for an unknown user, a
+    name the system refuses (too long, no permission) and anything that exists but
+    is not a regular file (a directory, FIFO or device)."""
+    value = command.value
+    head = command.kind.upper()
+
+    def fail(ko: str, en: str) -> ModelfileError:
+        return ModelfileError(
+            Text(ko=f"{head} {value[:200]}: {ko}", en=f"{head} {value[:200]}: {en}"),
+            command.line,
+            command.column,
+        )
+
+    if not value:
+        return None
+    try:
+        path = base_dir / Path(value).expanduser()
+    except RuntimeError:  # `~user` for a user without a home folder
+        user = value[1:].split("/", 1)[0]
+        raise fail(
+            f"사용자 {user!r}의 홈 폴더를 찾을 수 없습니다",
+            f"there is no home folder for user {user!r}",
+        ) from None
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in _NO_FILE:
+            return None
+        detail = exc.strerror or str(exc)
+        raise fail(
+            f"경로로 쓸 수 없습니다 ({detail})", f"not usable as a path ({detail})"
+        ) from None
+    except ValueError:
+        raise fail("경로에 NUL 문자가 있습니다", "the path holds a NUL character") from None
+    kind = irregular_kind(mode)
+    if kind is not None:
+        raise fail(
+            f"{kind.ko}입니다. kodesk는 GGUF 파일 하나로만 모델을 만듭니다",
+            f"this is {kind.en}; kodesk creates models from one GGUF file "
+            "(for a safetensors folder, run `ollama create` in a terminal)",
+        )
+    return path
+
+
+def from_file(modelfile: Modelfile, base_dir: Path) -> Path | None:
+    """The local GGUF file the last FROM names (None: it names a model, or no FROM).
+    Raises `ModelfileError` as `local_file` does."""
+    froms = [c for c in modelfile.commands if c.kind == "from"]
+    return local_file(froms[-1], base_dir) if froms else None
 
 
 def to_model_spec(modelfile: Modelfile, name: str, base_dir: str | Path = ".") -> ModelSpec:
-    """The model to create. Raises `ModelfileError` for parameters Ollama rejects or a
-    missing ADAPTER file."""
+    """The model to create. Raises `ModelfileError` for parameters Ollama rejects, a
+    missing ADAPTER file, or a FROM or ADAPTER path that cannot be used (see
+    `local_file`)."""
     base = Path(base_dir)
     from_gguf = from_model = None
-    for value in modelfile.froms:
-        local = _local_file(value, base)
-        if local is not None:
-            from_gguf, from_model = str(local), None
-        else:
-            from_model = value
     adapters = []
-    for value in modelfile.adapters:
-        local = _local_file(value, base)
-        if local is None:
-            raise _create_error(
-                f"ADAPTER file not found: {value}",
-                f"ADAPTER 파일이 없습니다: {value}",
-                modelfile,
-                "adapter",
+    for command in modelfile.commands:
+        if command.kind not in ("from", "adapter"):
+            continue
+        local = local_file(command, base)
+        if command.kind == "from":
+            from_gguf, from_model = (str(local), None) if local else (None, command.value)
+        elif local is None:
+            raise ModelfileError(
+                Text(
+                    ko=f"ADAPTER 파일이 없습니다: {command.value}",
+                    en=f"ADAPTER file not found: {command.value}",
+                ),
+                command.line,
+                command.column,
             )
-        adapters.append(str(local))
+        else:
+            adapters.append(str(local))
     try:
         parameters = parameters_for_create(modelfile.parameters)
     except (ValueError, ParameterValueError) as exc:

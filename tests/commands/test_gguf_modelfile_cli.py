@@ -212,7 +212,7 @@ def test_unreadable_modelfile_and_bad_gguf(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = _run(capsys, "modelfile", "check", str(tmp_path / "missing"))
-    assert code == 2 and err.startswith("kodesk: cannot read")
+    assert code == 2 and err.startswith("kodesk: Modelfile: ") and "cannot read it" in err
     (tmp_path / "Modelfile").write_text("FROM x\n", "utf-8")
     (tmp_path / "bad.gguf").write_bytes(b"GGUF")
     code, _, err = _run(

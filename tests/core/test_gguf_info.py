@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from kodesk.core.errors import KodeskError
 from kodesk.core.gguf_header import GGUFLimits, read_header
 from kodesk.core.gguf_info import GGUFError, inspect_gguf, read_metadata
-from tests.gguf_factory import GGUFSpec, preset, shared_real_gemma, write_gguf
+from tests.gguf_factory import (
+    GGUFSpec,
+    preset,
+    raw_header,
+    raw_key,
+    shared_real_gemma,
+    write_gguf,
+)
 
 
 @pytest.fixture(scope="session")
@@ -146,21 +153,12 @@ def test_real_gemma_base_model(real_gemma: Path) -> None:
 # --- malformed and hostile files -------------------------------------------------
 
 
-def _header(kv: bytes, kv_count: int = 1, tensor_count: int = 0) -> bytes:
-    return b"GGUF" + struct.pack("<IQQ", 3, tensor_count, kv_count) + kv
-
-
-def _key(name: str) -> bytes:
-    raw = name.encode()
-    return struct.pack("<Q", len(raw)) + raw
-
-
 def test_huge_array_claim_is_rejected_without_allocating(tmp_path: Path) -> None:
     path = tmp_path / "hostile.gguf"
-    body = _key("tokenizer.ggml.tokens") + struct.pack(
+    body = raw_key("tokenizer.ggml.tokens") + struct.pack(
         "<IIQ", GGUFValueType.ARRAY, GGUFValueType.STRING, 1 << 60
     )
-    path.write_bytes(_header(body) + b"\0" * 64)
+    path.write_bytes(raw_header(body) + b"\0" * 64)
     tracemalloc.start()
     try:
         with pytest.raises(GGUFError, match="claims 1152921504606846976 items"):
@@ -175,8 +173,8 @@ def test_huge_array_claim_is_rejected_without_allocating(tmp_path: Path) -> None
 
 def test_array_longer_than_the_file_is_truncation(tmp_path: Path) -> None:
     path = tmp_path / "short.gguf"
-    body = _key("a") + struct.pack("<IIQ", GGUFValueType.ARRAY, GGUFValueType.UINT32, 1000)
-    path.write_bytes(_header(body) + b"\0" * 40)
+    body = raw_key("a") + struct.pack("<IIQ", GGUFValueType.ARRAY, GGUFValueType.UINT32, 1000)
+    path.write_bytes(raw_header(body) + b"\0" * 40)
     with pytest.raises(GGUFError, match="truncated"):
         read_metadata(path)
 
@@ -187,12 +185,12 @@ def test_array_longer_than_the_file_is_truncation(tmp_path: Path) -> None:
         (b"", "empty"),
         (b"PK\x03\x04 not a gguf", "not a GGUF file"),
         (b"GGUF" + struct.pack("<I", 1) + b"\0" * 16, "unsupported GGUF version 1"),
-        (_header(_key("k") + struct.pack("<I", 99)), "unknown value type 99"),
-        (_header(b"", kv_count=1 << 40), "metadata keys"),
-        (_header(b"", kv_count=0, tensor_count=1 << 40), "tensors"),
-        (_header(struct.pack("<Q", 1 << 62)), "claims"),
+        (raw_header(raw_key("k") + struct.pack("<I", 99)), "unknown value type 99"),
+        (raw_header(b"", kv_count=1 << 40), "metadata keys"),
+        (raw_header(b"", kv_count=0, tensor_count=1 << 40), "tensors"),
+        (raw_header(struct.pack("<Q", 1 << 62)), "claims"),
         (
-            _header(_key("k") + struct.pack("<IQ", GGUFValueType.STRING, 2) + b"\xff\xfe"),
+            raw_header(raw_key("k") + struct.pack("<IQ", GGUFValueType.STRING, 2) + b"\xff\xfe"),
             "not valid UTF-8",
         ),
     ],
@@ -224,9 +222,9 @@ def test_every_truncation_is_reported(tmp_path: Path) -> None:
 
 def test_nesting_limit(tmp_path: Path) -> None:
     inner = struct.pack("<IQ", GGUFValueType.UINT8, 1) + b"\x01"
-    body = _key("n") + struct.pack("<IIQ", GGUFValueType.ARRAY, GGUFValueType.ARRAY, 1) + inner
+    body = raw_key("n") + struct.pack("<IIQ", GGUFValueType.ARRAY, GGUFValueType.ARRAY, 1) + inner
     path = tmp_path / "nested.gguf"
-    path.write_bytes(_header(body))
+    path.write_bytes(raw_header(body))
     assert read_metadata(path) == {"n": [[1]]}
     with pytest.raises(GGUFError, match="nested deeper"):
         read_header(path, limits=GGUFLimits(max_array_depth=1))

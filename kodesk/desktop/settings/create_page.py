@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from kodesk.core.errors import KodeskError, Text
 from kodesk.core.gguf_info import GGUFError, GGUFInfo, inspect_gguf
 from kodesk.core.gguf_summary import summary_rows
-from kodesk.core.modelfile import Modelfile, ModelfileError, decode_modelfile, render_modelfile
+from kodesk.core.modelfile import Modelfile, ModelfileError, read_modelfile, render_modelfile
 from kodesk.core.modelfile_create import to_model_spec
 from kodesk.core.modelfile_doctor import Finding, ModelFacts, diagnose, fixed_modelfile
 from kodesk.core.modelfile_edits import initial_modelfile, own_template, with_from
@@ -202,9 +202,9 @@ class CreatePage(SettingsPage):
     def load_modelfile(self, path: Path) -> None:
         """Put a Modelfile in the editor; its FROM is pointed at the chosen GGUF file."""
         try:
-            text = decode_modelfile(path.read_bytes())
-        except OSError as exc:
-            self._set_validation(str(exc), error=True)
+            text = read_modelfile(path)
+        except ModelfileError as exc:
+            self._set_validation(exc.message(self.labels.lang), error=True)
             return
         self.editor.setPlainText(text)
         result = self.editor.validate_now()

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from kodesk.core.errors import Text
 from kodesk.core.modelfile import (
     ModelfileError,
-    decode_modelfile,
     parse_modelfile,
+    read_modelfile,
     render_modelfile,
 )
 from kodesk.core.override_options import (
@@ -374,11 +374,8 @@ class ParametersPage(SettingsPage):
         """Replace the chosen model's overrides with the Modelfile's PARAMETER and SYSTEM."""
         t = self.labels
         try:
-            modelfile = parse_modelfile(decode_modelfile(path.read_bytes()))
+            modelfile = parse_modelfile(read_modelfile(path))
             overrides, skipped = from_modelfile(modelfile)
-        except OSError as exc:
-            self._fail(t(f"읽을 수 없습니다: {exc}", f"Cannot read it: {exc}"))
-            return False
         except ModelfileError as exc:
             self._fail(exc.explain(t.lang))
             return False
