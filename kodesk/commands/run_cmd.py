@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from kodesk.core.job_events import (
     JobFinished,
     JobModel,
     JobNote,
+    JobProgress,
     JobPrompt,
     JobReset,
     JobStatus,
@@ -102,6 +104,10 @@ class ProgressPrinter:
             print(f"kodesk: {progress.status} {fraction:.0%}", file=sys.stderr)
 
 
+#: Seconds between the progress lines printed while the model reads a long text.
+PROGRESS_EVERY = 10.0
+
+
 class AnswerOutput:
     """Prints a job's events: the answer on stdout (escape sequences and control
     characters dropped when stdout is a terminal), everything else on stderr (always
@@ -111,6 +117,7 @@ class AnswerOutput:
         self.quiet = quiet
         self._open_line = False
         self._terminal = sys.stdout.isatty()
+        self._last_progress = -PROGRESS_EVERY
 
     def status(self, line: str, *, always: bool = False) -> None:
         if always or not self.quiet:
@@ -137,6 +144,11 @@ class AnswerOutput:
             self.status(f"kodesk: {event.reason.en}")
         elif isinstance(event, JobStatus | JobNote):
             self.status(f"kodesk: {event.text.en}")
+        elif isinstance(event, JobProgress):
+            now = time.monotonic()
+            if now - self._last_progress >= PROGRESS_EVERY:
+                self._last_progress = now
+                self.status(f"kodesk: {event.text.en}")
         elif isinstance(event, JobModel):
             self.status(f"kodesk: model {event.model}")
         elif isinstance(event, JobPrompt):

@@ -6,8 +6,10 @@ and the tokens reserved for the answer, compares them with the effective context
 (request option, else the model's configured num_ctx, else the server default; never
 above the trained length) and decides:
 
-- `fits`: send it, with num_ctx set explicitly;
-- `raise_ctx`: send it with a larger num_ctx, up to `context.max_num_ctx`;
+- `fits`: send it, with num_ctx set explicitly (the loaded context when it fits in it:
+  no reload, see `context_ladder`);
+- `raise_ctx`: send it with a larger num_ctx from a short ladder of sizes, up to
+  `context.max_num_ctx` — unless chunks at the loaded context are clearly faster;
 - `map_reduce`: split the text at sentence boundaries into chunks whose prompts fit
   (each counted exactly, template applied), run the task on each, then reduce;
 - `refuse`: raising and splitting are both off (or nothing could fit): explain.
@@ -17,15 +19,24 @@ A `Plan` is plain data so the CLI and the UI can show it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from kodesk.core.context_ladder import (
+    CHUNKS_MUST_SAVE,
+    Estimate,
+    chunked_estimate,
+    ladder_ctx,
+    single_estimate,
+)
 from kodesk.core.errors import ContextTooSmall, Text
 from kodesk.core.model_profile import ModelProfile
 from kodesk.core.sentence_packing import pack
 from kodesk.core.sentences import split_sentences
 from kodesk.core.settings import Settings
+from kodesk.core.speed import DEFAULT_SPEED, Speed
 from kodesk.core.tasks import Task
 from kodesk.core.token_drift import measure_drift
 from kodesk.core.tokenizer import EstimateTokenizer
@@ -33,8 +44,6 @@ from kodesk.core.types import ChatMessage
 
 Decision = Literal["fits", "raise_ctx", "map_reduce", "refuse"]
 
-#: Raised contexts are rounded up to this step (fewer distinct sizes, fewer reloads).
-CTX_STEP = 1024
 #: Tokens kept free in every chunk for tokenization differences at chunk joins.
 CHUNK_MARGIN = 8
 #: The server "cut" a prompt when it evaluated less than this share of the planned
@@ -92,6 +101,15 @@ class Plan:
     #: refuse: what to tell the user.
     message: Text | None = None
     hint: Text | None = None
+    #: How long the plan should take (from the model's measured speed, or a guess).
+    expected: Estimate | None = None
+    #: The num_ctx the model is loaded with now (None: not loaded, or unknown).
+    loaded_ctx: int | None = None
+
+    @property
+    def reloads(self) -> bool:
+        """Whether the request makes the server load (or reload) the model."""
+        return self.loaded_ctx != self.num_ctx
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (`kodesk plan --json`)."""
@@ -107,6 +125,9 @@ class Plan:
             "estimate": self.estimate,
             "tokenizer": self.tokenizer,
             "message": self.message.en if self.message else None,
+            "loaded_ctx": self.loaded_ctx,
+            "expected_seconds": round(self.expected.seconds, 1) if self.expected else None,
+            "expected_measured": self.expected.measured if self.expected else None,
         }
 
     def error(self) -> ContextTooSmall:
@@ -184,9 +205,23 @@ def reduce_text(partials: Sequence[str]) -> str:
 class ContextPlanner:
     """Plans requests for one model profile under one policy."""
 
-    def __init__(self, profile: ModelProfile, policy: ContextPolicy) -> None:
+    def __init__(
+        self,
+        profile: ModelProfile,
+        policy: ContextPolicy,
+        *,
+        loaded_ctx: int | None = None,
+        speed: Speed = DEFAULT_SPEED,
+        safety: float = 1.0,
+    ) -> None:
+        """`loaded_ctx`: the context the model is loaded with now; `speed`: its measured
+        speed; `safety` > 1 inflates every prompt count (a re-plan after the server said
+        a prompt planned to fit did not)."""
         self.profile = profile
         self.policy = policy
+        self.loaded_ctx = loaded_ctx
+        self.speed = speed
+        self.safety = safety
         self._tokenizer = profile.tokenizer
 
     # -- counting ---------------------------------------------------------------------
@@ -204,7 +239,8 @@ class ContextPlanner:
 
     def count_messages(self, messages: Sequence[ChatMessage]) -> int:
         """Prompt tokens as the server sees them: contents plus the template's overhead."""
-        return self.content_tokens(messages) + self.profile.overhead.tokens(len(messages))
+        counted = self.content_tokens(messages) + self.profile.overhead.tokens(len(messages))
+        return counted if self.safety == 1.0 else math.ceil(counted * self.safety)
 
     # -- contexts ---------------------------------------------------------------------
     def base_context(self, options: Mapping[str, Any]) -> tuple[int, str]:
@@ -226,13 +262,18 @@ class ContextPlanner:
         limit = self.policy.max_num_ctx
         return min(limit, trained) if trained else limit
 
-    def _single(self, needed: int, base: int) -> tuple[Decision, int] | None:
+    def _single(
+        self, needed: int, base: int, loaded: int | None = None
+    ) -> tuple[Decision, int] | None:
+        """The decision and num_ctx for one request of `needed` tokens; the model's
+        loaded context (default: as planned) is reused whenever the request fits in it."""
+        loaded = self.loaded_ctx if loaded is None else loaded
+        if loaded is not None and needed <= loaded and (loaded <= base or self.policy.allow_raise):
+            return ("fits" if loaded <= base else "raise_ctx"), loaded
         if needed <= base:
             return "fits", base
-        limit = self.raise_limit()
-        if self.policy.allow_raise and needed <= limit:
-            return "raise_ctx", min(limit, -(-needed // CTX_STEP) * CTX_STEP)
-        return None
+        raised = ladder_ctx(needed, self.raise_limit()) if self.policy.allow_raise else None
+        return None if raised is None else ("raise_ctx", raised)
 
     # -- plans ------------------------------------------------------------------------
     def plan(self, task: Task, text: str, options: Mapping[str, Any], **values: Any) -> Plan:
@@ -250,10 +291,15 @@ class ContextPlanner:
             trained_context=self.profile.trained_context,
             estimate=self.profile.estimate,
             tokenizer=self._tokenizer.name,
+            loaded_ctx=self.loaded_ctx,
         )
         single = self._single(prompt + reserve, base)
         if single is not None:
-            return replace(plan, decision=single[0], num_ctx=single[1])
+            one = replace(plan, decision=single[0], num_ctx=single[1])
+            one = replace(
+                one, expected=single_estimate(self.speed, prompt, reserve, reload=one.reloads)
+            )
+            return self._faster_in_chunks(one, task, text, values) or one
         if not self.policy.allow_split:
             message, hint = self._refusal(prompt, reserve, base)
             return replace(plan, decision="refuse", message=message, hint=hint)
@@ -267,17 +313,56 @@ class ContextPlanner:
                 message=_chunk_refusal(ctx, reserve),
                 hint=_SETTINGS_HINT,
             )
-        texts, counts = chunked
-        return replace(
+        return self._chunked(plan, ctx, *chunked, task)
+
+    def _chunked(
+        self, plan: Plan, ctx: int, texts: list[str], counts: list[int], task: Task
+    ) -> Plan:
+        chunked = replace(
             plan, decision="map_reduce", num_ctx=ctx, chunks=tuple(counts), chunk_texts=tuple(texts)
         )
+        expected = chunked_estimate(
+            self.speed,
+            counts,
+            plan.output_reserve,
+            reload=chunked.reloads,
+            reduce=task.reduce == "summarize",
+        )
+        return replace(chunked, expected=expected)
+
+    def _faster_in_chunks(
+        self, one: Plan, task: Task, text: str, values: Mapping[str, Any]
+    ) -> Plan | None:
+        """Chunks at the loaded context instead of one request that reloads the model,
+        when they are clearly faster by the model's speed; else None."""
+        loaded = self.loaded_ctx
+        if (
+            not one.reloads
+            or loaded is None
+            or loaded >= one.num_ctx
+            or not self.policy.allow_split
+            or one.expected is None
+        ):
+            return None
+        chunked = self.chunk(task, text, loaded, one.output_reserve, **values)
+        if chunked is None or len(chunked[0]) < 2:
+            return None
+        plan = self._chunked(one, loaded, *chunked, task)
+        assert plan.expected is not None
+        return plan if plan.expected.seconds < one.expected.seconds * CHUNKS_MUST_SAVE else None
 
     def plan_messages(
-        self, messages: Sequence[ChatMessage], reserve: int, options: Mapping[str, Any]
+        self,
+        messages: Sequence[ChatMessage],
+        reserve: int,
+        options: Mapping[str, Any],
+        *,
+        loaded_ctx: int | None = None,
     ) -> tuple[int, int] | None:
-        """(prompt tokens, num_ctx) for one request, or None when it cannot fit."""
+        """(prompt tokens, num_ctx) for one request, or None when it cannot fit;
+        `loaded_ctx`: the context the model is loaded with by now."""
         prompt = self.count_messages(messages)
-        single = self._single(prompt + reserve, self.base_context(options)[0])
+        single = self._single(prompt + reserve, self.base_context(options)[0], loaded_ctx)
         return None if single is None else (prompt, single[1])
 
     def _refusal(self, prompt: int, reserve: int, base: int) -> tuple[Text, Text]:

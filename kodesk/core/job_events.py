@@ -28,6 +28,14 @@ class JobStatus:
 
 
 @dataclass(frozen=True)
+class JobProgress:
+    """How far a long wait is, with its estimate ("모델이 글을 읽는 중… ~40 s 남음 (추정)");
+    sent every few seconds, so a front end may show only some of them."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
 class JobDelta:
     """Answer text to append."""
 
@@ -86,6 +94,7 @@ class JobFinished:
 
 JobEvent = (
     JobStatus
+    | JobProgress
     | JobDelta
     | JobReset
     | JobNote
@@ -108,6 +117,11 @@ class JobRequest:
 
 
 PLANNING = Text(ko="글 길이를 확인하는 중…", en="Measuring the text…")
+REPLANNING = Text(
+    ko="서버가 프롬프트를 너무 길다며 거절했습니다 (자르지 않고). 더 작게 다시 나눕니다…",
+    en="The server refused the prompt as too long (rather than cut it); planning again, "
+    "in smaller parts…",
+)
 WAITING = Text(
     ko="응답을 기다리는 중… (모델을 처음 불러올 때는 오래 걸릴 수 있습니다)",
     en="Waiting for the model… (the first load can take a while)",
@@ -124,6 +138,22 @@ WRONG_SCRIPT_WARNING = Text(
     ko="다시 요청했지만 답변이 여전히 요청한 언어가 아닙니다. 다른 모델을 써 보세요.",
     en="Even after a retry the answer is not in the requested language. Try another model.",
 )
+
+
+def long_wait_note(plan: Plan) -> Text:
+    """Said before a plan expected to take long: how long, and on what the guess rests."""
+    from kodesk.core.context_ladder import format_seconds
+
+    assert plan.expected is not None
+    eta = format_seconds(plan.expected.seconds)
+    basis_ko = "이 모델의 측정 속도 기준" if plan.expected.measured else "기본 속도 기준"
+    basis_en = "this model's measured speed" if plan.expected.measured else "a default speed"
+    return Text(
+        ko=f"오래 걸리는 작업입니다: {eta} 예상({basis_ko}). Esc로 멈출 수 있고, 글을 "
+        "일부만 선택하면 더 빠릅니다.",
+        en=f"This will take a while: {eta} expected (from {basis_en}). Esc stops it; "
+        "selecting less text is faster.",
+    )
 
 
 def cleanup_status(result: CleanupResult) -> Text:

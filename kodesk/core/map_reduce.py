@@ -12,9 +12,12 @@ still running; no task outlives the job.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 
+from kodesk.core import waiting
 from kodesk.core.answer_stream import AnswerStream, planned_request
+from kodesk.core.context_ladder import format_seconds
 from kodesk.core.context_planner import map_messages, reduce_text
 from kodesk.core.errors import ContextTooSmall, Text
 from kodesk.core.job_events import (
@@ -22,6 +25,7 @@ from kodesk.core.job_events import (
     Answer,
     JobDelta,
     JobEvent,
+    JobProgress,
     JobPrompt,
     JobStatus,
     JobWarning,
@@ -43,13 +47,40 @@ NO_REDUCE_HINT = Text(
 )
 
 
-def chunk_status(index: int, total: int, level: int) -> Text:
+def chunk_status(index: int, total: int, level: int, eta: str = "") -> Text:
+    """ "조각 2/5 · ~1 min 남음 (추정)": which chunk started, and the time left."""
+    left_ko = f" · {eta} 남음 (추정)" if eta else ""
+    left_en = f" · {eta} left (estimated)" if eta else ""
     if level == 0:
-        return Text(ko=f"조각 {index}/{total}", en=f"Chunk {index}/{total}")
+        return Text(ko=f"조각 {index}/{total}{left_ko}", en=f"Chunk {index}/{total}{left_en}")
     return Text(
-        ko=f"부분 요약 묶음 {index}/{total} ({level}단계)",
-        en=f"Partial summaries, group {index}/{total} (round {level})",
+        ko=f"부분 요약 묶음 {index}/{total} ({level}단계){left_ko}",
+        en=f"Partial summaries, group {index}/{total} (round {level}){left_en}",
     )
+
+
+class ChunkClock:
+    """Time left in a map round: the expected seconds of the chunks not finished yet,
+    scaled by how the finished ones compared with their expectation."""
+
+    def __init__(
+        self, expected: Sequence[float], concurrency: int, clock: Callable[[], float]
+    ) -> None:
+        self.expected = list(expected)
+        self.concurrency = concurrency
+        self._clock = clock
+        self._start = clock()
+        self._done: set[int] = set()
+
+    def finished(self, index: int) -> None:
+        self._done.add(index)
+
+    def left(self, extra: float = 0.0) -> str:
+        done_expected = sum(self.expected[i] for i in self._done)
+        elapsed = self._clock() - self._start
+        pace = elapsed / done_expected if done_expected > 0 else 1.0
+        todo = sum(e for i, e in enumerate(self.expected) if i not in self._done)
+        return format_seconds(pace * todo / self.concurrency + extra)
 
 
 def combine_stats(stats: Sequence[ChatStats]) -> ChatStats | None:
@@ -79,8 +110,16 @@ class MapReduce:
     num_ctx and answer reserve; at most `concurrency` chunk requests run at once.
     """
 
-    def __init__(self, answers: AnswerStream, planned: PlannedJob, *, concurrency: int) -> None:
+    def __init__(
+        self,
+        answers: AnswerStream,
+        planned: PlannedJob,
+        *,
+        concurrency: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.answers = answers
+        self.clock = clock
         self.planned = planned
         self.task = planned.task
         self.concurrency = max(1, concurrency)
@@ -104,6 +143,19 @@ class MapReduce:
     ) -> AsyncIterator[JobEvent]:
         task, model = self.task, self.answers.model
         total = len(chunks)
+        speed = self.answers.speeds.get(model)
+        reserve = self.planned.plan.output_reserve
+        prompts = self.planned.plan.chunks if level == 0 else ()
+        if len(prompts) != total:
+            prompts = tuple(self.planned.planner.count_text(c) for c in chunks)
+        clock = ChunkClock(
+            [speed.request_seconds(n, reserve, reload=False) for n in prompts],
+            self.concurrency,
+            self.clock,
+        )
+        reduce_seconds = (
+            0.0 if emit else speed.request_seconds(reserve * total, reserve, reload=False)
+        )
         queue: asyncio.Queue[tuple[int, Answer | BaseException | None]] = asyncio.Queue()
         limit = asyncio.Semaphore(self.concurrency)
 
@@ -124,14 +176,23 @@ class MapReduce:
         workers = [asyncio.create_task(work(i)) for i in range(total)]
         answers: dict[int, Answer] = {}
         next_shown = 0
+        running = 1
         try:
             while len(answers) < total:
-                index, outcome = await queue.get()
+                try:
+                    index, outcome = await asyncio.wait_for(queue.get(), waiting.TICK_SECONDS)
+                except TimeoutError:  # still reading or writing: the time left, updated
+                    eta = clock.left(reduce_seconds)
+                    yield JobProgress(chunk_status(running, total, level, eta))
+                    continue
                 if outcome is None:
-                    yield JobStatus(chunk_status(index + 1, total, level))
+                    running = index + 1
+                    eta = clock.left(reduce_seconds)
+                    yield JobStatus(chunk_status(running, total, level, eta))
                     continue
                 if isinstance(outcome, BaseException):
                     raise outcome
+                clock.finished(index)
                 answers[index] = outcome
                 if outcome.stats is not None:
                     self._all_stats.append(outcome.stats)
@@ -157,7 +218,12 @@ class MapReduce:
         for level in range(1, MAX_REDUCE_LEVELS + 2):
             text = reduce_text(partials)
             messages = task.messages(text, model=model)
-            fit = planner.plan_messages(messages, plan.output_reserve, self.planned.options)
+            fit = planner.plan_messages(
+                messages,
+                plan.output_reserve,
+                self.planned.options,
+                loaded_ctx=self.answers.loaded_ctx,  # the map requests loaded this one
+            )
             if fit is not None:
                 yield JobStatus(COMBINING)
                 answer = Answer()

@@ -17,14 +17,17 @@ both front ends (the tray's controller and `kodesk run`) run that.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from kodesk.core.answer_stream import AnswerStream, planned_request
 from kodesk.core.context_planner import ContextPlanner, ContextPolicy
 from kodesk.core.engine import Engine
+from kodesk.core.errors import KodeskError, PromptTooLong
 from kodesk.core.job_events import (
     PLANNING,
+    REPLANNING,
     WAITING,
     Answer,
     JobDelta,
@@ -37,10 +40,12 @@ from kodesk.core.job_events import (
     JobWarning,
     PlannedJob,
     cleanup_status,
+    long_wait_note,
 )
 from kodesk.core.map_reduce import MapReduce
 from kodesk.core.model_overrides import NOT_OPTIONS
 from kodesk.core.model_profile import ModelProfiles
+from kodesk.core.speed import SpeedBook
 from kodesk.core.tasks import Task
 from kodesk.core.token_drift import DriftLog
 from kodesk.core.web_cleanup import CleanupResult, clean_web_text
@@ -68,6 +73,14 @@ def merged_options(task: Task, overrides: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
+log = logging.getLogger("kodesk")
+
+#: A re-plan after the server refused a prompt as too long counts every prompt this much
+#: larger (the server's count exceeded ours by an unknown amount).
+REPLAN_SAFETY = 1.25
+#: Plans expected to take longer than this say so before they start.
+LONG_WAIT_SECONDS = 60.0
+
 PolicySource = ContextPolicy | Callable[[], ContextPolicy]
 
 
@@ -88,7 +101,8 @@ class TaskRunner:
 
     `policy` is the context policy or a function returning the current one (so the
     settings can change between jobs); `profiles` caches model profiles (tokenizers)
-    and may be shared with other users of the engine.
+    and may be shared with other users of the engine; `speeds` learns how fast each
+    model reads and writes (persisted when it has a path).
     """
 
     def __init__(
@@ -97,30 +111,68 @@ class TaskRunner:
         *,
         policy: PolicySource | None = None,
         profiles: ModelProfiles | None = None,
+        speeds: SpeedBook | None = None,
     ) -> None:
         self.engine = engine
         #: Planned prompt sizes against the server's `prompt_eval_count`, recent requests.
         self.drift = DriftLog()
         self._policy: PolicySource = policy if policy is not None else ContextPolicy()
         self.profiles = profiles if profiles is not None else ModelProfiles(engine)
+        self.speeds = speeds if speeds is not None else SpeedBook()
 
     def policy(self) -> ContextPolicy:
         return self._policy if isinstance(self._policy, ContextPolicy) else self._policy()
 
-    async def prepare(self, job: JobRequest) -> PlannedJob:
+    async def prepare(self, job: JobRequest, *, safety: float = 1.0) -> PlannedJob:
         """Clean the text and plan the request(s); no chat request is made.
 
-        Cleanup and counting run in a worker thread: on a long text they take a
-        noticeable fraction of a second, which the event loop (the UI) must not wait.
+        The plan reuses the context the model is loaded with when the text fits in it,
+        and weighs chunks against a reload with the model's speed. Cleanup and counting
+        run in a worker thread: on a long text they take a noticeable fraction of a
+        second, which the event loop (the UI) must not wait.
         """
         profile = await self.profiles.get(job.model)
-        planner = ContextPlanner(profile, self.policy())
+        planner = ContextPlanner(
+            profile,
+            self.policy(),
+            loaded_ctx=await self.loaded_context(job.model),
+            speed=self.speeds.get(job.model),
+            safety=safety,
+        )
         options = merged_options(job.task, job.overrides)
         return await asyncio.to_thread(_clean_and_plan, job, planner, options)
 
+    async def loaded_context(self, model: str) -> int | None:
+        """The num_ctx `model` is loaded with now (`/api/ps`), None when not loaded."""
+        try:
+            loaded = await self.engine.list_loaded()
+        except KodeskError:  # not worth failing the job for: plan as if not loaded
+            return None
+        names = {model, f"{model}:latest"}
+        return next((m.context_length for m in loaded if m.name in names), None)
+
     async def run(self, job: JobRequest) -> AsyncIterator[JobEvent]:
+        """The job's events. A server that refuses a prompt as too long (it would have cut
+        it) makes the job re-plan once with every count inflated, then fail explaining."""
+        shown = False
+        for safety in (1.0, REPLAN_SAFETY):
+            try:
+                async for event in self._run_planned(job, safety):
+                    shown = shown or isinstance(event, JobDelta)
+                    yield event
+                return
+            except PromptTooLong:
+                if safety != 1.0:
+                    raise
+                log.warning("server refused a prompt as too long; planning again, smaller")
+                if shown:
+                    yield JobReset(REPLANNING)
+                else:
+                    yield JobStatus(REPLANNING)
+
+    async def _run_planned(self, job: JobRequest, safety: float) -> AsyncIterator[JobEvent]:
         yield JobStatus(PLANNING)
-        planned = await self.prepare(job)
+        planned = await self.prepare(job, safety=safety)
         if planned.cleanup is not None and planned.cleanup.changed:
             yield JobNote(cleanup_status(planned.cleanup))
         plan = planned.plan
@@ -131,17 +183,31 @@ class TaskRunner:
             yield JobWarning(warning)
         if plan.decision != "fits":
             yield JobStatus(plan.describe())
+        if plan.expected is not None and plan.expected.seconds > LONG_WAIT_SECONDS:
+            yield JobNote(long_wait_note(plan))
         yield JobStatus(WAITING)
-        answers = AnswerStream(self.engine, self.drift, model=job.model, keep_alive=job.keep_alive)
-        if plan.decision == "map_reduce":
-            map_reduce = MapReduce(answers, planned, concurrency=self.policy().split_concurrency)
-            async for event in map_reduce.run():
+        answers = AnswerStream(
+            self.engine,
+            self.drift,
+            model=job.model,
+            keep_alive=job.keep_alive,
+            speeds=self.speeds,
+            loaded_ctx=plan.loaded_ctx,
+        )
+        try:
+            if plan.decision == "map_reduce":
+                map_reduce = MapReduce(
+                    answers, planned, concurrency=self.policy().split_concurrency
+                )
+                async for event in map_reduce.run():
+                    yield event
+                yield JobFinished(map_reduce.stats, job.model, plan)
+                return
+            answer = Answer()
+            messages = planned.task.messages(planned.text, model=job.model)
+            request = planned_request(planned, messages, planned.text)
+            async for event in answers.stream(request, answer):
                 yield event
-            yield JobFinished(map_reduce.stats, job.model, plan)
-            return
-        answer = Answer()
-        messages = planned.task.messages(planned.text, model=job.model)
-        request = planned_request(planned, messages, planned.text)
-        async for event in answers.stream(request, answer):
-            yield event
-        yield JobFinished(answer.stats, job.model, plan)
+            yield JobFinished(answer.stats, job.model, plan)
+        finally:
+            await asyncio.to_thread(self.speeds.save)

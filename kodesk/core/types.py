@@ -28,6 +28,9 @@ class ChatRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     keep_alive: str | int | None = None
     think: bool | str | None = None
+    #: Seconds the first token may take for this request (its prompt is long and the
+    #: model reads it slowly); the engine waits at least its configured timeout.
+    first_token_timeout: float | None = None
 
     def sent_options(self) -> dict[str, Any]:
         return {k: v for k, v in self.options.items() if v is not None}

@@ -22,6 +22,7 @@ from kodesk.core.job_events import (
     JobFinished,
     JobModel,
     JobNote,
+    JobProgress,
     JobPrompt,
     JobReset,
     JobStatus,
@@ -222,7 +223,7 @@ class JobController(QObject):
                 log.info("first answer text")
             window.set_status("")
             window.append(event.text)
-        elif isinstance(event, JobStatus):
+        elif isinstance(event, JobStatus | JobProgress):
             window.set_status(event.text.get(self._lang))
         elif isinstance(event, JobWarning):
             window.add_warning(event.text.get(self._lang))

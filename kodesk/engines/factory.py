@@ -97,13 +97,16 @@ def engine_from_settings(
 
 def task_runner(engine: Engine, settings: Settings, paths: AppPaths) -> TaskRunner:
     """A runner for `engine` that plans with the current `context.*` settings and keeps
-    tokenizers in the user cache (imported here, on first use: planning is heavy)."""
+    tokenizers and measured model speeds in the user cache (imported here, on first use:
+    planning is heavy)."""
     from kodesk.core.context_planner import ContextPolicy
     from kodesk.core.model_profile import ModelProfiles
     from kodesk.core.runner import TaskRunner
+    from kodesk.core.speed import SpeedBook
 
     return TaskRunner(
         engine,
         policy=lambda: ContextPolicy.from_settings(settings),
         profiles=ModelProfiles(engine, cache_dir=paths.cache / "tokenizers"),
+        speeds=SpeedBook(paths.cache / f"speeds-{engine.kind}.json"),
     )

@@ -113,6 +113,7 @@ def test_an_exact_vocabulary_from_the_server_is_used(
         digest="b" * 64,
         verbose_info=meta,
         context_length=8192,
+        template="{{ .System }}\n{{ .Prompt }}",  # a template with little fixed text
     )
     text = korean_text(8)
     (tmp_path / "in.txt").write_text(text, encoding="utf-8")

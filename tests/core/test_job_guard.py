@@ -55,7 +55,8 @@ def test_an_instruction_model_gets_no_such_warning(fake_ollama: FakeOllama) -> N
 
 def test_a_looping_answer_is_stopped_early(fake_ollama: FakeOllama) -> None:
     fake_ollama.add_model("gemma-base", template="{{ .Prompt }}")
-    fake_ollama.default_chat = ChatScript(reply=LOOP * 60, piece_size=4)
+    # Paced, so the server is still writing when the client stops reading.
+    fake_ollama.default_chat = ChatScript(reply=LOOP * 60, piece_size=4, delay=0.01)
     events: list[JobEvent] = []
     with pytest.raises(DegenerateAnswer) as caught:
         events_of(fake_ollama, "gemma-base", korean_text(10), events)

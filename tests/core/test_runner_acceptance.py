@@ -96,7 +96,7 @@ def test_a_long_korean_page_becomes_one_sentence_without_any_truncation(
     cleaned = [s for s in notes(events) if s.startswith("정리됨:")]
     assert len(cleaned) == 1
     assert re.fullmatch(r"정리됨: 40,\d{3} → \d{2},\d{3}자", cleaned[0])
-    assert [s for s in shown if s.startswith("조각")] == [
+    assert [s.split(" · ")[0] for s in shown if s.startswith("조각")] == [
         f"조각 {i}/{len(maps)}" for i in range(1, len(maps) + 1)
     ]
     # The map requests carry the cleaned article, not the comments under it.

@@ -96,9 +96,11 @@ def test_map_reduce_summarizes_chunks_then_reduces_to_one_sentence(fake: FakeOll
     chats = fake.chat_requests()
     maps = [r for r in chats if MAP_MARK in r.body["messages"][-1]["content"]]
     assert len(maps) >= 3 and len(chats) == len(maps) + 1
-    assert [s for s in statuses(events) if s.startswith("조각")] == [
+    chunk_lines = [s for s in statuses(events) if s.startswith("조각")]
+    assert [s.split(" · ")[0] for s in chunk_lines] == [
         f"조각 {i}/{len(maps)}" for i in range(1, len(maps) + 1)
     ]
+    assert all(s.endswith("남음 (추정)") for s in chunk_lines)  # each with the time left
     reduce_prompt = chats[-1].body["messages"][-1]["content"]
     assert "[부분 1]" in reduce_prompt and f"[부분 {len(maps)}]" in reduce_prompt
     assert answer(events) == "정부와 기관들이 예산 확대와 물가 대책을 잇달아 내놓았다."
