@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from kodesk.core.errors import PromptTooLong, StreamError
+from kodesk.core.errors import EngineTimeout, PromptTooLong, StreamError
 from kodesk.core.types import ChatMessage, ChatRequest, Delta, Done, StreamEvent
 from kodesk.engines.ollama_engine import OllamaEngine
 from kodesk.engines.ollama_wire import supports_truncate
@@ -239,3 +239,19 @@ def test_concurrent_first_requests_read_the_version_once(fake_ollama: FakeOllama
 
 async def _events(engine: OllamaEngine, request: ChatRequest) -> list[StreamEvent]:
     return [event async for event in engine.chat(request)]
+
+
+def test_a_request_may_wait_longer_for_its_first_token(fake_ollama: FakeOllama) -> None:
+    """A long prompt read slowly: the request's own first-token wait, never a shorter one."""
+    fake_ollama.speed = ServerSpeed(prompt_rate=100)
+    fake_ollama.count_tokens = len
+    fake_ollama.loaded[MODEL] = 4096
+    engine = OllamaEngine(fake_ollama.url, first_token_timeout=0.2)
+    prompt = (ChatMessage("user", "x" * 60),)
+    slow = ChatRequest(MODEL, prompt, {"num_ctx": 4096}, first_token_timeout=2.0)
+    events = run_async(chat_all(engine, slow))[0]  # 0.6 s of reading
+    assert final(events).stats.prompt_eval_count == 60
+    short = ChatRequest(MODEL, prompt, {"num_ctx": 4096}, first_token_timeout=0.1)
+    with pytest.raises(EngineTimeout) as info:
+        run_async(chat_all(OllamaEngine(fake_ollama.url, first_token_timeout=0.2), short))
+    assert info.value.kind == "first_token" and info.value.seconds == 0.2
