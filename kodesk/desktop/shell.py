@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
 
 from kodesk.core.engine import Engine
 from kodesk.core.engine_owner import BackgroundTasks, EngineOwner
@@ -22,22 +22,23 @@ from kodesk.core.errors import EngineUnreachable, KodeskError
 from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_rules import MAIN, hotkey_owners
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
-from kodesk.core.settings import LoadResult, SettingsStore, default_model_key
+from kodesk.core.settings import LoadResult, SettingsStore, SettingsUnwritable, default_model_key
 from kodesk.core.tasks import Task, all_tasks
 from kodesk.core.types import Progress
 from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.clipboard import ClipboardCapture
 from kodesk.desktop.controller import JobController
 from kodesk.desktop.hotkeys import HotkeyService
-from kodesk.desktop.i18n import Labels, labels_for, pick_language
+from kodesk.desktop.i18n import Labels, install_qt_translations, labels_for, pick_language
 from kodesk.desktop.single_instance import SingleInstance
 from kodesk.desktop.tray import Tray
-from kodesk.engines.endpoint import resolve_host, server_version
+from kodesk.engines.endpoint import endpoint_warnings, resolve_host, server_version
 from kodesk.engines.factory import engine_from_settings, task_runner
 from kodesk.paths import AppPaths
 
 if TYPE_CHECKING:
     from kodesk.core.runner import TaskRunner
+    from kodesk.desktop.first_run import FirstRunDialog, FirstRunOffer
 
 log = logging.getLogger("kodesk")
 SAVE_DELAY_MS = 300
@@ -99,8 +100,12 @@ class Shell:
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save)
         self._settings_dialog: Any = None
-        self._offer: QMessageBox | None = None
         self._doctor: Any = None
+        #: The first-run choices (install Ollama, a recommended GGUF, the test model),
+        #: owed while Ollama was not found and nothing was chosen.
+        self.first_run: FirstRunOffer | None = None  # built when first needed (import cost)
+        self._first_run_dialog: FirstRunDialog | None = None
+        self._qt_translator: QTranslator | None = None
 
     def engine(self) -> Engine:
         """The engine, built on first use (a menu, a hotkey), so an idle tray does not load
@@ -108,6 +113,8 @@ class Shell:
         try:
             return self.engines.get()
         except KodeskError as exc:  # e.g. the embedded extra is not installed
+            if self.settings.get("engine.kind") == "ollama":
+                raise  # e.g. a malformed endpoint: the job shows why
             self.tray.notify("kodesk", exc.explain(self.labels.lang))
             log.warning("engine not available: %s", exc.text.en)
             # Observed by _on_setting, which switches the owner to the Ollama engine.
@@ -123,6 +130,9 @@ class Shell:
         self._load_tasks()
         self.tray.set_model(self._default_model())
         self.tray.set_engine(self.settings.get("engine.kind"))
+        engine = self.engines.current
+        if engine is not None and engine.kind == "ollama":
+            self._warn_about_endpoint(engine.location)
         self.tray.taskChosen.connect(lambda name: self.settings.set("task.default", name))
         self.tray.modelChosen.connect(self._choose_model)
         self.tray.engineChosen.connect(lambda kind: self.settings.set("engine.kind", kind))
@@ -137,6 +147,7 @@ class Shell:
         self.hotkeys.unavailable.connect(self.tray.set_hotkey_problem)
         self.settings.observe(self._on_setting)
         self._apply_hotkeys()
+        self._qt_translator = install_qt_translations(self.app, self.labels.lang)
         for notice in self.notices:
             self.tray.notify("kodesk", notice.get(self.labels.lang))
             log.warning("%s", notice.en)
@@ -155,7 +166,39 @@ class Shell:
     # -- reactions --------------------------------------------------------------------
     def _on_hotkey(self, binding: str) -> None:
         log.info("hotkey %s", binding)
+        if self.first_run is not None and self.first_run.should_offer():
+            # A job could only fail: offer the choices again.
+            self.show_first_run()
+            return
         self.controller.trigger(binding)
+
+    def show_first_run(self) -> None:
+        """The choices for a machine without Ollama (non-modal; closing it is not final:
+        the next hotkey press shows them again)."""
+        from kodesk.desktop.first_run import (
+            FirstRunDialog,
+            FirstRunOffer,
+            ollama_installed,
+            ollama_probe,
+        )
+
+        if self.first_run is None:
+            self.first_run = FirstRunOffer()
+        if self._first_run_dialog is None:
+            self._first_run_dialog = FirstRunDialog(
+                offer=self.first_run,
+                settings=self.settings,
+                recheck=ollama_probe(self.settings, self.args.host),
+                loop=asyncio.get_event_loop(),
+                lang=self.labels.lang,
+                download=None,
+                embedded_available=importlib.util.find_spec("llama_cpp") is not None,
+                installed=ollama_installed(),
+                open_doctor=self.open_connection_doctor,
+            )
+        self._first_run_dialog.show()
+        self._first_run_dialog.raise_()
+        self._first_run_dialog.activateWindow()
 
     def show_window(self) -> None:
         window = self.controller.window
@@ -179,7 +222,11 @@ class Shell:
 
         if self._doctor is None:
             self._doctor = connection_doctor(
-                self.settings, self.args.host or "", self.labels.lang, asyncio.get_event_loop()
+                self.settings,
+                self.args.host or "",
+                self.labels.lang,
+                asyncio.get_event_loop(),
+                models_dir=self.paths.models,
             )
         self._doctor.show()
         self._doctor.raise_()
@@ -195,6 +242,13 @@ class Shell:
         self.labels = labels_for(pick_language(self.settings.get("ui.language")))
         self.tray.set_labels(self.labels)
         self.controller.set_language(self.labels.lang)
+        self._qt_translator = install_qt_translations(
+            self.app, self.labels.lang, self._qt_translator
+        )
+        if self._first_run_dialog is not None:  # rebuilt in the new language when needed
+            self._first_run_dialog.close()
+            self._first_run_dialog.deleteLater()
+            self._first_run_dialog = None
 
     def _show_default_model(self) -> None:
         self.tray.set_model(self._default_model())
@@ -273,34 +327,34 @@ class Shell:
     def _save(self) -> None:
         try:
             self.store.save(self.settings)
+        except SettingsUnwritable as exc:
+            self.tray.notify("kodesk", exc.explain(self.labels.lang))
         except OSError as exc:
-            self.tray.notify("kodesk", f"{exc}")
+            self.tray.notify("kodesk", f"{exc.strerror or exc}: {exc.filename or ''}")
 
     async def _check_engine(self) -> None:
-        """At start: if Ollama is unreachable, offer the embedded engine."""
+        """At start: is Ollama there? If not, offer the first-run choices; if it is off
+        this machine, say that copied text will leave it."""
         if self.settings.get("engine.kind") != "ollama":
             return
-        host = resolve_host(self.args.host, self.settings.get("ollama.endpoint"))
         try:
+            host = resolve_host(self.args.host, self.settings.get("ollama.endpoint"))
             version = await server_version(host)
-        except EngineUnreachable as exc:
-            self._offer_embedded(exc)
+        except EngineUnreachable:
+            self.show_first_run()
+            assert self.first_run is not None
+            self.first_run.start()
+            return
+        except KodeskError as exc:  # a malformed endpoint, a server that is not Ollama
+            self.tray.notify("kodesk", exc.explain(self.labels.lang))
             return
         log.info("ollama %s at %s", version, host)
+        self._warn_about_endpoint(host)
 
-    def _offer_embedded(self, exc: KodeskError) -> None:
-        lang = self.labels.lang
-        box = QMessageBox(QMessageBox.Icon.Warning, "kodesk", exc.message(lang))
-        box.setInformativeText(exc.hint_text(lang))
-        if importlib.util.find_spec("llama_cpp") is not None:
-            use = box.addButton(self.labels.use_embedded, QMessageBox.ButtonRole.AcceptRole)
-            use.clicked.connect(lambda: self.settings.set("engine.kind", "embedded"))
-        doctor = box.addButton(self.labels.connection_doctor, QMessageBox.ButtonRole.HelpRole)
-        doctor.clicked.connect(self.open_connection_doctor)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.setModal(False)
-        box.show()
-        self._offer = box
+    def _warn_about_endpoint(self, host: str) -> None:
+        for warning in endpoint_warnings(host):
+            self.tray.notify("kodesk", warning.get(self.labels.lang))
+            log.warning("%s", warning.en)
 
 
 Reaction = Callable[[Shell], None]

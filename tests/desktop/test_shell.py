@@ -184,3 +184,44 @@ def test_switching_to_an_engine_that_cannot_be_built_keeps_one_engine(
     assert shell.settings.get("engine.kind") == "ollama"
     assert built == ["embedded", "ollama"]
     assert shell.engine().kind == "ollama" and built == ["embedded", "ollama"]
+
+
+def closed_port() -> str:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_without_ollama_the_first_run_choices_come_back_on_the_next_hotkey(
+    shell: Shell, aloop: AsyncLoop
+) -> None:
+    shell.args.host = closed_port()
+    shell.background.spawn(shell._check_engine(), "check the engine")
+    aloop.until(lambda: len(shell.background) == 0)
+    dialog = shell._first_run_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.close()  # closing it is not a dead end
+    shell._on_hotkey("main")
+    assert dialog.isVisible() and shell.controller.job is None
+
+
+def test_a_malformed_endpoint_is_told_not_raised(
+    shell: Shell, aloop: AsyncLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(shell.tray, "notify", lambda title, text: told.append(text))
+    shell.args.host = "ftp://127.0.0.1:11434"
+    shell.background.spawn(shell._check_engine(), "check the engine")
+    aloop.until(lambda: len(shell.background) == 0)
+    assert len(told) == 1 and "ftp://127.0.0.1:11434" in told[0]
+
+
+def test_an_endpoint_off_this_machine_is_warned_about(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(shell.tray, "notify", lambda title, text: told.append(text))
+    shell._warn_about_endpoint("http://ollama.example.com:11434")
+    assert told and any("암호화" in t for t in told)  # plain HTTP to another machine
