@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kodesk.core.errors import Language
-from kodesk.core.types import ChatStats
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication, QTranslator
 
     from kodesk.core.token_report import TokenReport  # loads the tokenizers (numpy)
+    from kodesk.core.types import ChatStats
 
 
 def pick_language(setting: str) -> Language:

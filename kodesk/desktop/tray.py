@@ -10,14 +10,15 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from kodesk.core.errors import KodeskError
-from kodesk.core.tasks import Task
-from kodesk.core.types import ModelInfo
 from kodesk.desktop.i18n import Labels
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for types only: the tray icon does not wait for these imports
     import asyncio
 
-ListModels = Callable[[], Awaitable[list[ModelInfo]]]
+    from kodesk.core.tasks import Task
+    from kodesk.core.types import ModelInfo
+
+    ListModels = Callable[[], Awaitable[list[ModelInfo]]]
 
 
 def load_icon(pngs: Sequence[str]) -> QIcon:
