@@ -55,6 +55,7 @@ def test_gguf_json_null_family(fixture_dir: Path, capsys: pytest.CaptureFixture[
     assert json.loads(out)["chat_template_family"] is None
 
 
+@pytest.mark.inference  # needs the embedded extra: the built-in GGUF package
 def test_real_gemma_cli(
     tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -35,6 +35,7 @@ def _run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *argv: str) -> tupl
     return code, out, err
 
 
+@pytest.mark.inference  # needs the embedded extra: the built-in GGUF package
 def test_json_for_the_real_gemma(
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,

@@ -104,6 +104,7 @@ def test_custom_task_appears_in_the_tray(shell: Shell) -> None:
     assert texts[-1] == "교정\tCtrl+Alt+J"
 
 
+@pytest.mark.inference  # needs the embedded extra: the built-in GGUF package
 def test_each_engine_keeps_its_own_default_model(shell: Shell) -> None:
     shell.tray.modelChosen.emit("exaone3.5:7.8b")
     assert shell.settings.get("model.default") == "exaone3.5:7.8b"

@@ -61,6 +61,7 @@ def test_implements_the_engine_protocol(models_dir: Path) -> None:
     with_engine(engine, lambda e: e.list_loaded())
 
 
+@pytest.mark.inference  # needs the embedded extra: the built-in GGUF package
 def test_lists_folder_files_explicit_files_and_builtin(models_dir: Path, tmp_path: Path) -> None:
     extra = write_gguf(tmp_path / "mine.gguf", preset("gemma"))
     builtin = BuiltinModel(tmp_path / "cache")
@@ -159,6 +160,7 @@ def test_create_refuses_a_file_that_is_not_gguf(models_dir: Path, tmp_path: Path
     assert not (models_dir / "b.gguf").exists()
 
 
+@pytest.mark.inference  # needs the embedded extra: the built-in GGUF package
 def test_delete_removes_only_files_in_the_models_folder(models_dir: Path, tmp_path: Path) -> None:
     extra = write_gguf(tmp_path / "mine.gguf", preset("gemma"))
     engine = EmbeddedEngine(
@@ -181,6 +183,7 @@ def test_delete_removes_only_files_in_the_models_folder(models_dir: Path, tmp_pa
     assert extra.exists()
 
 
+@pytest.mark.inference  # needs the embedded extra: llama-cpp-python and the built-in GGUF
 def test_factory_offers_the_given_gguf_and_the_builtin(models_dir: Path, tmp_path: Path) -> None:
     extra = write_gguf(tmp_path / "mine.gguf", preset("gemma"))
     seen: list[Progress] = []
@@ -193,6 +196,7 @@ def test_factory_offers_the_given_gguf_and_the_builtin(models_dir: Path, tmp_pat
     assert seen == []  # listing does not assemble the built-in model
 
 
+@pytest.mark.inference  # needs the embedded extra: llama-cpp-python
 def test_version_names_llama_cpp_python() -> None:
     engine = EmbeddedEngine(GGUFCatalog(Path("unused")))
     assert with_engine(engine, lambda e: e.version()).startswith("llama-cpp-python 0.")
@@ -203,6 +207,7 @@ def test_invalid_default_keep_alive_is_rejected_at_construction() -> None:
         EmbeddedEngine(GGUFCatalog(Path("unused")), keep_alive="soon")
 
 
+@pytest.mark.inference  # needs the embedded extra: the built-in GGUF package
 def test_first_listed_model_is_the_default(models_dir: Path, tmp_path: Path) -> None:
     with_builtin = GGUFCatalog(models_dir, builtin=BuiltinModel(tmp_path / "cache"))
     folder_only = GGUFCatalog(models_dir)
