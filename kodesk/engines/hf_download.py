@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,16 +113,46 @@ def _status_error(url: str, response: httpx.Response) -> HubError:
     )
 
 
+async def _pump(response: httpx.Response, queue: asyncio.Queue[bytes | Exception | None]) -> None:
+    """Read `response` to its end into `queue` (then None, or the exception that stopped it).
+
+    The read runs in its own task and never stops early by itself: its only await is the
+    network read inside httpx, so cancelling it ends httpx's byte iterators right there.
+    An iterator left suspended instead would be closed later by the garbage collector,
+    outside any async context (httpcore then fails in `sniffio`).
+    """
+    try:
+        async for chunk in response.aiter_bytes():
+            queue.put_nowait(chunk)
+    except Exception as exc:
+        queue.put_nowait(exc)
+        return
+    queue.put_nowait(None)
+
+
+async def _chunks(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """The body of `response`, read by `_pump`; closing this stops the read."""
+    queue: asyncio.Queue[bytes | Exception | None] = asyncio.Queue()
+    pump = asyncio.ensure_future(_pump(response, queue))
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        pump.cancel()
+        await asyncio.wait([pump])
+
+
 async def _prefix(http: httpx.AsyncClient, url: str, length: int) -> bytes:
-    """The first `length` bytes of `url` (a server that ignores Range sends more: cut)."""
+    """The first `length` bytes of `url`."""
     data = bytearray()
     async with http.stream("GET", url, headers={"Range": f"bytes=0-{length - 1}"}) as response:
-        if response.status_code not in (200, 206):
-            raise _status_error(url, response)
-        async for chunk in response.aiter_bytes():
-            data += chunk
-            if len(data) >= length:
-                break
+        if response.status_code != 206:
+            raise _status_error(url, response)  # a server without Range would send it all
+        async with contextlib.aclosing(_chunks(response)) as chunks:
+            async for chunk in chunks:
+                data += chunk
     return bytes(data[:length])
 
 
@@ -210,11 +240,12 @@ async def download_file(
                 mode = "ab" if done else "wb"
                 handle = await asyncio.to_thread(part.open, mode)
                 try:
-                    async for chunk in response.aiter_bytes():
-                        await asyncio.to_thread(handle.write, chunk)
-                        digest.update(chunk)
-                        done += len(chunk)
-                        yield Progress("downloading", target.name, size, done)
+                    async with contextlib.aclosing(_chunks(response)) as chunks:
+                        async for chunk in chunks:
+                            await asyncio.to_thread(handle.write, chunk)
+                            digest.update(chunk)
+                            done += len(chunk)
+                            yield Progress("downloading", target.name, size, done)
                 finally:
                     await asyncio.to_thread(handle.close)
         actual = digest.hexdigest()
