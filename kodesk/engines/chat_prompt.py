@@ -8,7 +8,11 @@ sandbox (`jinja2.sandbox.ImmutableSandboxedEnvironment`) with these extra guards
   rendering (a scan of the parsed template) and while rendering (never a silent blank);
 - rendering runs against a budget: every block entered (loop iteration, branch, macro
   call) and every call counts, with a wall-clock deadline checked as it goes;
-- the output, repeated strings and width/padding arguments are bounded in size.
+- no single operation can build something huge: the size of a result is known before
+  it is made (`template_bounds`) for `~`, `*`, `**`, list and dict literals, filters
+  and `str` methods, and every value made or written is checked against the output
+  limit; all text written (also into `{% set %}` blocks and macro bodies) counts
+  towards a total of `written_factor` times the output limit.
 
 Models without a template (base models) get a plain completion prompt: the system text,
 then the conversation, so the model continues after the instruction.
@@ -16,6 +20,7 @@ then the conversation, so the model continues after the instruction.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,21 +29,28 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import TemplateError, nodes
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension, loopcontrols
+from jinja2.nodes import EvalContext
 from jinja2.parser import Parser
-from jinja2.runtime import Context
+from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kodesk.core.chat_templates import template_family
 from kodesk.core.types import ChatMessage
 from kodesk.engines.embedded_errors import ChatTemplateError
+from kodesk.engines.template_bounds import (
+    FILTER_BOUNDS,
+    STR_METHOD_BOUNDS,
+    TooDeep,
+    flat_size,
+)
 
 PLAIN_FORMAT = "plain completion (base model)"
 
-#: Methods of `str` whose integer arguments set the size of the result.
-_SIZED_STR_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+#: Integers (from `*` and `**`) are kept under this many bits.
+_MAX_INT_BITS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class RenderLimits:
     #: Output limit = `base_chars` + `per_input_char` × the characters of the messages.
     base_chars: int = 65_536
     per_input_char: int = 4
+    #: All text written while rendering (blocks, macros) ≤ this × the output limit.
+    written_factor: int = 8
 
 
 def render_plain(messages: Sequence[ChatMessage]) -> RenderedPrompt:
@@ -76,6 +90,7 @@ class _Budget:
         self.max_chars = max_chars
         self.deadline = time.monotonic() + limits.seconds
         self.steps = 0
+        self.written = 0
 
     def tick(self) -> None:
         self.steps += 1
@@ -87,6 +102,19 @@ class _Budget:
     def check_size(self, size: int) -> None:
         if size > self.max_chars:
             raise ChatTemplateError(f"rendering produced more than {self.max_chars} characters")
+
+    def check_value(self, value: Any) -> None:
+        """`value` written out stays within the output limit."""
+        try:
+            self.check_size(flat_size(value, self.max_chars))
+        except TooDeep:
+            raise ChatTemplateError("the template nests values too deeply") from None
+
+    def count_written(self, size: int) -> None:
+        self.written += size
+        limit = self.limits.written_factor * self.max_chars
+        if self.written > limit:
+            raise ChatTemplateError(f"rendering wrote more than {limit} characters in all")
 
 
 class _TickingRange:
@@ -121,11 +149,47 @@ class _GenerationTag(Extension):
 
 
 class _TickingCodeGenerator(CodeGenerator):
-    """Compiles every block body (loop iteration, branch, macro) to start with a budget tick."""
+    """Compiles every block body (loop iteration, branch, macro) to start with a budget
+    tick, every piece of output to be counted, and `~` and literals to be measured."""
 
     def blockvisit(self, nodes: Any, frame: Any) -> None:
         self.writeline("environment.budget_tick()")
         super().blockvisit(nodes, frame)
+
+    def _output_const_repr(self, group: Any) -> str:
+        return f"environment.written({super()._output_const_repr(group)})"
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        self.write("environment.written(")
+        super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        super()._output_child_post(node, frame, finalize)
+        self.write(")")
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.concat_checked(context.eval_ctx, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    def _checked_literal(self, visit: Callable[[], None]) -> None:
+        self.write("environment.checked(")
+        visit()
+        self.write(")")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self._checked_literal(lambda: super(_TickingCodeGenerator, self).visit_List(node, frame))
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self._checked_literal(lambda: super(_TickingCodeGenerator, self).visit_Dict(node, frame))
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # an assignment target
+            super().visit_Tuple(node, frame)
+            return
+        self._checked_literal(lambda: super(_TickingCodeGenerator, self).visit_Tuple(node, frame))
 
 
 class _GuardedEnvironment(ImmutableSandboxedEnvironment):
@@ -136,7 +200,10 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
 
     def __init__(self) -> None:
         super().__init__(
-            trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, _GenerationTag]
+            trim_blocks=True,
+            lstrip_blocks=True,
+            extensions=[loopcontrols, _GenerationTag],
+            finalize=self._finalize,
         )
         self.budget: _Budget | None = None
         for name in ("lipsum", "cycler", "joiner"):
@@ -145,6 +212,8 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
         for name in ("center", "format", "wordwrap", "indent", "xmlattr", "urlize"):
             self.filters.pop(name, None)
         self.filters["tojson"] = _tojson
+        for name, function in list(self.filters.items()):
+            self.filters[name] = self._bounded_filter(name, function)
 
     def _active(self) -> _Budget:
         if self.budget is None:  # a compiled template is only run through `render`
@@ -153,6 +222,49 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
 
     def budget_tick(self) -> None:
         self._active().tick()
+
+    def _finalize(self, value: Any) -> Any:
+        """Every value printed by `{{ }}`, measured before it is turned into text."""
+        self._active().check_value(value)
+        return value
+
+    def written(self, piece: str) -> str:
+        budget = self._active()
+        budget.count_written(len(piece))
+        return piece
+
+    def checked(self, value: Any) -> Any:
+        """A list, tuple or dict literal, measured once built (its parts already were)."""
+        self._active().check_value(value)
+        return value
+
+    def concat_checked(self, eval_ctx: EvalContext, parts: tuple[Any, ...]) -> str:
+        """`a ~ b ~ …`, measured before the text is joined."""
+        budget = self._active()
+        budget.tick()
+        budget.check_size(sum(flat_size(part, budget.max_chars) for part in parts))
+        return (markup_join if eval_ctx.autoescape else str_join)(parts)
+
+    def _bounded_filter(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """`function` measured: its arguments and, for the filters that can grow them
+        (`FILTER_BOUNDS`), its result, before it runs; its result after. Outside a
+        render (constant folding while compiling) it refuses, so it runs later."""
+        grows = FILTER_BOUNDS.get(name)
+        # a filter declared with pass_context (or eval context, environment) gets it first
+        skip = 1 if hasattr(function, "jinja_pass_arg") else 0
+
+        @functools.wraps(function)
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            budget = self._active()
+            budget.tick()
+            budget.check_value((args[skip:], kwargs))
+            if grows is not None:
+                budget.check_size(grows(budget.max_chars, *args[skip:], **kwargs))
+            result = function(*args, **kwargs)
+            budget.check_value(result)
+            return result
+
+        return bounded
 
     def _range(self, *args: int) -> _TickingRange:
         budget = self._active()
@@ -173,13 +285,18 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         budget = __self._active()
         budget.tick()
-        if isinstance(getattr(__obj, "__self__", None), str) and (
-            getattr(__obj, "__name__", "") in _SIZED_STR_METHODS
-        ):
-            for value in (*args, *kwargs.values()):
-                if isinstance(value, int):
-                    budget.check_size(value)
-        return super().call(__context, __obj, *args, **kwargs)
+        budget.check_value((args, kwargs))
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(__obj, "__name__", "")
+            if name == "translate":
+                raise SecurityError("str.translate is not allowed in chat templates")
+            grows = STR_METHOD_BOUNDS.get(name)
+            if grows is not None:
+                budget.check_size(grows(budget.max_chars, owner, *args, **kwargs))
+        result = super().call(__context, __obj, *args, **kwargs)
+        budget.check_value(result)
+        return result
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = self._active()
@@ -188,15 +305,23 @@ class _GuardedEnvironment(ImmutableSandboxedEnvironment):
             raise SecurityError("%-formatting of strings is not allowed in chat templates")
         if operator == "**" and isinstance(right, int) and abs(right) > 64:
             raise SecurityError("exponent too large")
+        if operator in ("*", "**") and _is_int(left) and _is_int(right):
+            bits = max(left.bit_length(), 1)
+            bits = bits * right if operator == "**" else bits + right.bit_length()
+            if bits > _MAX_INT_BITS:
+                raise SecurityError("the number would be too large")
         if operator == "*":
             sized = left if isinstance(left, str | list | tuple) else right
             count = right if sized is left else left
-            if isinstance(sized, str | list | tuple) and isinstance(count, int):
-                budget.check_size(len(sized) * count)
+            if isinstance(sized, str | list | tuple) and _is_int(count):
+                budget.check_size(flat_size(sized, budget.max_chars) * max(count, 0))
         result = super().call_binop(context, operator, left, right)
-        if isinstance(result, str | list | tuple):
-            budget.check_size(len(result))
+        budget.check_value(result)
         return result
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _tojson(

@@ -4,6 +4,7 @@ and the guards against hostile or runaway templates (no model needed)."""
 from __future__ import annotations
 
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,100 @@ def test_output_limit_grows_with_the_input() -> None:
     )
     long_text = "가" * 10_000
     assert template.render((ChatMessage("user", long_text),)).text == long_text
+
+
+NS = "{% set ns = namespace(s='a', x=['a'], n=3, d={}) %}"
+LOOP = "{% for i in range(60) %}"
+END = "{% endfor %}"
+BIG = "{% set big = 'a' * 60000 %}"
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (NS + LOOP + "{% set ns.s = ns.s ~ ns.s %}" + END, "characters"),
+        (NS + LOOP + "{% set ns.s = ns.s + ns.s %}" + END, "characters"),
+        (NS + LOOP + "{% set ns.s = ns.s|string ~ ns.s|string %}" + END, "characters"),
+        (NS + LOOP + "{% set ns.x = [ns.x, ns.x] %}" + END + "{{ ns.x == ns.x }}", "characters"),
+        (NS + LOOP + "{% set ns.d = dict(a=ns.d, b=ns.d) %}" + END, "characters"),
+        (NS + LOOP + "{% set ns.d = {'a': ns.d, 'b': ns.d} %}" + END, "characters"),
+        (NS + LOOP + "{% set ns.n = ns.n * ns.n %}" + END, "too large"),
+        (NS + LOOP + "{% set ns.n = ns.n ** 64 %}" + END, "too large"),
+        (
+            "{% macro twice(s) %}{{ s }}{{ s }}{% endmacro %}"
+            + NS
+            + LOOP
+            + "{% set ns.s = twice(ns.s) %}"
+            + END,
+            "characters",
+        ),
+        ("{{ 'x' * 10**9 }}", "characters"),
+        ("{{ ['x'] * 10**9 }}", "characters"),
+        ("{{ range(10**9)|list|length }}", "characters"),
+        ("{{ [1]|batch(10**9, 0)|list|length }}", "characters"),
+        ("{{ []|slice(10**9)|list|length }}", "characters"),
+        (BIG + "{{ ([big] * 1000)|join }}", "characters"),
+        (BIG + "{{ [big]|join(big) ~ [big, big]|join(big) }}", "characters"),
+        (BIG + "{{ big|replace('a', 'bb') }}", "characters"),
+        (BIG + "{{ big.replace('', 'b') }}", "characters"),
+        (BIG + "{{ 'x'.join([big, big]) }}", "characters"),
+        ("{{ ('a\t' * 1000).expandtabs(100000) }}", "characters"),
+        ("{{ 'abc'.translate({97: 'x'}) }}", "translate"),
+        (BIG + "{{ big ~ big ~ big ~ big ~ big ~ big ~ big ~ big }}", "characters"),
+        (BIG + "{% set y = [big, big, big, big] %}{{ [y, y, y, y]|tojson }}", "characters"),
+        (
+            "{% set s %}{% for i in range(100000) %}{{ 'a' * 60000 }}{% endfor %}{% endset %}",
+            "characters",
+        ),
+        (
+            "{% set s %}{% for i in range(100000) %}" + "a" * 1000 + "{% endfor %}{% endset %}",
+            "characters",
+        ),
+        (
+            "{% filter upper %}{% for i in range(100000) %}{{ 'a' * 60000 }}{% endfor %}"
+            "{% endfilter %}",
+            "characters",
+        ),
+        (NS + "{% for i in range(2000) %}{% set ns.x = [ns.x] %}" + END + "{{ ns.x }}", "deep"),
+        # constants folded while compiling are measured too (they run at render time)
+        ("{{ '" + "a" * 10_000 + "'|replace('a', '" + "b" * 10_000 + "') }}", "characters"),
+    ],
+)
+def test_no_single_operation_grows_past_the_limit(source: str, reason: str) -> None:
+    template = ChatTemplate(source)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ChatTemplateError, match=reason):
+            template.render(MESSAGES)
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 2
+    assert peak < 64 << 20
+
+
+def test_text_written_in_all_is_bounded_too() -> None:
+    """Block sets and macro bodies are not the output, but what they write counts."""
+    source = "{% for i in range(50) %}{% set s %}{{ 'a' * 60000 }}{% endset %}{% endfor %}done"
+    with pytest.raises(ChatTemplateError, match="in all"):
+        ChatTemplate(source).render(MESSAGES)
+    assert ChatTemplate(source, RenderLimits(written_factor=100)).render(MESSAGES).text == "done"
+
+
+def test_real_templates_with_long_input_stay_within_the_limits() -> None:
+    long_text = "가나다라 " * 40_000
+    messages = (ChatMessage("system", "요약하세요."), ChatMessage("user", long_text))
+    for source in (LLAMA3_TEMPLATE, CHATML_TEMPLATE, GEMMA_CHAT_TEMPLATE):
+        text = ChatTemplate(source).render(messages, bos_token="<s>").text
+        assert long_text.strip() in text
+    namespaced = (
+        "{% set ns = namespace(system='') %}{% for m in messages %}"
+        "{% if m.role == 'system' %}{% set ns.system = ns.system ~ m.content %}{% endif %}"
+        "{% endfor %}{{ ns.system }}{% for m in messages|rejectattr('role', 'equalto', "
+        "'system')|list %}{{ [m.role, m.content]|join(': ') }}{% endfor %}"
+        "{{ {'tools': [1, 2]}|tojson }}"
+    )
+    text = ChatTemplate(namespaced).render(messages).text
+    assert text.startswith("요약하세요.user: 가나다라") and text.endswith('{"tools": [1, 2]}')
