@@ -19,6 +19,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from kodesk.core.history import HistoryStore
 from kodesk.core.settings import SettingsStore
 
@@ -92,6 +94,7 @@ class Writer:
         return [int(line.split()[1]) for line in self.lines if line.startswith(kind + " ")]
 
 
+@pytest.mark.slow
 def test_settings_and_history_survive_kill_9_at_random_moments(tmp_path: Path) -> None:
     rng = random.Random(9)
     settings_committed: list[int] = []

@@ -202,11 +202,13 @@ def _assert_linear(shape: Callable[[int], str], size: int) -> None:
     assert large_seconds / small_seconds < 8  # quadratic would be 16
 
 
+@pytest.mark.slow
 def test_a_long_template_parses_in_linear_time() -> None:
     _assert_linear(_template_modelfile, 256 << 10)  # 256 KB and 1 MB
     assert _parse_seconds(_template_modelfile(1 << 20)) < 1  # it took minutes before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "shape",
     [

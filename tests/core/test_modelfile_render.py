@@ -65,6 +65,7 @@ def _quotable(value: str) -> bool:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(modelfiles())
 def test_quotable_modelfiles_round_trip_exactly(modelfile: Modelfile) -> None:
@@ -74,6 +75,7 @@ def test_quotable_modelfiles_round_trip_exactly(modelfile: Modelfile) -> None:
     assert render_modelfile(parse_modelfile(text)) == text
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(modelfiles())
 def test_any_modelfile_renders_faithfully_or_refuses(modelfile: Modelfile) -> None:

@@ -3,6 +3,7 @@ far fewer tokenizer calls than sentences."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ def test_chunks_are_as_few_as_the_budget_allows_and_even() -> None:
     assert min(sizes) >= 0.9 * max(sizes)
 
 
+@pytest.mark.slow
 def test_chunks_end_at_sentence_ends() -> None:
     text = korean_text(600)
     ends = {sum(map(len, split_sentences(text)[:k])) for k in range(1, 700)}

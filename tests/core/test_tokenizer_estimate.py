@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ def reference_count(text: str) -> int:
     return math.ceil(raw * SAFETY_MARGIN) + SAFETY_TOKENS
 
 
+@pytest.mark.slow
 def test_every_code_point_up_to_the_han_extensions_is_classed_like_the_reference() -> None:
     for cp in range(0x30000):
         ch = chr(cp)

@@ -239,6 +239,7 @@ def test_end_to_end_with_fake_wsl(
     assert settings.get("ollama.endpoint") == url
 
 
+@pytest.mark.slow
 def test_kodesk_connection_opens_the_window(tmp_path: Path) -> None:
     """`kodesk connection` (the installer's shortcut) starts and stays open."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OLLAMA_HOST": ""}

@@ -78,9 +78,9 @@ def test_timeout_stops_the_server_and_shows_the_log(
 ) -> None:
     # The server comes up on an address nobody probes, so it never "answers".
     fake.update(distros=[UBUNTU], serve={"host": "127.0.0.9", "port": starter.port})
-    starter.ready_timeout = 4
+    starter.ready_timeout = 2
     last = run(starter, "Ubuntu")[-1]
     assert last.stage == "failed"
-    assert "did not answer within 4 s" in last.message.en
+    assert "did not answer within 2 s" in last.message.en
     assert "Listening on" in last.log_tail
     assert starter.process is not None and starter.process.poll() is not None
