@@ -23,6 +23,7 @@ BENCHMARKS = {
     "answer_window": "bench_answer_window.py",
     "startup": "bench_startup.py",
     "planning": "bench_planning.py",
+    "long_texts": "bench_long_texts.py",
     "tokenizer": "bench_tokenizer.py",
     "embedded": "bench_embedded.py",
 }
