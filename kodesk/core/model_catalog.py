@@ -205,9 +205,6 @@ class ModelCatalog:
     checked: str
     entries: tuple[CatalogEntry, ...] = field(default=())
 
-    def of_kind(self, kind: str) -> list[CatalogEntry]:
-        return [e for e in self.entries if e.kind == kind]
-
 
 def _entry(kind: Literal["ollama", "gguf"], raw: dict[str, Any]) -> CatalogEntry:
     good = raw["good_at"]

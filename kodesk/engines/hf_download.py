@@ -163,17 +163,14 @@ def _parse_prefix(data: bytes) -> dict[str, Any]:
         return read_header(handle.name, tensors=False).metadata
 
 
-async def remote_header(
-    url: str, size: int, *, http: httpx.AsyncClient | None = None, max_prefix: int = MAX_PREFIX
-) -> RemoteHeader:
+async def remote_header(url: str, size: int, *, max_prefix: int = MAX_PREFIX) -> RemoteHeader:
     """The header of the GGUF at `url` (`size` bytes long), read from its first bytes.
 
     Raises `GGUFError` when it is not a GGUF (or its header is longer than `max_prefix`),
     `HubError` when the request fails."""
     if size <= 0:
         raise GGUFError(url, "the file is empty", "빈 파일입니다")
-    own = http is None
-    session = http or client()
+    session = client()
     try:
         length = min(FIRST_PREFIX, size)
         while True:
@@ -189,8 +186,7 @@ async def remote_header(
     except httpx.HTTPError as exc:
         raise network_error(url, exc) from exc
     finally:
-        if own:
-            await session.aclose()
+        await session.aclose()
 
 
 def partial_path(target: Path) -> Path:
@@ -213,14 +209,12 @@ async def download_file(
     *,
     size: int,
     sha256: str | None,
-    http: httpx.AsyncClient | None = None,
 ) -> AsyncIterator[Progress]:
     """Download `url` to `target`, resuming `<target>.part`; progress in bytes.
 
     Raises `DownloadChecksumError` (partial file removed) when `sha256` is given and
     differs, `HubError` for HTTP and network failures (partial file kept)."""
-    own = http is None
-    session = http or client()
+    session = client()
     part = partial_path(target)
     try:
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
@@ -260,5 +254,4 @@ async def download_file(
     except httpx.HTTPError as exc:
         raise network_error(url, exc) from exc
     finally:
-        if own:
-            await session.aclose()
+        await session.aclose()
