@@ -44,6 +44,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.inference)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The modules, data and test items loaded by now live for the whole session: move them
+    out of the garbage collector's sight, so that the collections the tests and fixtures
+    run (several per desktop test) scan only what the tests create."""
+    gc.collect()
+    gc.freeze()
+
+
 class ErrorRecords(logging.Handler):
     """Collects ERROR records of the watched loggers that the test did not declare."""
 
