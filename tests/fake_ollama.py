@@ -25,6 +25,7 @@ server loads, cuts, refuses and paces is described in `tests.fake_ollama_data`:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import select
@@ -196,6 +197,12 @@ def _make_handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silence the default stderr log."""
+
+        def handle(self) -> None:
+            # A client that closes a kept-alive connection (e.g. after leaving a stream
+            # early) resets it while the server waits for the next request: not an error.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
 
         # -- plumbing ---------------------------------------------------------
         def _body(self) -> bytes:

@@ -70,7 +70,10 @@ class ChatRoute:
             return
         self._start_stream()
         name = str(rec.body.get("model"))
-        stats = self._stream_chat(name, script)
+        limit = (rec.body.get("options") or {}).get("num_predict")
+        if script.ignore_num_predict or not isinstance(limit, int) or limit <= 0:
+            limit = None
+        stats = self._stream_chat(name, script, limit)
         if stats is None:
             return
         token = speed.token_seconds()
@@ -84,7 +87,7 @@ class ChatRoute:
                 "created_at": "2026-11-29T09:00:00Z",
                 "message": {"role": "assistant", "content": ""},
                 "done": True,
-                "done_reason": script.done_reason,
+                "done_reason": stats[1],
                 "total_duration": total_ns,
                 "load_duration": load_ns,
                 "prompt_eval_count": prompt_eval,
@@ -95,9 +98,12 @@ class ChatRoute:
         )
         self._end_stream()
 
-    def _stream_chat(self, name: str, script: ChatScript) -> tuple[int] | None:
-        """The answer's lines before the done line: (eval_count,), or None when the
-        stream ended otherwise (an error line, a drop, a stall)."""
+    def _stream_chat(
+        self, name: str, script: ChatScript, limit: int | None
+    ) -> tuple[int, str] | None:
+        """The answer's lines before the done line, at most `limit` (num_predict):
+        (eval_count, done_reason), or None when the stream ended otherwise (an error
+        line, a drop, a stall)."""
         if script.first_delay and not self._pause(script.first_delay):
             return None
         base = {"model": name, "created_at": "2026-11-29T09:00:00Z"}
@@ -107,6 +113,9 @@ class ChatRoute:
         token = self.fake_ollama.speed.token_seconds()
         pause = script.delay + (token * self.fake_ollama.speed.time_scale if token else 0.0)
         pieces = script.stream_pieces()
+        reason = script.done_reason
+        if limit is not None and len(pieces) > limit:
+            pieces, reason = pieces[:limit], "length"
         for i, piece in enumerate(pieces):
             if i == script.error_after:
                 self._line({"error": script.error_line})
@@ -128,7 +137,7 @@ class ChatRoute:
             if i and pause and not self._pause(pause):
                 return None
             self._line({**base, "message": {"role": "assistant", "content": piece}, "done": False})
-        return (len(pieces),)
+        return len(pieces), reason
 
     def _oversized_line(self, size: int | None) -> None:
         """One line of `size` bytes (None: one that never ends, until the client leaves)."""

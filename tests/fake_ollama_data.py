@@ -148,6 +148,8 @@ class ChatScript:
     malformed_after: int | None = None
     oversized_after: int | None = None
     oversized_bytes: int | None = None
+    #: Stream every piece even past the request's num_predict (a broken server).
+    ignore_num_predict: bool = False
     load_duration: int = 1_500_000
 
     def stream_pieces(self) -> list[str]:

@@ -199,7 +199,9 @@ def test_an_oversized_line_fails_fast_with_flat_memory(
 
 
 def test_a_server_that_ignores_num_predict_is_cut_off(fake_ollama: FakeOllama) -> None:
-    fake_ollama.chat_scripts.append(ChatScript(reply="가" * 200, piece_size=1, delay=0.005))
+    fake_ollama.chat_scripts.append(
+        ChatScript(reply="가" * 200, piece_size=1, delay=0.005, ignore_num_predict=True)
+    )
     events = with_engine(OllamaEngine(fake_ollama.url), lambda e: events_of(e, ask(num_predict=12)))
     deltas = [e for e in events if isinstance(e, Delta)]
     assert len(deltas) == 12
@@ -215,6 +217,15 @@ def test_a_server_that_keeps_num_predict_is_not_cut(fake_ollama: FakeOllama) -> 
     done = events[-1]
     assert isinstance(done, Done) and done.stats.done_reason == "stop"
     assert sum(isinstance(e, Delta) for e in events) == 12
+
+
+def test_the_fake_stops_at_num_predict_like_ollama(fake_ollama: FakeOllama) -> None:
+    fake_ollama.chat_scripts.append(ChatScript(reply="가" * 40, piece_size=1))
+    events = with_engine(OllamaEngine(fake_ollama.url), lambda e: events_of(e, ask(num_predict=7)))
+    done = events[-1]
+    assert isinstance(done, Done) and done.stats.done_reason == "length"
+    assert done.stats.eval_count == 7 and sum(isinstance(e, Delta) for e in events) == 7
+    assert fake_ollama.chat_requests()[-1].finished  # the server ended it, not the client
 
 
 def test_a_drop_mid_stream_keeps_the_text_received(fake_ollama: FakeOllama) -> None:
