@@ -166,6 +166,8 @@ class Outcome:
     truncated: int
     refused: int
     dropped_tokens: int
+    #: The num_ctx the model was loaded with when the plan started (None: not loaded).
+    loaded_before: int | None
     avoidable_reloads: int = 0
 
     @property
@@ -187,6 +189,7 @@ class Outcome:
             "refused_requests": self.refused,
             "dropped_tokens": self.dropped_tokens,
             "whole_text": self.whole_text,
+            "loaded_before": self.loaded_before,
         }
 
 
@@ -200,6 +203,7 @@ def outcome(
     engine: MeteredEngine,
     wall: float,
     since: tuple[int, int],
+    loaded_before: int | None,
 ) -> Outcome:
     """The chat requests and responses from the `since`-th ones on, as the server saw them."""
     chats = fake.chat_requests()[since[0] :]
@@ -215,6 +219,7 @@ def outcome(
         truncated=sum(r.truncated for r in chats),
         refused=sum(r.refused for r in chats),
         dropped_tokens=sum(int(m[1]) - int(m[2]) for m in cuts),
+        loaded_before=loaded_before,
     )
 
 
@@ -274,11 +279,12 @@ def timed(
                 if warm_up is not None:
                     await warm_up(fake, engine)
                 since = len(fake.chat_requests()), len(engine.stats)
+                loaded = fake.loaded.get(MODEL)
                 fake.log.clear()
                 start = time.perf_counter()
                 await run(fake, engine)
                 wall = time.perf_counter() - start
-                return outcome(key, name, fake, engine, wall, since), fake
+                return outcome(key, name, fake, engine, wall, since, loaded), fake
             finally:
                 await engine.aclose()
 

@@ -25,6 +25,7 @@ FIELDS = {
     "refused_requests",
     "dropped_tokens",
     "whole_text",
+    "loaded_before",
 }
 
 
@@ -72,6 +73,8 @@ def test_kodesk_reads_the_whole_article_with_one_load(figures: dict[str, Any]) -
     for key in ("kodesk", "kodesk_after_short", "kodesk_max_ctx_trained"):
         assert plans[key]["whole_text"] is True
         assert plans[key]["reloads"] == 1  # the one load a text over 4,096 tokens needs
+    assert plans["kodesk_after_short"]["loaded_before"] == 4096
+    assert plans["kodesk"]["loaded_before"] is None
     assert plans["trained"]["whole_text"] is True
     cut = plans["default"]
     assert cut["whole_text"] is False and cut["truncated_requests"] == 1
