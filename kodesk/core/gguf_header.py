@@ -22,7 +22,6 @@ from __future__ import annotations
 import mmap
 import os
 import struct
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,15 @@ from typing import Any, Literal
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFValueType
 
 from kodesk.core.errors import KodeskError, Text
+from kodesk.core.gguf_budget import (
+    CLOCK_EVERY,
+    DEFAULT_LIMITS,
+    SCALAR_OVERHEAD,
+    STR_OVERHEAD,
+    TENSOR_OVERHEAD,
+    GGUFLimits,
+    ReadBudget,
+)
 from kodesk.core.regular_file import NotRegularFile, open_regular_file
 
 GGUF_MAGIC = b"GGUF"
@@ -71,31 +79,6 @@ class GGUFError(KodeskError):
         )
         self.path = str(path)
         self.detail = detail_en
-
-
-@dataclass(frozen=True)
-class GGUFLimits:
-    """Upper bounds on what a header may claim, and the budgets of one read of a file;
-    beyond them the file is rejected.
-
-    `max_items`: keys, strings, nested arrays and tensors walked one by one (a real
-    262k-token vocabulary with its merges is well under a million). `max_memory`:
-    bytes the kept values take as Python objects (estimated before they are made; the
-    real Gemma 3 tokenizer needs about 40 MB). `max_seconds`: wall-clock time.
-    """
-
-    max_kv_count: int = 1 << 16
-    max_tensor_count: int = 1 << 16
-    max_key_bytes: int = 1 << 16
-    max_string_bytes: int = 64 << 20
-    max_array_length: int = 1 << 24
-    max_array_depth: int = 2
-    max_items: int = 1 << 21
-    max_memory: int = 256 << 20
-    max_seconds: float = 10.0
-
-
-DEFAULT_LIMITS = GGUFLimits()
 
 
 @dataclass(frozen=True)
@@ -146,15 +129,6 @@ class GGUFHeader:
     data_offset: int
 
 
-#: Estimated bytes of one kept value as a Python object in a list or dict (without
-#: a string's text): a `str` header or a boxed number, and its slot.
-_STR_OVERHEAD = 64
-_SCALAR_OVERHEAD = 32
-_TENSOR_OVERHEAD = 256
-#: Items walked between two looks at the clock.
-_CLOCK_EVERY = 1 << 16
-
-
 class _Cursor:
     """Bounds-checked little/big-endian reads from a memory map, within the budgets."""
 
@@ -165,44 +139,10 @@ class _Cursor:
         self.order = "<"
         self.path = path
         self.limits = limits
-        self.items = 0
-        self.memory = 0
-        self.deadline = time.monotonic() + limits.max_seconds
-        self.next_clock = 0
+        self.budget = ReadBudget(limits, self.fail)
 
     def fail(self, detail: str, detail_ko: str | None = None) -> GGUFError:
         return GGUFError(self.path, detail, detail_ko)
-
-    def spend(self, items: int, memory: int = 0) -> None:
-        """Count `items` walked and `memory` kept against the budgets of this read."""
-        self.items += items
-        self.memory += memory
-        limits = self.limits
-        if self.items > limits.max_items:
-            raise self.fail(
-                f"the metadata holds more than {limits.max_items} items (keys, strings, "
-                "arrays, tensors): over the budget for one file",
-                f"메타데이터 항목이 한 파일의 한도({limits.max_items}개)보다 많습니다",
-            )
-        if self.memory > limits.max_memory:
-            megabytes = limits.max_memory >> 20
-            raise self.fail(
-                f"the metadata would take more than {megabytes} MB of memory: over the "
-                "budget for one file",
-                f"메타데이터가 한 파일의 메모리 한도({megabytes} MB)보다 큽니다",
-            )
-        if self.items >= self.next_clock:
-            self.next_clock = self.items + _CLOCK_EVERY
-            self.check_clock()
-
-    def check_clock(self) -> None:
-        if time.monotonic() >= self.deadline:
-            seconds = f"{self.limits.max_seconds:g}"
-            raise self.fail(
-                f"reading the metadata took longer than {seconds} s: over the time "
-                "budget for one file",
-                f"메타데이터를 읽는 데 한 파일의 시간 한도({seconds}초)보다 오래 걸렸습니다",
-            )
 
     def need(self, n: int, what: str) -> None:
         if n < 0 or self.pos + n > self.size:
@@ -230,7 +170,7 @@ class _Cursor:
         if length > max_bytes:
             raise self.fail(f"{what} claims {length} bytes (limit {max_bytes})")
         self.need(length, what)
-        self.spend(1, _STR_OVERHEAD + length)
+        self.budget.spend(1, STR_OVERHEAD + length)
         raw = self.buf[self.pos : self.pos + length]
         self.pos += length
         try:
@@ -241,7 +181,7 @@ class _Cursor:
     def skip_string(self, what: str) -> None:
         length = self.u64(f"length of {what}")
         self.need(length, what)
-        self.spend(1)
+        self.budget.spend(1)
         self.pos += length
 
     def skip_strings(self, count: int, what: str) -> None:
@@ -256,8 +196,8 @@ class _Cursor:
             pos += 8 + unpack(buf, pos)[0]
             if pos > size:
                 raise self.fail(f"truncated: {what}[{i}] runs past the end of the file")
-            if not i % _CLOCK_EVERY:
-                self.check_clock()
+            if not i % CLOCK_EVERY:
+                self.budget.check_clock()
         self.pos = pos
 
     def value_type(self, what: str) -> int:
@@ -288,7 +228,7 @@ class _Cursor:
             )
         self.need(length * _min_item_size(item_type), f"{length} items of {what}")
         if item_type not in _SCALAR_FORMATS:
-            self.spend(length)
+            self.budget.spend(length)
         return item_type, length
 
     def array_items(self, item_type: int, length: int, what: str, depth: int) -> list[Any]:
@@ -296,7 +236,7 @@ class _Cursor:
         if fmt is not None:
             size = struct.calcsize(fmt) * length
             self.need(size, what)
-            self.spend(0, _SCALAR_OVERHEAD * length)
+            self.budget.spend(0, SCALAR_OVERHEAD * length)
             values = list(struct.unpack_from(f"{self.order}{length}{fmt}", self.buf, self.pos))
             self.pos += size
             return values
@@ -309,7 +249,7 @@ class _Cursor:
         budget (`array_head` has counted them as items). A hot loop, like `skip_strings`."""
         unpack = struct.Struct(self.order + "Q").unpack_from
         buf, size, limit, pos = self.buf, self.size, self.limits.max_string_bytes, self.pos
-        room = self.limits.max_memory - self.memory
+        start_room = room = self.budget.memory_room()
         strings: list[str] = []
         append = strings.append
         for i in range(count):
@@ -322,17 +262,17 @@ class _Cursor:
                 raise self.fail(f"{what}[{i}] claims {length} bytes (limit {limit})")
             if pos > size:
                 raise self.fail(f"truncated: {what}[{i}] runs past the end of the file")
-            room -= _STR_OVERHEAD + length
+            room -= STR_OVERHEAD + length
             if room < 0:
-                self.spend(0, self.limits.max_memory - self.memory - room)  # raises
+                self.budget.spend(0, start_room - room)  # raises
             try:
                 append(buf[start:pos].decode("utf-8"))
             except UnicodeDecodeError:
                 raise self.fail(f"{what}[{i}] is not valid UTF-8") from None
-            if not i % _CLOCK_EVERY:
-                self.check_clock()
+            if not i % CLOCK_EVERY:
+                self.budget.check_clock()
         self.pos = pos
-        self.memory = self.limits.max_memory - room
+        self.budget.spend(0, start_room - room)
         return strings
 
     def skip_array_items(self, item_type: int, length: int, what: str, depth: int) -> None:
@@ -432,7 +372,7 @@ def _parse(
     metadata: dict[str, Any] = {}
     array_refs: dict[str, ArrayRef] = {}
     for index in range(kv_count):
-        cur.check_clock()
+        cur.budget.check_clock()
         key = cur.string(f"metadata key #{index}", limits.max_key_bytes)
         if key in metadata or key in array_refs:
             raise cur.fail(f"duplicate metadata key {key!r}")
@@ -470,7 +410,7 @@ def _parse(
 
 
 def _read_tensor_info(cur: _Cursor, index: int) -> TensorInfo:
-    cur.spend(0, _TENSOR_OVERHEAD)
+    cur.budget.spend(0, TENSOR_OVERHEAD)
     name = cur.string(f"name of tensor #{index}", cur.limits.max_key_bytes)
     n_dims = cur.u32(f"dimension count of tensor {name!r}")
     if n_dims > MAX_DIMS:

@@ -16,11 +16,10 @@ from typing import Any
 from gguf.constants import TokenType
 
 from kodesk.core.chat_templates import Family, template_family
+from kodesk.core.gguf_budget import DEFAULT_LIMITS, GGUFLimits
 from kodesk.core.gguf_header import (
-    DEFAULT_LIMITS,
     GGUFError,
     GGUFHeader,
-    GGUFLimits,
     read_array_items,
     read_header,
     read_metadata,

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from gguf import GGUFValueType
 
-from kodesk.core.gguf_header import GGUFLimits, read_header
+from kodesk.core.gguf_budget import GGUFLimits
+from kodesk.core.gguf_header import read_header
 from kodesk.core.gguf_info import GGUFError, inspect_gguf, read_metadata
 from tests.gguf_factory import (
     preset,

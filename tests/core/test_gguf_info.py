@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kodesk.core.errors import KodeskError
-from kodesk.core.gguf_header import GGUFLimits, read_header
+from kodesk.core.gguf_budget import GGUFLimits
+from kodesk.core.gguf_header import read_header
 from kodesk.core.gguf_info import GGUFError, inspect_gguf, read_metadata
 from tests.gguf_factory import (
     GGUFSpec,
