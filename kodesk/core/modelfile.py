@@ -10,7 +10,7 @@ quotes are removed, with no escape processing; characters Go does not consider
 printable (other than tab, CR and LF) are dropped, as Ollama drops them. Errors
 carry the line and column where they were found (a CRLF counts as one line break).
 Parsing takes time linear in the text: the parser steps over whole runs (blanks,
-comments, words, value lines) and never re-reads a value it is growing.
+comments, words) and finds the end of each value with one regex search.
 
 `render_modelfile` writes the canonical form; parsing it gives the same Modelfile.
 """
@@ -145,15 +145,6 @@ class Modelfile:
         return Modelfile(kept_before + new + kept_after)
 
 
-def _printable(segment: str) -> str:
-    """`segment` without the characters Ollama drops from a value (tabs are kept).
-    Python's `str.isprintable` is Go's `strconv.IsPrint`: letters, marks, numbers,
-    punctuation, symbols and the ASCII space."""
-    if segment.isprintable() or segment.replace("\t", "").isprintable():
-        return segment
-    return "".join(c for c in segment if c == "\t" or c.isprintable())
-
-
 def _unquote(text: str) -> tuple[str, bool]:
     """Go's unquote in parser.go: strip one pair of outer quotes; False if unclosed."""
     if text.startswith('"""'):
@@ -174,8 +165,6 @@ _BLANKS_AND_COMMENT = re.compile(r"[ \t\r\n]*(?:#[^\r\n]*)?")
 _LINE_BREAK = re.compile(r"[\r\n]")
 _LETTERS = re.compile(r"[A-Za-z]*")
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_]*")
-#: The first line break that closes a value opened with that quote (in printable text).
-_CLOSERS = {quote: re.compile(quote + r"[ \t]*[\r\n]") for quote in ('"""', '"')}
 
 
 def _match_end(pattern: re.Pattern[str], text: str, index: int) -> int:
@@ -185,12 +174,6 @@ def _match_end(pattern: re.Pattern[str], text: str, index: int) -> int:
 
 def _error(en: str, ko: str, line: int, column: int) -> ModelfileError:
     return ModelfileError(Text(ko=ko, en=en), line, column)
-
-
-def _unclosed(start: tuple[int, int]) -> ModelfileError:
-    return _error(
-        "a quoted value is never closed", "따옴표로 시작한 값이 닫히지 않았습니다", *start
-    )
 
 
 class _Positions:
@@ -218,56 +201,25 @@ class _Positions:
         return self.line, self.column
 
 
-class _Value:
-    """A value as it grows line by line, and whether Go's `unquote` would accept it yet.
-
-    Only the first and last characters that are not blank decide that, so each check
-    costs the same however long the value is (joining the text at every line break
-    made a long TEMPLATE quadratic)."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-        self.first = -1  # index of the first non-blank character
-        self.end = 0  # index after the last non-blank character
-        self.quote = ""  # the quote the value opens with
-        self.tail = ""  # the (up to) three characters before `end`
-        self.recent = ""  # the (up to) three last characters
-
-    def add(self, piece: str) -> None:
-        core = piece.rstrip(_TRIM)
-        if core:
-            if self.first < 0:
-                lead = len(piece) - len(piece.lstrip(_TRIM))
-                self.first = self.size + lead
-                head = piece[lead : lead + 3]
-                self.quote = '"""' if head == '"""' else '"' if head.startswith('"') else ""
-            self.end = self.size + len(core)
-            self.tail = (self.recent + core)[-3:]
-        self.recent = (self.recent + piece)[-3:]
-        self.size += len(piece)
-        self.parts.append(piece)
-
-    def closed(self) -> bool:
-        if not self.quote:
-            return True
-        return self.end - self.first >= 2 * len(self.quote) and self.tail.endswith(self.quote)
-
-    def text(self) -> str:
-        return _unquote("".join(self.parts).strip(_TRIM))[0]
-
-
 class _Parser:
     """The state machine of parser.go, stepping over whole runs of characters (blanks,
-    comments, words, value lines) that cannot change its state: linear in the text."""
+    comments, words, values) that cannot change its state: linear in the text."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.positions = _Positions(text)
         self.commands: list[Command] = []
-        # Values drop unprintable characters; in a text without any, the end of a
-        # value is one regex search away.
-        self.printable = text.replace("\t", "").replace("\r", "").replace("\n", "").isprintable()
+        # Values drop the unprintable characters (but tab, CR and LF) of this text
+        # (Python's `str.isprintable` is Go's `strconv.IsPrint`); the closing quote of
+        # a value may have such characters around it.
+        junk = re.escape("".join(c for c in set(text) if not c.isprintable() and c not in "\t\r\n"))
+        self.junk = re.compile(f"[{junk}]+") if junk else None
+        between = f"[{junk}]*" if junk else ""
+        blanks = f"[ \t{junk}]*[\r\n]"
+        self.closers = {
+            '"': re.compile('"' + blanks),
+            '"""': re.compile(f'"{between}"{between}"' + blanks),
+        }
 
     def parse(self) -> list[Command]:
         text = self.text
@@ -319,8 +271,7 @@ class _Parser:
             name, end = self._parameter_name(end + 1)
         elif kind == "message":
             name, end = self._role(end + 1)
-        value_start = self.positions.at(end + 1)
-        value, after = self._value(end + 1, value_start)
+        value, after = self._value(end + 1)
         self.commands.append(Command(kind, value, name, *start))
         return after
 
@@ -351,44 +302,44 @@ class _Parser:
             )
         return role, end
 
-    def _value(self, index: int, start: tuple[int, int]) -> tuple[str, int]:
-        """The value from `index` (it ends at the first line break where it is closed)
-        and the index after that line break."""
-        if self.printable:
-            return self._printable_value(index, start)
-        text = self.text
-        value = _Value()
-        while True:
-            found = _LINE_BREAK.search(text, index)
-            end = found.start() if found else len(text)
-            value.add(_printable(text[index:end]))
-            if found is None:
-                if not value.closed():
-                    raise _unclosed(start)
-                return value.text(), end
-            if value.closed():
-                return value.text(), end + 1
-            value.add(text[end])
-            index = end + 1
+    def _kept(self, segment: str) -> str:
+        """`segment` without the characters a value drops."""
+        return self.junk.sub("", segment) if self.junk else segment
 
-    def _printable_value(self, index: int, start: tuple[int, int]) -> tuple[str, int]:
-        """`_value` for a text without unprintable characters: the opening quote is on
-        the value's first line, and the closing one is the first quote (not overlapping
-        it) that only blanks separate from a line break."""
+    def _value(self, index: int) -> tuple[str, int]:
+        """The value from `index` and the index after the line break that ends it.
+
+        Go's parser ends a value at the first line break where the value so far,
+        trimmed, is unquoted or opens and closes with its quote. The opening quote is
+        on the value's first line; the closing one is the first quote after it that
+        only blanks (and dropped characters) separate from a line break - one regex
+        search, however long the value (re-reading the value at every line made a
+        long TEMPLATE quadratic)."""
         text = self.text
         found = _LINE_BREAK.search(text, index)
         end = found.start() if found else len(text)
-        line = text[index:end]
-        body = line.lstrip(_SPACE)
+        body = self._kept(text[index:end]).lstrip(_SPACE)
         quote = '"""' if body.startswith('"""') else '"' if body.startswith('"') else ""
         if quote:
-            first = index + len(line) - len(body)
-            closing = _CLOSERS[quote].search(text, first + len(quote))
+            closing = self.closers[quote].search(text, self._after_quote(index, len(quote)))
             end = closing.end() - 1 if closing else len(text)
-        value, closed = _unquote(text[index:end].strip(_TRIM))
+        value, closed = _unquote(self._kept(text[index:end]).strip(_TRIM))
         if not closed:
-            raise _unclosed(start)
+            raise _error(
+                "a quoted value is never closed",
+                "따옴표로 시작한 값이 닫히지 않았습니다",
+                *self.positions.at(index),
+            )
         return value, min(end + 1, len(text))
+
+    def _after_quote(self, index: int, quotes: int) -> int:
+        """The index after the `quotes`-th `"` from `index` (only blanks and dropped
+        characters come before and between them)."""
+        seen = 0
+        while seen < quotes:
+            seen += self.text[index] == '"'
+            index += 1
+        return index
 
 
 def _parse_commands(text: str) -> list[Command]:
@@ -409,7 +360,7 @@ def parse_modelfile(text: str) -> Modelfile:
 
 
 #: The largest Modelfile kodesk reads (a long TEMPLATE and LICENSE are tens of KB).
-MAX_MODELFILE_BYTES = 16 << 20
+MAX_MODELFILE_BYTES = 4 << 20
 
 _TEXT_HINT = Text(
     ko="Modelfile은 UTF-8(또는 BOM이 있는 UTF-16) 텍스트 파일이어야 합니다. 메모장에서 "

@@ -25,8 +25,8 @@ from kodesk.core.modelfile_create import from_file, to_model_spec
 
 def _one_line(error: ModelfileError) -> None:
     for lang in ("ko", "en"):
-        assert "\n" not in error.message(lang)  # type: ignore[arg-type]
-        assert error.hint_text(lang)  # type: ignore[arg-type]
+        assert "\n" not in error.message(lang)
+        assert error.hint_text(lang)
 
 
 def _finishes(call: Callable[[], Any]) -> Any:
@@ -123,7 +123,7 @@ def test_an_oversized_file_is_refused(tmp_path: Path) -> None:
     with path.open("wb") as handle:
         handle.write(b"FROM x\nSYSTEM ")
         handle.truncate(MAX_MODELFILE_BYTES + 1)
-    with pytest.raises(ModelfileError, match="larger than 16 MB"):
+    with pytest.raises(ModelfileError, match="larger than 4 MB"):
         read_modelfile(path)
 
 

@@ -1,9 +1,11 @@
 """Fuzzing the Modelfile reader: any bytes and any text built from Modelfile-like tokens
-give a parse or a typed `ModelfileError`, within a time bound per input."""
+give a parse or a typed `ModelfileError`, within a time bound per input, and the same
+result as the character-at-a-time reference port of Ollama's parser."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kodesk.core.modelfile import (
+    Command,
     ModelfileError,
     decode_modelfile,
     parse_modelfile,
     read_modelfile,
     render_modelfile,
 )
+from tests.fuzz.modelfile_oracle import reference_commands
 
 #: Per-input time bound (hypothesis fails an example that takes longer).
 DEADLINE_MS = 2000
@@ -123,11 +127,35 @@ def test_read_modelfile_from_disk(tmp_path_factory: pytest.TempPathFactory, data
         assert "\n" not in exc.message("en")
 
 
+def _outcome(parse: Callable[[str], list[Command]], text: str) -> object:
+    try:
+        return [(c.kind, c.value, c.name, c.line, c.column) for c in parse(text)]
+    except ModelfileError as exc:
+        return (exc.detail.en, exc.line, exc.column)
+
+
+def _same_as_the_reference(text: str) -> None:
+    """The same commands as the character-at-a-time port, or the same error there."""
+    fast = _outcome(lambda t: list(parse_modelfile(t).commands), text)
+    commands = _outcome(reference_commands, text)
+    if isinstance(commands, list) and not any(kind == "from" for kind, *_ in commands):
+        assert fast == ("no FROM line (every Modelfile needs one)", 1, 1)
+    else:
+        assert fast == commands
+
+
+@QUICK
+@given(modelfile_like | st.text(max_size=80))
+def test_same_as_the_reference_parser(text: str) -> None:
+    _same_as_the_reference(text)
+
+
 @pytest.mark.slow
 @LONG
 @given(modelfile_like | st.text(max_size=400))
 def test_long_run_text(text: str) -> None:
     _parse_or_refuse(text)
+    _same_as_the_reference(text)
 
 
 @pytest.mark.slow
