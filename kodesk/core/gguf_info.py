@@ -7,6 +7,7 @@ raises `GGUFError` in bounded time and memory.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -129,9 +130,15 @@ def inspect_gguf(path: str | Path, limits: GGUFLimits = DEFAULT_LIMITS) -> GGUFI
     meta = header.metadata
     arch = _str(meta.get("general.architecture"))
     ids = {role: meta[key] for role, key in SPECIAL_TOKEN_KEYS.items() if _is_int(meta.get(key))}
+    tokens_ref = header.arrays.get(TOKENS_KEY)
     token_types = meta.get(TOKEN_TYPE_KEY)
+    vocab = tokens_ref.length if tokens_ref else 0  # types past the vocabulary name no text
     special_indices = (
-        {i for i, kind in enumerate(token_types) if _is_int(kind) and kind in _SPECIAL_TYPES}
+        {
+            i
+            for i, kind in enumerate(itertools.islice(token_types, vocab))
+            if _is_int(kind) and kind in _SPECIAL_TYPES
+        }
         if isinstance(token_types, list)
         else set()
     )
@@ -147,7 +154,6 @@ def inspect_gguf(path: str | Path, limits: GGUFLimits = DEFAULT_LIMITS) -> GGUFI
     file_type = file_type if _is_int(file_type) else None
     template = _str(meta.get(CHAT_TEMPLATE_KEY))
     context = meta.get(f"{arch}.context_length") if arch else None
-    tokens_ref = header.arrays.get(TOKENS_KEY)
     return GGUFInfo(
         path=str(path),
         file_size=header.file_size,

@@ -179,3 +179,28 @@ def test_real_shaped_files_are_within_every_budget(tmp_path: Path) -> None:
     path = write_gguf(tmp_path / "m.gguf", spec)
     assert inspect_gguf(path).vocab_size == 50_000
     assert len(read_metadata(path)["tokenizer.ggml.tokens"]) == 50_000
+
+
+def test_token_types_past_the_vocabulary_cost_nothing(tmp_path: Path) -> None:
+    """A short vocabulary with a huge token-type array: only the vocabulary's types count."""
+    types = 1_500_000
+    body = (
+        raw_key("tokenizer.ggml.tokens")
+        + raw_array_head(GGUFValueType.STRING, 2)
+        + raw_string("<s>")
+        + raw_string("a")
+        + raw_key("tokenizer.ggml.token_type")
+        + raw_array_head(GGUFValueType.INT32, types)
+        + struct.pack("<i", 3) * types  # CONTROL
+    )
+    path = write_raw(tmp_path / "types.gguf", raw_header(body, kv_count=2))
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        info = inspect_gguf(path)
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.control_tokens == frozenset({"<s>", "a"})
+    assert elapsed < SECONDS and peak < PEAK_BYTES
