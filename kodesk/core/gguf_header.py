@@ -19,9 +19,11 @@ regular files are opened, without blocking (a FIFO or device is refused).
 
 from __future__ import annotations
 
+import array
 import mmap
 import os
 import struct
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,7 +239,7 @@ class _Cursor:
             size = struct.calcsize(fmt) * length
             self.need(size, what)
             self.budget.spend(0, SCALAR_OVERHEAD * length)
-            values = list(struct.unpack_from(f"{self.order}{length}{fmt}", self.buf, self.pos))
+            values = _scalars(self.buf, self.pos, size, fmt, self.order)
             self.pos += size
             return values
         if item_type == GGUFValueType.STRING:
@@ -287,6 +289,23 @@ class _Cursor:
             for i in range(length):
                 inner_type, inner_length = self.array_head(f"{what}[{i}]", depth + 1)
                 self.skip_array_items(inner_type, inner_length, f"{what}[{i}]", depth + 1)
+
+
+_NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
+
+
+def _scalars(buf: mmap.mmap, pos: int, size: int, fmt: str, order: str) -> list[Any]:
+    """The numbers in `buf[pos:pos + size]`, made straight into a list (unpacking to a
+    tuple first would hold every number twice)."""
+    if struct.calcsize(fmt) == 1 or order == _NATIVE_ORDER:
+        with memoryview(buf) as view:
+            cast: Any = view[pos : pos + size].cast  # typeshed wants a literal format
+            values: list[Any] = cast(fmt).tolist()
+            return values
+    swapped = array.array(fmt)
+    swapped.frombytes(buf[pos : pos + size])
+    swapped.byteswap()
+    return swapped.tolist()
 
 
 def _min_item_size(item_type: int) -> int:
