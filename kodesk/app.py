@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def run_app(args: argparse.Namespace) -> int:
     if not tray.icon.isSystemTrayAvailable():
         log.warning("no system tray is available; hotkeys and `kodesk run` still work")
     tray.show()
-    log.info("tray shown")
+    log.info("tray shown (%.0f ms CPU)", time.process_time() * 1000)
 
     import asyncio
 

@@ -36,7 +36,7 @@ import logging, os, sys
 
 class Stop(logging.Handler):
     def emit(self, record):
-        if record.getMessage() == "tray shown":
+        if record.getMessage().startswith("tray shown"):
             print(" ".join(sorted(sys.modules)), flush=True)
             os._exit(0)
 
