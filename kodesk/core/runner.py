@@ -194,20 +194,18 @@ class TaskRunner:
             speeds=self.speeds,
             loaded_ctx=plan.loaded_ctx,
         )
-        try:
-            if plan.decision == "map_reduce":
-                map_reduce = MapReduce(
-                    answers, planned, concurrency=self.policy().split_concurrency
-                )
-                async for event in map_reduce.run():
-                    yield event
-                yield JobFinished(map_reduce.stats, job.model, plan)
-                return
+        if plan.decision == "map_reduce":
+            map_reduce = MapReduce(answers, planned, concurrency=self.policy().split_concurrency)
+            async for event in map_reduce.run():
+                yield event
+            stats = map_reduce.stats
+        else:
             answer = Answer()
             messages = planned.task.messages(planned.text, model=job.model)
             request = planned_request(planned, messages, planned.text)
             async for event in answers.stream(request, answer):
                 yield event
-            yield JobFinished(answer.stats, job.model, plan)
-        finally:
-            await asyncio.to_thread(self.speeds.save)
+            stats = answer.stats
+        # Not in a `finally`: a stopped job has nothing new to keep, and must not wait.
+        await asyncio.to_thread(self.speeds.save)
+        yield JobFinished(stats, job.model, plan)

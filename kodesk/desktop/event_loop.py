@@ -58,6 +58,29 @@ class _EventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync has no type
     def __init__(self, app: QCoreApplication) -> None:
         super().__init__(app)
         self._delayed = _Timers()
+        self._completing = False
+
+    # qasync's run_until_complete processes Qt events once more after run_forever has
+    # unset the running loop, so the callbacks that pass runs with no running asyncio
+    # loop (httpx, anyio and asyncio.current_task() then fail). Keep it set until then.
+    def run_forever(self) -> Any:
+        try:
+            return super().run_forever()
+        finally:
+            if not self._completing:
+                asyncio.events._set_running_loop(None)
+
+    def _after_run_forever(self) -> None:
+        super()._after_run_forever()
+        asyncio.events._set_running_loop(self)
+
+    def run_until_complete(self, future: Any) -> Any:
+        self._completing = True
+        try:
+            return super().run_until_complete(future)
+        finally:
+            self._completing = False
+            asyncio.events._set_running_loop(None)
 
     def call_later(
         self,

@@ -25,9 +25,9 @@ import asyncio
 import contextlib
 import hashlib
 import socket
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -58,6 +58,7 @@ from kodesk.core.types import (
     Thinking,
 )
 from kodesk.engines import ollama_wire as wire
+from kodesk.engines.body_pump import BodyPump
 from kodesk.engines.ndjson import MAX_LINE, ndjson_objects, parse_line
 
 UPLOAD_CHUNK = 1 << 20
@@ -65,6 +66,14 @@ UPLOAD_CHUNK = 1 << 20
 MAX_BODY = 64 << 20
 #: The largest error body read (the message is cut to one short line anyway).
 MAX_ERROR_BODY = 64 << 10
+
+
+T = TypeVar("T")
+
+#: Seconds `aclose` waits for stopped requests to finish closing.
+CLOSE_WAIT = 2.0
+#: Idle connections kept open to the server between requests.
+KEEPALIVE_CONNECTIONS = 2
 
 
 class OllamaEngine:
@@ -93,16 +102,29 @@ class OllamaEngine:
         self.max_line = max_line
         timeout = httpx.Timeout(connect_timeout, read=None, write=stall_timeout)
         self._http = httpx.AsyncClient(
-            base_url=host, timeout=timeout, headers={"Accept-Encoding": "identity"}
+            base_url=host,
+            timeout=timeout,
+            headers={"Accept-Encoding": "identity"},
+            # One job talks to one local server: an idle connection or two is plenty, and
+            # a burst of cancelled jobs must not leave a pool of idle sockets behind.
+            limits=httpx.Limits(max_keepalive_connections=KEEPALIVE_CONNECTIONS),
         )
         self._truncate: bool | None = None
         self._version_lock = asyncio.Lock()
+        #: Sends of cancelled requests still finishing, and closes of their responses.
+        self._closing: set[asyncio.Future[Any]] = set()
 
     @property
     def location(self) -> str:
         return self.host
 
     async def aclose(self) -> None:
+        """Let the closes of stopped requests finish (briefly), then close the client."""
+        if self._closing:
+            await asyncio.wait(list(self._closing), timeout=CLOSE_WAIT)
+        for pending in list(self._closing):
+            pending.cancel()
+        await asyncio.gather(*self._closing, return_exceptions=True)
         await self._http.aclose()
 
     # -- simple calls ---------------------------------------------------------------
@@ -223,7 +245,7 @@ class OllamaEngine:
         digest = await asyncio.to_thread(_sha256_file, path, chunk_size)
         yield Progress("hashing", digest, total, total)
         head = await self._headers("HEAD", f"/api/blobs/{digest}", None, self.connect_timeout)
-        await head.aclose()
+        await self._close(head)
         if head.status_code == 200:
             yield Progress("blob already on the server", digest, total, total)
             return
@@ -286,7 +308,7 @@ class OllamaEngine:
                     return
                 detail = wire.error_text(await self._read(response, MAX_ERROR_BODY))
             finally:
-                await response.aclose()
+                await self._close(response)
             if response.status_code != 503:
                 raise wire.status_error(response.status_code, detail, model, num_ctx)
             if attempt > self.busy_retries:
@@ -296,8 +318,30 @@ class OllamaEngine:
     async def _headers(
         self, method: str, path: str, body: Any, wait: float, kind: TimeoutKind = "response"
     ) -> httpx.Response:
-        """Send; the response's headers (connecting included) must come within `wait` s."""
+        """Send; the response's headers (connecting included) must come within `wait` s.
+
+        The sending runs in a task of its own, shielded: httpcore 1.0.9 leaves a pool
+        connection orphaned (open, never reused) when a request is cancelled while it
+        connects or sends (encode/httpcore#1093). A cancelled job therefore leaves the
+        sending to finish within its own deadline, and the late response is closed.
+        """
         request = self._http.build_request(method, path, json=body)
+        return await self._uncancelled(self._send_within(request, wait, kind))
+
+    async def _uncancelled(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await `work` in a task of its own that a cancelled caller leaves to finish (it
+        is bounded by its own timeouts); a response it then returns is closed."""
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            self._closing.add(task)
+            task.add_done_callback(self._close_late)
+            raise
+
+    async def _send_within(
+        self, request: httpx.Request, wait: float, kind: TimeoutKind
+    ) -> httpx.Response:
         try:
             async with asyncio.timeout(wait):
                 return await self._http.send(request, stream=True)
@@ -306,10 +350,34 @@ class OllamaEngine:
         except Exception as exc:
             raise self._translate(exc, streaming=False) from exc
 
+    async def _close(self, response: httpx.Response) -> None:
+        """Close `response` in a task of its own. Closed from a task being cancelled, the
+        shielded part of httpcore's close is cut short by the pending cancellation, and the
+        connection stays assigned to a finished request for good (another httpcore 1.0.9
+        leak); the fresh task always finishes the close."""
+        closing = asyncio.ensure_future(response.aclose())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+        await asyncio.shield(closing)
+
+    def _close_late(self, task: asyncio.Future[Any]) -> None:
+        """Work that finished for a cancelled request: its error is retrieved (nobody
+        waits for it any more), a response it returned is closed."""
+        self._closing.discard(task)
+        if task.cancelled() or task.exception() is not None:
+            return
+        result = task.result()
+        if not isinstance(result, httpx.Response):
+            return
+        closing = asyncio.ensure_future(result.aclose())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
     async def _read(self, response: httpx.Response, limit: int) -> bytes:
         """The whole body, each chunk within the stall timeout, at most `limit` bytes."""
         data = bytearray()
-        chunks = aiter(response.aiter_raw())
+        pump = BodyPump(response, self._closing)
+        chunks = aiter(pump.chunks())
         try:
             while True:
                 try:
@@ -325,7 +393,7 @@ class OllamaEngine:
                 if len(data) > limit:
                     raise MalformedResponse(f"the answer is larger than {limit:,} bytes")
         finally:
-            await response.aclose()
+            await pump.aclose()
 
     async def _json(
         self, method: str, path: str, body: Any = None, *, model: str = ""
@@ -356,7 +424,8 @@ class OllamaEngine:
         async with self._open(
             "POST", path, body, model=model, num_ctx=num_ctx, wait=seconds, kind=kind
         ) as response:
-            lines = ndjson_objects(response.aiter_raw(), self.max_line)
+            pump = BodyPump(response, self._closing)
+            lines = ndjson_objects(pump.chunks(), self.max_line)
             wait = max(0.0, deadline - loop.time())
             try:
                 while True:
@@ -376,6 +445,7 @@ class OllamaEngine:
                     wait = seconds
             finally:
                 await lines.aclose()
+                await pump.aclose()
 
     async def _send(self, request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
         try:
