@@ -306,8 +306,14 @@ def endpoint_warnings(url: str) -> list[Text]:
 
 
 async def server_version(host: str, wait_seconds: float = 3.0) -> str:
-    """`GET /api/version` with plain httpx — a cheap "is Ollama there?" that does not
-    load the Ollama client. Raises EngineUnreachable."""
+    """`GET /api/version` — a cheap "is Ollama there?": over a bare connection for plain
+    http (the idle tray then never loads httpx), else with httpx. Raises
+    EngineUnreachable."""
+    from kodesk.engines.version_probe import probe_version
+
+    version = await probe_version(host, wait_seconds)
+    if version is not None:
+        return version
     import httpx
 
     from kodesk.core.errors import EngineUnreachable
