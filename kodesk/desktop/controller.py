@@ -238,7 +238,7 @@ class JobController(QObject):
         elif isinstance(event, JobTokens):
             from kodesk.desktop.token_view import TokenChipsView
 
-            view = TokenChipsView()
+            view = TokenChipsView(self._labels)
             view.show_report(event.report)
             window.add_extra(view)
         elif isinstance(event, JobFinished):

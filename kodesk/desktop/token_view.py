@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QTextBrowser, QToolTip, QVBo
 
 from kodesk.core.token_report import Chip, TokenReport, build_report
 from kodesk.core.tokenizer import Tokenizer
+from kodesk.desktop.i18n import Labels
 from kodesk.desktop.plain_text import tooltip
 
 #: Chip backgrounds, alternating (pastel, readable with black text).
@@ -35,8 +36,9 @@ _CHIP_PROPERTY = QTextFormat.Property.UserProperty.value + 1
 class TokenChipsView(QWidget):
     """Counts header, context bar and token chips for one text."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, labels: Labels, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.labels = labels
         self.report: TokenReport | None = None
         self.header = QLabel(self)
         self.header.setTextFormat(Qt.TextFormat.PlainText)
@@ -58,7 +60,7 @@ class TokenChipsView(QWidget):
 
     def show_report(self, report: TokenReport) -> None:
         self.report = report
-        self.header.setText(header_text(report))
+        self.header.setText(self.labels.token_header(report))
         self._show_context(report)
         self._show_chips(report)
 
@@ -131,27 +133,6 @@ class TokenChipsView(QWidget):
             cursor.insertText(chip.label, fmt)
             cursor.insertText("\n" if "↵" in chip.label else CHIP_GAP, plain)
         if report.hidden_chips:
-            cursor.insertText(
-                f"  … {report.hidden_chips:,} more / 외 {report.hidden_chips:,}개", plain
-            )
+            cursor.insertText("  " + self.labels.more_chips.format(n=report.hidden_chips), plain)
         cursor.endEditBlock()
         self.chips.moveCursor(QTextCursor.MoveOperation.Start)
-
-
-def header_text(report: TokenReport) -> str:
-    """The counts line(s) above the chips, in Korean and English."""
-    parts = [
-        f"문자 {report.characters:,} characters",
-        f"토큰 {report.tokens:,} tokens" + (" (추정 estimate)" if report.estimate else ""),
-    ]
-    if report.tokens_per_syllable is not None:
-        parts.append(f"한글 음절당 {report.tokens_per_syllable:.2f} tokens/syllable")
-    if report.tokens_per_word is not None:
-        parts.append(f"영어 단어당 {report.tokens_per_word:.2f} tokens/word")
-    head = " · ".join(parts)
-    if report.over_context and report.num_ctx is not None:
-        head += (
-            f"\nnum_ctx {report.num_ctx:,}을(를) 넘습니다 — Ollama는 중간을 잘라 버립니다. "
-            f"Over num_ctx: Ollama would drop the middle."
-        )
-    return head + f"\n{report.tokenizer_name}"

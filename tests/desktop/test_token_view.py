@@ -17,7 +17,8 @@ from kodesk.core.tokenizer import EstimateTokenizer
 from kodesk.core.tokenizer.base import VocabTokenizer
 from kodesk.core.tokenizer.loading import tokenizer_from_vocab
 from kodesk.core.tokenizer.vocab import Vocab
-from kodesk.desktop.token_view import OVER_STYLE, TokenChipsView, header_text
+from kodesk.desktop.i18n import EN, KO
+from kodesk.desktop.token_view import OVER_STYLE, TokenChipsView
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -57,7 +58,7 @@ def tokenizer() -> VocabTokenizer:
 
 @pytest.fixture
 def view(qtbot: QtBot) -> TokenChipsView:
-    widget = TokenChipsView()
+    widget = TokenChipsView(KO)
     qtbot.addWidget(widget)
     widget.resize(640, 400)
     widget.show()
@@ -70,9 +71,9 @@ def test_counts_header_and_chips(view: TokenChipsView, tokenizer: VocabTokenizer
     report = view.report
     assert report is not None
     header = view.header.text()
-    assert f"문자 {len(SAMPLE):,} characters" in header
-    assert f"토큰 {report.tokens:,} tokens" in header
-    assert "tokens/syllable" in header and "tokens/word" in header
+    assert f"문자 {len(SAMPLE):,}" in header and "characters" not in header  # Korean UI
+    assert f"토큰 {report.tokens:,}" in header
+    assert "한글 음절당 토큰" in header and "영어 단어당 토큰" in header
     shown = view.chips.toPlainText().replace("\n", "").replace("\u200a", "")
     assert "".join(c.label for c in report.chips) == shown
     assert view.context_bar.isVisible()
@@ -85,7 +86,7 @@ def test_over_context_turns_the_bar_red(view: TokenChipsView, tokenizer: VocabTo
     assert view.context_bar.property("over") is True
     assert view.context_bar.styleSheet() == OVER_STYLE
     assert view.context_bar.value() == 1000
-    assert "Ollama would drop the middle" in view.header.text()
+    assert "Ollama는 중간을 잘라 버립니다" in view.header.text()
 
 
 def test_hover_finds_the_chip_and_its_byte_explanation(
@@ -119,7 +120,7 @@ def test_large_text_shows_a_capped_number_of_chips(
     elapsed = time.perf_counter() - start
     assert len(report.chips) == 2000
     assert report.hidden_chips > 10_000
-    assert f"… {report.hidden_chips:,} more" in view.chips.toPlainText()
+    assert f"… 외 {report.hidden_chips:,}개" in view.chips.toPlainText()
     assert elapsed < 5  # rendering only the capped chips keeps the UI responsive
 
 
@@ -131,7 +132,8 @@ def test_estimate_has_no_chips_and_says_so(view: TokenChipsView) -> None:
 
 def test_header_without_context() -> None:
     report = build_report("hello", EstimateTokenizer())
-    assert "num_ctx" not in header_text(report)
+    assert "num_ctx" not in KO.token_header(report)
+    assert "num_ctx" not in EN.token_header(report)
 
 
 @pytest.mark.e2e
@@ -161,7 +163,7 @@ def _screenshot(target: Path, source: str) -> None:
     from kodesk.core.tokenizer import tokenizer_from_gguf
 
     app = QApplication([])
-    view = TokenChipsView()
+    view = TokenChipsView(KO)
     view.resize(720, 420)
     tok = bpe_tokenizer() if source == "bpe" else tokenizer_from_gguf(source)
     view.show_text(SAMPLE, tok, num_ctx=64 if source == "bpe" else 4096)

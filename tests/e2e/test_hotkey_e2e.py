@@ -126,13 +126,19 @@ def test_hotkey_with_the_embedded_engine(
         xs.key("ctrl+alt+k")
         started = app.wait_line("job summary started", timeout=120)
         assert "gemma-3-270m" in started
-        finished = app.wait_line("job summary finished", timeout=240)
-        assert len(finished.split("finished: ", 1)[1].strip("'\"")) > 0
+        # The built-in model is a base model: it answers, or its answer is stopped as a
+        # loop or an echo; either way the window says it cannot follow instructions.
+        ended = app.wait_line("job summary f", timeout=240)  # "finished: …" or "failed: …"
+        if "finished: " in ended:
+            assert len(ended.split("finished: ", 1)[1].strip("'\"")) > 0
+        else:
+            assert "failed: degenerate" in ended
         wait_for(lambda: bool(xs.window_ids("kodesk")), 10, "the answer window")
         xs.screenshot("e2e-05-embedded")
         # The token explainer with the model's own (exact) vocabulary, from the GGUF.
         xs.key("ctrl+alt+j")
-        app.wait_line("job tokens finished", timeout=240)
+        ended = app.wait_line("job tokens f", timeout=240)
+        assert "finished" in ended or "failed: degenerate" in ended
         xs.screenshot("answer-tokens-embedded", window=xs.window_ids("kodesk")[0])
     finally:
         assert app.stop() in (0, -15)
