@@ -10,11 +10,13 @@ import argparse
 import asyncio
 import importlib.util
 import logging
+import os
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kodesk.core.engine import Engine
 from kodesk.core.engine_owner import BackgroundTasks, EngineOwner
@@ -37,8 +39,9 @@ from kodesk.engines.factory import engine_from_settings, task_runner
 from kodesk.paths import AppPaths
 
 if TYPE_CHECKING:
+    from kodesk.core.model_catalog import CatalogEntry
     from kodesk.core.runner import TaskRunner
-    from kodesk.desktop.first_run import FirstRunDialog, FirstRunOffer
+    from kodesk.desktop.first_run import FirstRunDialog, FirstRunOffer, ModelDownload
 
 log = logging.getLogger("kodesk")
 SAVE_DELAY_MS = 300
@@ -106,6 +109,7 @@ class Shell:
         self.first_run: FirstRunOffer | None = None  # built when first needed (import cost)
         self._first_run_dialog: FirstRunDialog | None = None
         self._qt_translator: QTranslator | None = None
+        self._import_dialog: QWidget | None = None
 
     def engine(self) -> Engine:
         """The engine, built on first use (a menu, a hotkey), so an idle tray does not load
@@ -191,7 +195,7 @@ class Shell:
                 recheck=ollama_probe(self.settings, self.args.host),
                 loop=asyncio.get_event_loop(),
                 lang=self.labels.lang,
-                download=None,
+                download=self._recommended_download(),
                 embedded_available=importlib.util.find_spec("llama_cpp") is not None,
                 installed=ollama_installed(),
                 open_doctor=self.open_connection_doctor,
@@ -206,6 +210,42 @@ class Shell:
             window.show()
             window.raise_()
             window.activateWindow()
+
+    def _recommended_download(self) -> ModelDownload | None:
+        """The catalog's first Korean instruction GGUF for the embedded engine, offered on a
+        machine without Ollama (None without the embedded extra)."""
+        from kodesk.core.model_catalog import load_catalog
+        from kodesk.desktop.first_run import ModelDownload
+
+        entries = [e for e in load_catalog().entries if e.kind == "gguf"]
+        if not entries or importlib.util.find_spec("llama_cpp") is None:
+            return None
+        entry = entries[0]
+        return ModelDownload(entry.name, entry.size, lambda: self._import_gguf(entry))
+
+    def _import_gguf(self, entry: CatalogEntry) -> None:
+        """The Hugging Face import dialog on `entry`'s file: one click downloads it into
+        the embedded models folder, and the embedded engine then uses it."""
+        from kodesk.core.model_catalog import Machine
+        from kodesk.core.settings_labels import Labels as DialogLabels
+        from kodesk.desktop.settings.hf_dialog import HFImportDialog
+
+        folder = self.settings.get("embedded.models_dir")
+        dialog = HFImportDialog(
+            DialogLabels(self.labels.lang),
+            self.engine,
+            Path(folder) if folder else self.paths.models,
+            Machine(ram=None, cores=os.cpu_count() or 1),
+            ollama_active=False,
+        )
+        dialog.imported.connect(self._use_downloaded_model)
+        dialog.show()
+        dialog.open_repo(entry.repo or "", entry.quantization)
+        self._import_dialog = dialog
+
+    def _use_downloaded_model(self, name: str) -> None:
+        self.settings.set("embedded.default_model", name)
+        self.settings.set("engine.kind", "embedded")
 
     def open_settings(self) -> None:
         from kodesk.desktop.settings import SettingsDialog

@@ -226,3 +226,29 @@ def test_an_endpoint_off_this_machine_is_warned_about(
     monkeypatch.setattr(shell.tray, "notify", lambda title, text: told.append(text))
     shell._warn_about_endpoint("http://ollama.example.com:11434")
     assert told and any("암호화" in t for t in told)  # plain HTTP to another machine
+
+
+def test_the_first_run_download_opens_the_import_on_a_recommended_gguf(
+    shell: Shell, aloop: AsyncLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from kodesk.desktop.settings.hf_dialog import HFImportDialog
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())  # the extra is here
+    monkeypatch.setattr(HFImportDialog, "open_repo", lambda self, repo, quant="": None)
+    offer = shell._recommended_download()
+    assert offer is not None and offer.size_bytes > 100_000_000  # a real instruction model
+    offer.start()
+    dialog = shell._import_dialog
+    assert isinstance(dialog, HFImportDialog) and dialog.isVisible()
+    engine = shell.engine()
+    built: list[str] = []  # the switch builds the engine the settings now name
+    monkeypatch.setattr(
+        shell.engines, "_build", lambda: built.append(shell.settings.get("engine.kind")) or engine
+    )
+    shell._use_downloaded_model("EXAONE-3.5-2.4B-Instruct-Q4_K_M")
+    assert built == ["embedded"]
+    assert shell.settings.get("engine.kind") == "embedded"
+    assert shell.settings.get("embedded.default_model") == "EXAONE-3.5-2.4B-Instruct-Q4_K_M"
+    dialog.close()

@@ -193,6 +193,21 @@ class HFImportDialog(QDialog):
         super().done(result)
 
     # -- listing --------------------------------------------------------------------
+    def open_repo(self, repo: str, quant: str = "") -> asyncio.Task[None]:
+        """List `repo` at once and, when it has one, select the `quant` file group."""
+        self.repo.setText(repo)
+        listing = self.start_listing()
+
+        def select(task: asyncio.Task[None]) -> None:
+            listed = not task.cancelled() and task.exception() is None
+            if not listed or not shiboken6.isValid(self):
+                return
+            if quant and any(g.quantization == quant for g in self.groups):
+                self.select_quant(quant)
+
+        listing.add_done_callback(select)
+        return listing
+
     def start_listing(self) -> asyncio.Task[None]:
         return self._run(self._list(self.repo.text()))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -367,17 +366,7 @@ class ModelsPage(SettingsPage):
         dialog.imported.connect(lambda _name: self.ctx.catalog.mutated.emit())
         dialog.show()
         if repo:
-            dialog.repo.setText(repo)
-            listing = dialog.start_listing()
-
-            def select(task: asyncio.Task[None]) -> None:
-                listed = not task.cancelled() and task.exception() is None
-                if not listed or not shiboken6.isValid(dialog):
-                    return
-                if any(g.quantization == quant for g in dialog.groups):
-                    dialog.select_quant(quant)
-
-            listing.add_done_callback(select)
+            dialog.open_repo(repo, quant)
         return dialog
 
     def shutdown(self) -> None:
