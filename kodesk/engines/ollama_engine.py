@@ -25,9 +25,9 @@ import asyncio
 import contextlib
 import hashlib
 import socket
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -67,8 +67,6 @@ MAX_BODY = 64 << 20
 #: The largest error body read (the message is cut to one short line anyway).
 MAX_ERROR_BODY = 64 << 10
 
-
-T = TypeVar("T")
 
 #: Seconds `aclose` waits for stopped requests to finish closing.
 CLOSE_WAIT = 2.0
@@ -111,7 +109,7 @@ class OllamaEngine:
         )
         self._truncate: bool | None = None
         self._version_lock = asyncio.Lock()
-        #: Sends of cancelled requests still finishing, and closes of their responses.
+        #: Closes of responses still finishing (see `_close` and `BodyPump`).
         self._closing: set[asyncio.Future[Any]] = set()
 
     @property
@@ -318,30 +316,8 @@ class OllamaEngine:
     async def _headers(
         self, method: str, path: str, body: Any, wait: float, kind: TimeoutKind = "response"
     ) -> httpx.Response:
-        """Send; the response's headers (connecting included) must come within `wait` s.
-
-        The sending runs in a task of its own, shielded: httpcore 1.0.9 leaves a pool
-        connection orphaned (open, never reused) when a request is cancelled while it
-        connects or sends (encode/httpcore#1093). A cancelled job therefore leaves the
-        sending to finish within its own deadline, and the late response is closed.
-        """
+        """Send; the response's headers (connecting included) must come within `wait` s."""
         request = self._http.build_request(method, path, json=body)
-        return await self._uncancelled(self._send_within(request, wait, kind))
-
-    async def _uncancelled(self, work: Coroutine[Any, Any, T]) -> T:
-        """Await `work` in a task of its own that a cancelled caller leaves to finish (it
-        is bounded by its own timeouts); a response it then returns is closed."""
-        task = asyncio.ensure_future(work)
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            self._closing.add(task)
-            task.add_done_callback(self._close_late)
-            raise
-
-    async def _send_within(
-        self, request: httpx.Request, wait: float, kind: TimeoutKind
-    ) -> httpx.Response:
         try:
             async with asyncio.timeout(wait):
                 return await self._http.send(request, stream=True)
@@ -359,19 +335,6 @@ class OllamaEngine:
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
         await asyncio.shield(closing)
-
-    def _close_late(self, task: asyncio.Future[Any]) -> None:
-        """Work that finished for a cancelled request: its error is retrieved (nobody
-        waits for it any more), a response it returned is closed."""
-        self._closing.discard(task)
-        if task.cancelled() or task.exception() is not None:
-            return
-        result = task.result()
-        if not isinstance(result, httpx.Response):
-            return
-        closing = asyncio.ensure_future(result.aclose())
-        self._closing.add(closing)
-        closing.add_done_callback(self._closing.discard)
 
     async def _read(self, response: httpx.Response, limit: int) -> bytes:
         """The whole body, each chunk within the stall timeout, at most `limit` bytes."""
