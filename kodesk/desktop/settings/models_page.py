@@ -164,6 +164,10 @@ class ModelsPage(SettingsPage):
 
     # -- listing --------------------------------------------------------------------
     def reload(self) -> None:
+        # No Ollama pull while the embedded engine is in use (the GGUF import stays).
+        ollama = self.ctx.settings.get("engine.kind") != "embedded"
+        self.pull_name.setVisible(ollama)
+        self.pull_button.setVisible(ollama)
         self.jobs.start(self._reload(), busy=[self.refresh_button], on_error=self._error)
 
     async def _reload(self) -> None:

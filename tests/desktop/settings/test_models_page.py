@@ -174,3 +174,15 @@ def test_closing_the_dialog_cancels_a_running_pull(harness: DialogHarness) -> No
     harness.settle()
     harness.aloop.until(lambda: bool(harness.fake.gone("/api/pull")), timeout=5)
     assert "slow:1b" not in harness.fake.models
+
+
+def test_no_ollama_pull_while_the_embedded_engine_is_in_use(harness: DialogHarness) -> None:
+    page = harness.dialog.models_page
+    harness.settings.set("engine.kind", "embedded")
+    page.reload()
+    assert page.pull_name.isHidden() and page.pull_button.isHidden()
+    assert not page.hf_button.isHidden()  # a GGUF can still be imported
+    harness.settings.set("engine.kind", "ollama")
+    page.reload()
+    harness.settle()
+    assert not page.pull_name.isHidden() and not page.pull_button.isHidden()
