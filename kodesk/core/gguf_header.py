@@ -22,6 +22,7 @@ from __future__ import annotations
 import array
 import mmap
 import os
+import re
 import struct
 import sys
 from collections.abc import Collection
@@ -69,6 +70,8 @@ class GGUFError(KodeskError):
     code = "gguf"
 
     def __init__(self, path: str | Path, detail_en: str, detail_ko: str | None = None) -> None:
+        # A hostile file's key names end up in the detail: keep the message one short line.
+        detail_en, detail_ko = _one_line(detail_en), _one_line(detail_ko) if detail_ko else None
         super().__init__(
             Text(
                 ko=f"GGUF 파일을 읽을 수 없습니다: {path}: {detail_ko or detail_en}",
@@ -81,6 +84,16 @@ class GGUFError(KodeskError):
         )
         self.path = str(path)
         self.detail = detail_en
+
+
+#: Characters of a detail shown in a message (a key name may be megabytes long).
+DETAIL_CHARS = 200
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _one_line(text: str) -> str:
+    text = _CONTROLS.sub(" ", text)
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
