@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import hashlib
 import socket
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -299,7 +299,10 @@ class OllamaEngine:
         attempt = 0
         while True:
             attempt += 1
-            response = await self._headers(method, path, body, wait, kind)
+            sending = self._headers(method, path, body, wait, kind)
+            # A short call is left to finish when its caller is cancelled (it is bounded
+            # by `wait`); a stream is cut at once, so the server stops working on it.
+            response = await (sending if kind != "response" else self._detached(sending))
             try:
                 if response.status_code < 300:
                     yield response
@@ -325,6 +328,26 @@ class OllamaEngine:
             raise EngineTimeout(kind, wait) from None
         except Exception as exc:
             raise self._translate(exc, streaming=False) from exc
+
+    async def _detached(self, sending: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
+        """Await `sending` in a task of its own. httpcore 1.0.9 can orphan a pool
+        connection when a request is cancelled while it connects or sends
+        (encode/httpcore#1093): a cancelled caller lets the send finish, and the response
+        that then arrives is closed."""
+        task = asyncio.ensure_future(sending)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            self._closing.add(task)
+            task.add_done_callback(self._close_late)
+            raise
+
+    def _close_late(self, task: asyncio.Future[httpx.Response]) -> None:
+        self._closing.discard(task)
+        if not task.cancelled() and task.exception() is None:  # an error is dropped here
+            closing = asyncio.ensure_future(task.result().aclose())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
 
     async def _close(self, response: httpx.Response) -> None:
         """Close `response` in a task of its own. Closed from a task being cancelled, the
