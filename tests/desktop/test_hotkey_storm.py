@@ -36,7 +36,9 @@ def open_fds() -> tuple[int, int]:
 
 
 def settled(fake: FakeOllama) -> bool:
-    return all(r.finished or r.aborted for r in fake.chat_requests())
+    """Every chat the server began to answer has ended (finished, or its client left); one
+    it never began (its client left while it was being read) holds nothing."""
+    return all(r.finished or r.aborted or r.num_ctx is None for r in fake.chat_requests())
 
 
 def storm(aloop: AsyncLoop, controller: JobController, presses: int) -> list[asyncio.Task[None]]:
