@@ -142,9 +142,8 @@ def test_shutdown_cancels_and_awaits_every_background_task(shell: Shell, aloop: 
     assert len(shell.background) == 0
 
 
-def test_an_engine_that_cannot_be_built_falls_back_to_one_ollama_engine(
-    shell: Shell, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def without_embedded(shell: Shell, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The shell's engine builds, recorded; the embedded one fails as without its extra."""
     from kodesk.core.errors import KodeskError, Text
 
     built: list[str] = []
@@ -158,6 +157,13 @@ def test_an_engine_that_cannot_be_built_falls_back_to_one_ollama_engine(
         return real_build()
 
     monkeypatch.setattr(shell.engines, "_build", build)
+    return built
+
+
+def test_an_engine_that_cannot_be_built_falls_back_to_one_ollama_engine(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = without_embedded(shell, monkeypatch)
     shell.settings._values["engine.kind"] = "embedded"  # as if loaded so (no observer call)
     engine = shell.engine()
     assert engine.kind == "ollama" and shell.settings.get("engine.kind") == "ollama"
@@ -168,19 +174,7 @@ def test_an_engine_that_cannot_be_built_falls_back_to_one_ollama_engine(
 def test_switching_to_an_engine_that_cannot_be_built_keeps_one_engine(
     shell: Shell, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kodesk.core.errors import KodeskError, Text
-
-    built: list[str] = []
-    real_build = shell._build_engine
-
-    def build() -> Engine:
-        kind = shell.settings.get("engine.kind")
-        built.append(kind)
-        if kind == "embedded":
-            raise KodeskError(Text("임베디드 엔진 없음", "no embedded engine"))
-        return real_build()
-
-    monkeypatch.setattr(shell.engines, "_build", build)
+    built = without_embedded(shell, monkeypatch)
     shell.settings.set("engine.kind", "embedded")
     assert shell.settings.get("engine.kind") == "ollama"
     assert built == ["embedded", "ollama"]
