@@ -19,6 +19,7 @@ records (method, path, Range header) of each request.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -29,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+import pytest
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
@@ -262,3 +265,27 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             return None
 
     return Handler
+
+
+#: The seed's case: a Korean Llama-3 base model (no chat template) and an instruction one.
+BASE_REPO = "kodesk-test/Llama-3-Open-Ko-8B-gguf"
+CHAT_REPO = "kodesk-test/Llama-3-Ko-Instruct-GGUF"
+
+
+@contextlib.contextmanager
+def korean_llama3_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """A fake hub serving both repositories with Q4_K_M and Q8_0 files, as HF_ENDPOINT."""
+    from tests.gguf_factory import LLAMA3_TEMPLATE, preset, write_gguf
+
+    base = write_gguf(tmp_path / "base.gguf", preset("llama3", chat_template=None))
+    chat = write_gguf(tmp_path / "chat.gguf", preset("llama3", chat_template=LLAMA3_TEMPLATE))
+    with FakeHub() as fake:
+        for quant in ("Q4_K_M", "Q8_0"):
+            fake.repo(BASE_REPO).add(f"Llama-3-Open-Ko-8B-{quant}.gguf", base)
+            fake.repo(CHAT_REPO).add(f"Llama-3-Ko-Instruct-{quant}.gguf", chat)
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        try:
+            yield fake
+        finally:
+            if fake.hold is not None:
+                fake.hold.set()

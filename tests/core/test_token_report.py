@@ -9,28 +9,12 @@ from kodesk.core.tokenizer import EstimateTokenizer
 from kodesk.core.tokenizer.base import VocabTokenizer
 from kodesk.core.tokenizer.loading import tokenizer_from_vocab
 from kodesk.core.tokenizer.vocab import Vocab
-from tests.core.tokenizer_ggufs import SPECIAL_TOKENS, train_bpe
+from tests.core.tokenizer_ggufs import trained_bpe_tokenizer
 
 
 @pytest.fixture(scope="module")
 def bpe() -> VocabTokenizer:
-    trained = train_bpe()
-    n, s = len(trained.tokens), len(SPECIAL_TOKENS)
-    vocab = Vocab(
-        model="gpt2",
-        pre="llama-bpe",
-        tokens=list(trained.tokens),
-        scores=[0.0] * n,
-        token_types=[1] * (n - s) + [3] * s,
-        merges=list(trained.merges),
-        bos_id=n - s,
-        eos_id=n - s + 1,
-        unk_id=None,
-        add_bos=True,
-        add_eos=False,
-        add_space_prefix=False,
-    )
-    return tokenizer_from_vocab(vocab, "trained-bpe")
+    return trained_bpe_tokenizer("trained-bpe")
 
 
 def _spm_with_space_prefix() -> VocabTokenizer:

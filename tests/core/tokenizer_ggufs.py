@@ -15,6 +15,9 @@ from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from kodesk.core.tokenizer.base import VocabTokenizer
+from kodesk.core.tokenizer.loading import tokenizer_from_vocab
+from kodesk.core.tokenizer.vocab import Vocab
 from tests.gguf_factory import CONTROL, NORMAL, GGUFSpec, write_gguf
 
 CORPUS_FILE = Path(__file__).parent / "data" / "tokenizer_corpus.json"
@@ -81,6 +84,27 @@ def train_bpe(vocab_size: int = 1200) -> TrainedBpe:
     tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
     merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
     return TrainedBpe(tuple(tokens) + SPECIAL_TOKENS, tuple(merges))
+
+
+def trained_bpe_tokenizer(name: str = "trained Korean/English BPE") -> VocabTokenizer:
+    """kodesk's own tokenizer over the trained BPE vocabulary (no GGUF file needed)."""
+    trained = train_bpe()
+    n, s = len(trained.tokens), len(SPECIAL_TOKENS)
+    vocab = Vocab(
+        model="gpt2",
+        pre="llama-bpe",
+        tokens=list(trained.tokens),
+        scores=[0.0] * n,
+        token_types=[1] * (n - s) + [3] * s,
+        merges=list(trained.merges),
+        bos_id=n - s,
+        eos_id=n - s + 1,
+        unk_id=None,
+        add_bos=True,
+        add_eos=False,
+        add_space_prefix=False,
+    )
+    return tokenizer_from_vocab(vocab, name)
 
 
 def write_bpe_gguf(path: Path, bpe: TrainedBpe, pre: str, *, add_bos: bool | None = None) -> Path:

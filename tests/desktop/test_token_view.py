@@ -15,8 +15,6 @@ from pytestqt.qtbot import QtBot
 from kodesk.core.token_report import build_report
 from kodesk.core.tokenizer import EstimateTokenizer
 from kodesk.core.tokenizer.base import VocabTokenizer
-from kodesk.core.tokenizer.loading import tokenizer_from_vocab
-from kodesk.core.tokenizer.vocab import Vocab
 from kodesk.desktop.i18n import EN, KO
 from kodesk.desktop.token_view import OVER_STYLE, TokenChipsView
 
@@ -30,25 +28,9 @@ SAMPLE = (
 
 
 def bpe_tokenizer() -> VocabTokenizer:
-    from tests.core.tokenizer_ggufs import SPECIAL_TOKENS, train_bpe
+    from tests.core.tokenizer_ggufs import trained_bpe_tokenizer  # trains on first use
 
-    trained = train_bpe()
-    n, s = len(trained.tokens), len(SPECIAL_TOKENS)
-    vocab = Vocab(
-        model="gpt2",
-        pre="llama-bpe",
-        tokens=list(trained.tokens),
-        scores=[0.0] * n,
-        token_types=[1] * (n - s) + [3] * s,
-        merges=list(trained.merges),
-        bos_id=n - s,
-        eos_id=n - s + 1,
-        unk_id=None,
-        add_bos=True,
-        add_eos=False,
-        add_space_prefix=False,
-    )
-    return tokenizer_from_vocab(vocab, "trained Korean/English BPE")
+    return trained_bpe_tokenizer()
 
 
 @pytest.fixture(scope="module")

@@ -13,25 +13,13 @@ from pytestqt.qtbot import QtBot
 from kodesk.core.model_catalog import load_catalog
 from kodesk.desktop.settings.hf_dialog import HFImportDialog
 from tests.desktop.settings.conftest import DialogHarness
-from tests.fake_hf import FakeHub
-from tests.gguf_factory import LLAMA3_TEMPLATE, preset, write_gguf
-
-BASE_REPO = "kodesk-test/Llama-3-Open-Ko-8B-gguf"
-CHAT_REPO = "kodesk-test/Llama-3-Ko-Instruct-GGUF"
+from tests.fake_hf import BASE_REPO, CHAT_REPO, FakeHub, korean_llama3_hub
 
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    base = write_gguf(tmp_path / "base.gguf", preset("llama3", chat_template=None))
-    chat = write_gguf(tmp_path / "chat.gguf", preset("llama3", chat_template=LLAMA3_TEMPLATE))
-    with FakeHub() as fake:
-        for quant in ("Q4_K_M", "Q8_0"):
-            fake.repo(BASE_REPO).add(f"Llama-3-Open-Ko-8B-{quant}.gguf", base)
-            fake.repo(CHAT_REPO).add(f"Llama-3-Ko-Instruct-{quant}.gguf", chat)
-        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+    with korean_llama3_hub(tmp_path, monkeypatch) as fake:
         yield fake
-        if fake.hold is not None:
-            fake.hold.set()
 
 
 @pytest.fixture
