@@ -14,6 +14,7 @@ each file stays small. The behaviour follows a real Ollama 0.12.11 (see issue 11
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +52,10 @@ class FakeModel:
     family: str = "exaone"
     parameter_size: str = "2.7B"
     quantization_level: str = "Q4_K_M"
-    digest: str = "a" * 64
+    #: The manifest digest /api/tags lists; by default derived from what a manifest holds
+    #: (the weights, template, system, parameters, licence), so two names differ in digest
+    #: when their Modelfiles differ, as on a real server (an `ollama cp` copy shares it).
+    digest: str = ""
     modified_at: str = "2026-11-01T10:00:00.000000+09:00"
     #: An instruction model's chat template (EXAONE 3.5's, as the Ollama library ships it);
     #: a base model created from a GGUF without one has "{{ .Prompt }}".
@@ -68,6 +72,14 @@ class FakeModel:
     blob: str = ""
     #: Keys replaced in the /api/show answer as given (e.g. nulls a broken server sends).
     show_override: dict[str, Any] = field(default_factory=dict)
+
+    def manifest_digest(self) -> str:
+        if self.digest:
+            return self.digest
+        manifest = "\0".join(
+            (self.blob or self.name, self.template, self.system, self.parameters, self.license)
+        )
+        return hashlib.sha256(manifest.encode()).hexdigest()
 
     @property
     def runner_key(self) -> str:
@@ -87,7 +99,7 @@ class FakeModel:
             "model": self.name,
             "modified_at": self.modified_at,
             "size": self.size,
-            "digest": self.digest,
+            "digest": self.manifest_digest(),
             "details": {
                 "format": "gguf",
                 "family": self.family,

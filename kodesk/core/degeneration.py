@@ -83,6 +83,7 @@ class DegenerateAnswer(KodeskError):
     """The answer was stopped because the model kept repeating itself or the prompt."""
 
     code = "degenerate"
+    fix = "instruction_model"
 
     def __init__(self, degeneration: Degeneration, fix: Text) -> None:
         super().__init__(degeneration.message, fix)

@@ -25,6 +25,11 @@ class Text:
         return self.ko if lang == "ko" else self.en
 
 
+Fix = Literal["instruction_model"]
+"""A fix a front end offers as one button: "instruction_model" gets a recommended
+instruction model (the tray opens the download or the recommended list)."""
+
+
 class KodeskError(Exception):
     """Base of every error kodesk shows. `code` is stable and safe to match on.
 
@@ -34,6 +39,8 @@ class KodeskError(Exception):
 
     code = "error"
     partial: str = ""
+    #: A fix a front end can offer in one click (see `Fix`), or None.
+    fix: ClassVar[Fix | None] = None
 
     def __init__(self, message: Text, hint: Text | None = None) -> None:
         super().__init__(message.en)
@@ -83,16 +90,21 @@ def unreachable_hint(platform: str | None = None) -> Text:
 
 
 class EngineUnreachable(KodeskError):
-    """Nothing answers at `host`. The hint suits `platform` (default: `sys.platform`)."""
+    """Nothing answers at `host`. The hint suits `platform` (default: `sys.platform`).
+
+    `detail`: what went wrong, as a `Text` when kodesk words it, else a library's message.
+    """
 
     code = "unreachable"
 
-    def __init__(self, host: str, detail: str = "", *, platform: str | None = None) -> None:
-        suffix = f" ({detail})" if detail else ""
+    def __init__(
+        self, host: str, detail: str | Text = "", *, platform: str | None = None
+    ) -> None:
+        said = detail if isinstance(detail, Text) else Text(ko=detail, en=detail)
         super().__init__(
             Text(
-                ko=f"Ollama에 연결할 수 없습니다: {host}{suffix}",
-                en=f"Ollama is not reachable at {host}{suffix}",
+                ko=f"Ollama에 연결할 수 없습니다: {host}" + (f" ({said.ko})" if said.ko else ""),
+                en=f"Ollama is not reachable at {host}" + (f" ({said.en})" if said.en else ""),
             ),
             unreachable_hint(platform),
         )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kodesk.core.errors import Text
+from kodesk.core.errors import Fix, Text
 
 if TYPE_CHECKING:  # planning and tokenizers load on the first job, not with the events
     from kodesk.core.context_planner import ContextPlanner, Plan
@@ -59,6 +59,8 @@ class JobNote:
 @dataclass(frozen=True)
 class JobWarning:
     text: Text
+    #: A fix the front end can offer beside the warning in one click.
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,16 @@ def parse_catalog(text: str) -> ModelCatalog:
     return ModelCatalog(checked=str(data["checked"]), entries=tuple(entries))
 
 
+def embedded_recommendation(catalog: ModelCatalog, machine: Machine) -> CatalogEntry | None:
+    """The GGUF to offer first for the embedded engine: the catalog's first (best) one
+    that fits `machine`, else its smallest; None when the catalog has no GGUF."""
+    ggufs = [e for e in catalog.entries if e.kind == "gguf"]
+    fitting = [e for e in ggufs if assess(e.size, machine).fit != "no"]
+    if fitting:
+        return fitting[0]
+    return min(ggufs, key=lambda e: e.size, default=None)
+
+
 def load_catalog() -> ModelCatalog:
     """The catalog shipped with kodesk."""
     text = resources.files("kodesk.core").joinpath("data/model_catalog.toml").read_text("utf-8")

@@ -180,7 +180,7 @@ class TaskRunner:
             raise plan.error()
         warning = planned.planner.profile.instruction_warning
         if warning is not None:  # a base model: say so before its answer
-            yield JobWarning(warning)
+            yield JobWarning(warning, fix="instruction_model")
         if plan.decision != "fits":
             yield JobStatus(plan.describe())
         if plan.expected is not None and plan.expected.seconds > LONG_WAIT_SECONDS:

@@ -61,6 +61,8 @@ class AnswerWindow(QWidget):
     retryRequested = Signal()
     pasteBackRequested = Signal(str)
     copied = Signal(str)
+    #: The fix button beside a warning was pressed; carries its `Fix` ("instruction_model").
+    fixRequested = Signal(str)
     moved = Signal(QPoint)
     hidden = Signal(QSize)
 
@@ -133,6 +135,11 @@ class AnswerWindow(QWidget):
         self.warning.setWordWrap(True)
         self.warning.hide()
         layout.addWidget(self.warning)
+        self._fix = ""
+        self.fix_button = QPushButton(L.get_instruction_model, frame)
+        self.fix_button.hide()
+        self.fix_button.clicked.connect(lambda: self.fixRequested.emit(self._fix))
+        layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.error = QLabel(frame)
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -196,6 +203,7 @@ class AnswerWindow(QWidget):
         self.status.show()
         self.warning.clear()
         self.warning.hide()
+        self.fix_button.hide()
         self.note.clear()
         self.note.hide()
         self.error.hide()
@@ -234,6 +242,13 @@ class AnswerWindow(QWidget):
         current = self.warning.text()
         self.warning.setText(f"{current}\n⚠ {text}" if current else f"⚠ {text}")
         self.warning.show()
+
+    def offer_fix(self, fix: str) -> None:
+        """Show the one-click fix for the problem just shown (`Fix`: "instruction_model"
+        opens the recommended instruction models); it gets the keyboard focus."""
+        self._fix = fix
+        self.fix_button.show()
+        self.fix_button.setFocus()
 
     def show_error(self, message: str, hint: str = "") -> None:
         self._flush()

@@ -51,9 +51,11 @@ class JobController(QObject):
 
     Signals:
         busyChanged(bool): a job started (True) or ended (False).
+        fixRequested(str): the answer window's fix button was pressed (a `Fix`).
     """
 
     busyChanged = Signal(bool)
+    fixRequested = Signal(str)
 
     def __init__(
         self,
@@ -139,6 +141,7 @@ class JobController(QObject):
             self._window.pasteBackRequested.connect(self._paste_back)
             self._window.moved.connect(self._remember_position)
             self._window.hidden.connect(self._remember_size)
+            self._window.fixRequested.connect(self.fixRequested)
         return self._window
 
     async def _run(self, task_name: str, text: str | None) -> None:
@@ -187,6 +190,8 @@ class JobController(QObject):
         except KodeskError as exc:
             log.info("job %s failed: %s", task_name, exc.code)
             window.show_error(exc.message(self._lang), exc.hint_text(self._lang))
+            if exc.fix is not None:
+                window.offer_fix(exc.fix)
         except Exception as exc:  # a bug outside the job (capture, the window): say so
             log.exception("job %s: internal error", task_name)
             error = InternalError(exc)
@@ -227,6 +232,8 @@ class JobController(QObject):
             window.set_status(event.text.get(self._lang))
         elif isinstance(event, JobWarning):
             window.add_warning(event.text.get(self._lang))
+            if event.fix is not None:
+                window.offer_fix(event.fix)
         elif isinstance(event, JobNote):
             window.add_note(event.text.get(self._lang))
         elif isinstance(event, JobReset):

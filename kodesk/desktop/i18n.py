@@ -27,6 +27,10 @@ def pick_language(setting: str) -> Language:
     return "ko"
 
 
+#: The tokenizer line of an estimate in Korean (the estimator's own name is English).
+ESTIMATE_TOKENIZER_KO = "글자 종류별 추정"
+
+
 @dataclass(frozen=True)
 class Labels:
     lang: Language
@@ -58,6 +62,7 @@ class Labels:
     preparing_model: str
     connection_doctor: str
     answering: str
+    get_instruction_model: str
     plan: str
     prompt_format: str
     estimated: str
@@ -84,7 +89,9 @@ class Labels:
         head = " · ".join(parts)
         if report.over_context and report.num_ctx is not None:
             head += "\n" + self.over_context.format(n=report.num_ctx)
-        return f"{head}\n{report.tokenizer_name}"
+        estimate_ko = report.estimate and self.lang == "ko"
+        name = ESTIMATE_TOKENIZER_KO if estimate_ko else report.tokenizer_name
+        return f"{head}\n{name}"
 
     def stats_line(self, stats: ChatStats) -> str:
         parts = []
@@ -129,6 +136,7 @@ KO = Labels(
     preparing_model="내장 모델 준비 중…",
     connection_doctor="연결 진단…",
     answering="답변 중…",
+    get_instruction_model="추천 한국어 지시 모델 받기…",
     plan="계획",
     prompt_format="프롬프트 형식",
     estimated="추정",
@@ -170,6 +178,7 @@ EN = Labels(
     preparing_model="Preparing the built-in model…",
     connection_doctor="Connection doctor…",
     answering="Answering…",
+    get_instruction_model="Get a recommended Korean instruction model…",
     plan="Plan",
     prompt_format="Prompt format",
     estimated="estimated",

@@ -39,7 +39,7 @@ from kodesk.engines.factory import engine_from_settings, task_runner
 from kodesk.paths import AppPaths
 
 if TYPE_CHECKING:
-    from kodesk.core.model_catalog import CatalogEntry
+    from kodesk.core.model_catalog import CatalogEntry, Machine, ModelCatalog
     from kodesk.core.runner import TaskRunner
     from kodesk.desktop.first_run import FirstRunDialog, FirstRunOffer, ModelDownload
 
@@ -70,8 +70,11 @@ class Shell:
         tray: Tray,
         single: SingleInstance,
         quit_event: asyncio.Event,
+        catalog: ModelCatalog | None = None,
     ) -> None:
         self.app = app
+        #: The recommended models (the shipped catalog unless one is passed in).
+        self._catalog = catalog
         self.args = args
         self.paths = paths
         self.settings = loaded.settings
@@ -148,6 +151,7 @@ class Shell:
         self.single.showRequested.connect(self.show_window)
         self.hotkeys.triggered.connect(self._on_hotkey)
         self.controller.busyChanged.connect(self.tray.set_busy)
+        self.controller.fixRequested.connect(self.offer_fix)
         self.hotkeys.unavailable.connect(self.tray.set_hotkey_problem)
         self.settings.observe(self._on_setting)
         self._apply_hotkeys()
@@ -204,6 +208,22 @@ class Shell:
         self._first_run_dialog.raise_()
         self._first_run_dialog.activateWindow()
 
+    def offer_fix(self, fix: str) -> None:
+        """The answer window's one-click fix ("instruction_model"): on the embedded engine,
+        the import of the recommended GGUF that fits this machine; on Ollama (or without
+        a GGUF to offer), Settings → Models with its recommended Korean models."""
+        if fix != "instruction_model":
+            log.warning("unknown fix %r", fix)
+            return
+        download = None
+        if self.settings.get("engine.kind") == "embedded":
+            download = self._recommended_download()
+        if download is not None:
+            download.start()
+            return
+        self.open_settings()
+        self._settings_dialog.show_page("models")
+
     def show_window(self) -> None:
         window = self.controller.window
         if window is not None:
@@ -212,21 +232,32 @@ class Shell:
             window.activateWindow()
 
     def _recommended_download(self) -> ModelDownload | None:
-        """The catalog's first Korean instruction GGUF for the embedded engine, offered on a
-        machine without Ollama (None without the embedded extra)."""
-        from kodesk.core.model_catalog import load_catalog
+        """The catalog's best Korean instruction GGUF that fits this machine, for the
+        embedded engine, offered on a machine without Ollama (None without the embedded
+        extra)."""
+        from kodesk.core.model_catalog import embedded_recommendation, load_catalog
         from kodesk.desktop.first_run import ModelDownload
 
-        entries = [e for e in load_catalog().entries if e.kind == "gguf"]
-        if not entries or importlib.util.find_spec("llama_cpp") is None:
+        if importlib.util.find_spec("llama_cpp") is None:
             return None
-        entry = entries[0]
+        if self._catalog is None:
+            self._catalog = load_catalog()
+        entry = embedded_recommendation(self._catalog, self._machine())
+        if entry is None:
+            return None
         return ModelDownload(entry.name, entry.size, lambda: self._import_gguf(entry))
+
+    @staticmethod
+    def _machine() -> Machine:
+        """RAM and cores (GPU memory is not read here: `nvidia-smi` would block the loop,
+        and the embedded engine runs on the CPU)."""
+        from kodesk.core.model_catalog import Machine, total_ram
+
+        return Machine(ram=total_ram(), cores=os.cpu_count() or 1)
 
     def _import_gguf(self, entry: CatalogEntry) -> None:
         """The Hugging Face import dialog on `entry`'s file: one click downloads it into
         the embedded models folder, and the embedded engine then uses it."""
-        from kodesk.core.model_catalog import Machine
         from kodesk.core.settings_labels import Labels as DialogLabels
         from kodesk.desktop.settings.hf_dialog import HFImportDialog
 
@@ -235,7 +266,7 @@ class Shell:
             DialogLabels(self.labels.lang),
             self.engine,
             Path(folder) if folder else self.paths.models,
-            Machine(ram=None, cores=os.cpu_count() or 1),
+            self._machine(),
             ollama_active=False,
         )
         dialog.imported.connect(self._use_downloaded_model)

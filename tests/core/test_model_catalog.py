@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kodesk.core.model_catalog import Machine, assess, load_catalog, parse_catalog, total_ram
+from kodesk.core.model_catalog import (
+    Machine,
+    assess,
+    embedded_recommendation,
+    load_catalog,
+    parse_catalog,
+    total_ram,
+)
 
 GB = 1_000_000_000
 
@@ -36,6 +43,20 @@ def test_fit_rule() -> None:
     assert assess(int(8 * GB), gpu).fit == "gpu"
     assert assess(int(8 * GB), gpu).speed == "fast"
     assert assess(GB, Machine(ram=None, cores=4)).fit == "ram"  # unknown RAM: not refused
+
+
+def test_the_embedded_recommendation_is_the_first_gguf_that_fits() -> None:
+    catalog = load_catalog()
+    ggufs = [e for e in catalog.entries if e.kind == "gguf"]
+    roomy = embedded_recommendation(catalog, Machine(ram=16 * GB, cores=2))
+    assert roomy == ggufs[0]  # the catalog lists the best first
+    tight = embedded_recommendation(catalog, Machine(ram=int(2.5 * GB), cores=2))
+    assert tight is not None and tight != ggufs[0]
+    assert assess(tight.size, Machine(ram=int(2.5 * GB), cores=2)).fit == "ram"
+    tiny = embedded_recommendation(catalog, Machine(ram=GB // 2, cores=1))
+    assert tiny == min(ggufs, key=lambda e: e.size)  # nothing fits: the smallest
+    only_ollama = parse_catalog('checked = "2026-12-02"\n')
+    assert embedded_recommendation(only_ollama, Machine(ram=16 * GB, cores=2)) is None
 
 
 @pytest.mark.parametrize(

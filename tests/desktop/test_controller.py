@@ -345,3 +345,44 @@ def test_an_error_mid_stream_keeps_the_text_received(
     window = controller.window
     assert window is not None and window.error.isVisible()
     assert window.answer_text().startswith("정부가")  # what arrived stays, the error under it
+
+
+def test_a_base_model_warning_offers_a_recommended_model_in_one_click(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.add_model("llama3-open-ko:8b", template="{{ .Prompt }}")
+    controller._settings.set("model.default", "llama3-open-ko:8b")
+    fake_ollama.chat_scripts.append(ChatScript(reply="정부가 예산을 늘렸다."))
+    QGuiApplication.clipboard().setText(ARTICLE)
+    asked: list[str] = []
+    controller.fixRequested.connect(asked.append)
+    controller.trigger("main")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None
+    assert "지시를 따르지 못할 수 있습니다" in window.warning.text()
+    assert window.fix_button.isVisible() and window.fix_button.text() == KO.get_instruction_model
+    window.fix_button.click()
+    assert asked == ["instruction_model"]
+    # The next job, on an instruction model, clears both.
+    controller._settings.set("model.default", "exaone3.5:2.4b")
+    fake_ollama.chat_scripts.append(ChatScript(reply="정부가 예산을 늘렸다."))
+    controller.trigger("main")
+    aloop.until(lambda: done(controller) and window.answer_text() != "")
+    assert fake_ollama.chat_requests()[-1].body["model"] == "exaone3.5:2.4b"
+    assert not window.warning.isVisible(), window.warning.text()
+    assert not window.fix_button.isVisible()
+
+
+def test_a_looping_answer_is_stopped_with_the_fix_offered(
+    controller: JobController, aloop: AsyncLoop, fake_ollama: FakeOllama
+) -> None:
+    loop = "내가 왜 그렇게 생각하는지? 나는 지금이 가장 행복한 날이다. "
+    fake_ollama.chat_scripts.append(ChatScript(reply=loop * 60, piece_size=4, delay=0.005))
+    QGuiApplication.clipboard().setText(ARTICLE)
+    controller.trigger("main")
+    aloop.until(lambda: done(controller))
+    window = controller.window
+    assert window is not None and window.error.isVisible()
+    assert len(window.answer_text()) < len(loop) * 10  # stopped early, not at the limit
+    assert window.fix_button.isVisible()
