@@ -97,9 +97,7 @@ class EngineUnreachable(KodeskError):
 
     code = "unreachable"
 
-    def __init__(
-        self, host: str, detail: str | Text = "", *, platform: str | None = None
-    ) -> None:
+    def __init__(self, host: str, detail: str | Text = "", *, platform: str | None = None) -> None:
         said = detail if isinstance(detail, Text) else Text(ko=detail, en=detail)
         super().__init__(
             Text(

@@ -271,7 +271,8 @@ SCHEMA: tuple[Setting, ...] = (
         "clipboard",
         Text("텍스트 가져오기", "&Capture"),
         Text(
-            "clipboard: 복사한 내용 사용. selection: 선택한 내용을 먼저 복사하고 클립보드를 되돌림",
+            "복사한 내용 사용: 마지막으로 복사한 글을 씁니다. 선택한 내용 자동 복사: 선택한 글을 "
+            "먼저 복사하고 클립보드를 되돌립니다",
             "clipboard: use what was copied; selection: copy the selection first, then "
             "restore the clipboard",
         ),
@@ -287,7 +288,7 @@ SCHEMA: tuple[Setting, ...] = (
         500,
         Text("복사 대기 시간(ms)", "Copy &wait (ms)"),
         Text(
-            "selection 모드에서 복사를 기다리는 시간",
+            "'선택한 내용 자동 복사' 방식에서 복사를 기다리는 시간",
             "How long to wait for the copy in selection mode",
         ),
         minimum=50,

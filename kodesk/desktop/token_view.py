@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QProgressBar, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
+from kodesk.core.errors import Text
 from kodesk.core.token_report import Chip, TokenReport, build_report
 from kodesk.core.tokenizer import Tokenizer
 from kodesk.desktop.i18n import Labels
@@ -29,6 +30,11 @@ BYTE_CHIP_COLOURS = ("#ffb3b3", "#ffcf9e")
 #: A hair space between chips, unstyled, so neighbouring chips stay apart.
 CHIP_GAP = "\u200a"
 OVER_STYLE = "QProgressBar::chunk { background-color: #d9363e; }"
+#: Shown instead of chips for an estimate.
+NO_CHIPS = Text(
+    ko="추정치: 이 모델의 어휘를 읽지 못해 토큰을 보여 줄 수 없습니다.",
+    en="Estimate: the model's vocabulary is not available, so there are no tokens to show.",
+)
 #: Property on a chip's character format holding the chip's index in the report.
 _CHIP_PROPERTY = QTextFormat.Property.UserProperty.value + 1
 
@@ -118,11 +124,7 @@ class TokenChipsView(QWidget):
         cursor.beginEditBlock()
         plain = QTextCharFormat()
         if report.estimate:
-            cursor.insertText(
-                "추정치: 이 모델의 어휘를 읽지 못해 토큰을 보여 줄 수 없습니다.\n"
-                "Estimate: the model's vocabulary is not available, so there are "
-                "no tokens to show."
-            )
+            cursor.insertText(NO_CHIPS.get(self.labels.lang) + "\n")
         for chip in report.chips:
             fmt = QTextCharFormat()
             colours = BYTE_CHIP_COLOURS if chip.kind == "bytes" else CHIP_COLOURS

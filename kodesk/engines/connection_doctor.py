@@ -296,14 +296,14 @@ def _candidate(probe: Probe, result: DiscoveryResult) -> CandidateReport:
     if status == "invalid":
         return CandidateReport(
             probe,
-            Text(ko=f"잘못된 주소: {probe.detail}", en=f"invalid address: {probe.detail}"),
+            Text(ko=f"잘못된 주소: {probe.detail_in('ko')}", en=f"invalid address: {probe.detail}"),
             _invalid_fix(probe),
         )
     if status == "not_ollama":
         return CandidateReport(
             probe,
             Text(
-                ko=f"Ollama가 아닌 서비스가 응답함 ({probe.detail})",
+                ko=f"Ollama가 아닌 서비스가 응답함 ({probe.detail_in('ko')})",
                 en=f"something else answers ({probe.detail})",
             ),
             Text(
@@ -314,12 +314,12 @@ def _candidate(probe: Probe, result: DiscoveryResult) -> CandidateReport:
     if status == "timeout":
         return CandidateReport(
             probe,
-            Text(ko=f"응답 없음 ({probe.detail})", en=f"no answer ({probe.detail})"),
+            Text(ko=f"응답 없음 ({probe.detail_in('ko')})", en=f"no answer ({probe.detail})"),
             _timeout_fix(probe),
         )
     return CandidateReport(
         probe,
-        Text(ko=f"연결 실패 ({probe.detail})", en=f"cannot connect ({probe.detail})"),
+        Text(ko=f"연결 실패 ({probe.detail_in('ko')})", en=f"cannot connect ({probe.detail})"),
         _unreachable_fix(probe, result),
     )
 
@@ -362,11 +362,12 @@ def _unreachable_fix(probe: Probe, result: DiscoveryResult) -> Text:
         return Text(
             ko=f"{probe.candidate.distro}의 Ollama가 꺼져 있거나 WSL 안(127.0.0.1)에서만 "
             "듣고 있습니다. `OLLAMA_HOST=0.0.0.0:11434 ollama serve` 로 실행하거나 "
-            '(systemd: `sudo systemctl edit ollama` → Environment="OLLAMA_HOST=0.0.0.0:11434"), '
+            "(systemd: `sudo systemctl edit ollama` → "
+            '`Environment="OLLAMA_HOST=0.0.0.0:11434"`), '
             '"WSL에서 Ollama 시작"을 누르세요.',
             en=f"Ollama in {probe.candidate.distro} is not running, or listens only inside WSL "
             "(127.0.0.1). Run it as `OLLAMA_HOST=0.0.0.0:11434 ollama serve` (systemd: `sudo "
-            'systemctl edit ollama` → Environment="OLLAMA_HOST=0.0.0.0:11434"), or press '
+            'systemctl edit ollama` → `Environment="OLLAMA_HOST=0.0.0.0:11434"`), or press '
             '"Start Ollama in WSL".',
         )
     if SOURCE_CONFIGURED in sources and SOURCE_DEFAULT not in sources:

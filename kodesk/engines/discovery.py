@@ -15,12 +15,13 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 import httpx
 
+from kodesk.core.errors import Language, Text
 from kodesk.engines.endpoint import DEFAULT_PORT, EndpointError, normalize_host
 from kodesk.engines.wsl import Wsl, WslDistro, run_command
 
@@ -28,6 +29,9 @@ SOURCE_CONFIGURED = "configured"
 SOURCE_ENV = "OLLAMA_HOST"
 SOURCE_DEFAULT = "default"
 SOURCE_WSL = "wsl"
+
+#: httpx's message when no connection could be opened (refused, or nothing listens).
+NO_CONNECTION = "All connection attempts failed"
 
 ProbeStatus = Literal["ok", "unreachable", "timeout", "not_ollama", "error", "invalid"]
 
@@ -55,6 +59,11 @@ class Probe:
     detail: str = ""
     elapsed_ms: int = 0
     served_by: str = ""
+    #: `detail` in both languages when kodesk wrote it (a library's message has only `detail`).
+    detail_text: Text | None = None
+
+    def detail_in(self, lang: Language) -> str:
+        return self.detail_text.get(lang) if self.detail_text else self.detail
 
     @property
     def ok(self) -> bool:
@@ -180,7 +189,14 @@ class Discovery:
             try:
                 url = normalize_host(raw)
             except EndpointError as exc:
-                found.append(Probe(Candidate("", (source,), raw=raw), "invalid", detail=str(exc)))
+                found.append(
+                    Probe(
+                        Candidate("", (source,), raw=raw),
+                        "invalid",
+                        detail=exc.text.en,
+                        detail_text=exc.text,
+                    )
+                )
                 continue
             found = _merge(found, Candidate(url, (source,), raw=raw))
         return found
@@ -196,15 +212,21 @@ class Discovery:
         """GET /api/version on one candidate, classified."""
         started = time.perf_counter()
 
-        def done(status: ProbeStatus, detail: str = "", version: str | None = None) -> Probe:
+        def done(status: ProbeStatus, detail: str | Text = "", version: str | None = None) -> Probe:
             elapsed = int((time.perf_counter() - started) * 1000)
+            if isinstance(detail, Text):
+                return Probe(candidate, status, version, detail.en, elapsed, detail_text=detail)
             return Probe(candidate, status, version, detail, elapsed)
 
         try:
             response = await client.get(f"{candidate.url}/api/version")
         except httpx.TimeoutException:
-            return done("timeout", f"no answer within {self.probe_timeout:g} s")
+            seconds = f"{self.probe_timeout:g}"
+            within = Text(ko=f"{seconds}초 안에 응답 없음", en=f"no answer within {seconds} s")
+            return done("timeout", within)
         except httpx.ConnectError as exc:
+            if str(exc) == NO_CONNECTION:
+                return done("unreachable", Text(ko="연결되지 않음", en=NO_CONNECTION))
             return done("unreachable", str(exc) or type(exc).__name__)
         except httpx.HTTPError as exc:
             return done("error", str(exc) or type(exc).__name__)
@@ -213,7 +235,11 @@ class Discovery:
         except (ValueError, AttributeError):
             version = None
         if not isinstance(version, str):
-            return done("not_ollama", f"HTTP {response.status_code}, no Ollama version")
+            code = response.status_code
+            no_version = Text(
+                ko=f"HTTP {code}, Ollama 버전 정보 없음", en=f"HTTP {code}, no Ollama version"
+            )
+            return done("not_ollama", no_version)
         return done("ok", version=version)
 
     async def discover(self) -> DiscoveryResult:
@@ -302,6 +328,4 @@ def _identify(
         with_ollama = [d.name for d in distros if d.has_ollama and not d.internal]
         names = same or with_ollama
         served = f"wsl:{names[0]}" if len(names) == 1 else ""
-    return Probe(
-        probe.candidate, probe.status, probe.version, probe.detail, probe.elapsed_ms, served
-    )
+    return replace(probe, served_by=served)

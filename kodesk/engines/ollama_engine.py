@@ -42,6 +42,7 @@ from kodesk.core.errors import (
     ServerBusy,
     StreamDisconnected,
     StreamError,
+    Text,
     TimeoutKind,
 )
 from kodesk.core.types import (
@@ -61,6 +62,8 @@ from kodesk.engines import ollama_wire as wire
 from kodesk.engines.body_pump import BodyPump
 from kodesk.engines.ndjson import MAX_LINE, ndjson_objects, parse_line
 
+#: Why nothing answers when no server listens on the port (the most common case).
+CONNECTION_REFUSED = Text(ko="연결 거부됨", en="connection refused")
 UPLOAD_CHUNK = 1 << 20
 #: The largest simple answer read (a verbose /api/show of a 262k vocabulary is ~6 MB).
 MAX_BODY = 64 << 20
@@ -448,7 +451,7 @@ class OllamaEngine:
             if _caused_by(exc, socket.gaierror):
                 return HostNotFound(self.host, urlsplit(self.host).hostname or self.host)
             if _caused_by(exc, ConnectionRefusedError):
-                return EngineUnreachable(self.host, "connection refused")
+                return EngineUnreachable(self.host, CONNECTION_REFUSED)
             return EngineUnreachable(self.host, _short(exc))
         if isinstance(exc, httpx.TimeoutException):
             return EngineTimeout("stall", self.stall_timeout)

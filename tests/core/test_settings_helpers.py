@@ -38,6 +38,19 @@ def test_setting_words_come_from_the_schema_entry() -> None:
     assert en.description(setting.key) == setting.description.en
 
 
+def test_progress_lines_in_korean() -> None:
+    ko, en = Labels("ko"), Labels("en")
+    assert ko.progress("pulling manifest") == "매니페스트 받는 중"
+    assert ko.progress("pulling 6a0746a1ec1a") == "6a0746a1ec1a 받는 중"
+    assert ko.progress("using autodetected template llama3-instruct") == (
+        "자동으로 찾은 템플릿 사용: llama3-instruct"
+    )
+    assert ko.progress("quantizing F16 model to Q4_K_M") == "F16 모델을 Q4_K_M(으)로 양자화하는 중"
+    assert ko.progress("success") == "완료"
+    assert ko.progress("something new") == "something new"  # shown as the server wrote it
+    assert en.progress("pulling manifest") == "pulling manifest"
+
+
 def test_sizes_and_speeds_read_like_ollamas() -> None:
     assert human_size(4_920_000_000) == "4.9 GB"
     assert human_size(1_600_000_000) == "1.6 GB"

@@ -108,8 +108,14 @@ def test_large_text_shows_a_capped_number_of_chips(
 
 def test_estimate_has_no_chips_and_says_so(view: TokenChipsView) -> None:
     view.show_text(SAMPLE, EstimateTokenizer(), num_ctx=4096)
-    assert "추정" in view.header.text()
-    assert "Estimate" in view.chips.toPlainText()
+    assert "추정" in view.header.text() and view.header.text().endswith("\n글자 종류별 추정")
+    assert view.chips.toPlainText().startswith("추정치:")
+    assert "Estimate" not in view.chips.toPlainText()  # one language at a time
+    english = TokenChipsView(EN)
+    english.show_text(SAMPLE, EstimateTokenizer(), num_ctx=4096)
+    assert english.chips.toPlainText().startswith("Estimate:")
+    assert english.header.text().endswith("\nestimate by script")
+    english.deleteLater()
 
 
 def test_header_without_context() -> None:

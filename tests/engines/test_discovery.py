@@ -88,6 +88,10 @@ def test_order_and_failures_are_classified(port: int, silent_socket: socket.sock
         ((SOURCE_ENV,), "not_ollama"),
         ((SOURCE_DEFAULT,), "ok"),
     ]
+    timeout, other_answer, _ = result.probes
+    assert timeout.detail == "no answer within 0.5 s"
+    assert timeout.detail_in("ko") == "0.5초 안에 응답 없음"  # kodesk's words, in Korean too
+    assert other_answer.detail_in("ko") == "HTTP 200, Ollama 버전 정보 없음"
     assert result.best() is not None and result.best().version == "0.5.4"  # type: ignore[union-attr]
 
 
@@ -100,6 +104,8 @@ def test_invalid_and_unreachable(port: int) -> None:
     )
     assert [p.status for p in result.probes] == ["invalid", "invalid", "unreachable"]
     assert "unsupported scheme" in result.probes[0].detail
+    assert "지원하지 않는 스킴" in result.probes[0].detail_in("ko")
+    assert result.probes[2].detail_in("ko") == "연결되지 않음"  # httpx says it in English
     assert result.best() is None
 
 

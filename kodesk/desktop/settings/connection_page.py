@@ -24,7 +24,7 @@ def endpoint_problem(labels: Labels, text: str) -> str | None:
     try:
         normalize_host(text)
     except EndpointError as exc:
-        return labels(f"주소를 쓸 수 없습니다: {exc}", f"Not a usable address: {exc}")
+        return exc.message(labels.lang)
     return None
 
 
@@ -81,17 +81,22 @@ class ConnectionPage(SettingsPage):
         self.show_error(self.result, error)
 
     async def _test(self) -> None:
+        """Ollama: its address and version. The embedded engine (no server): its models
+        folder, the one it really reads, and its llama.cpp version."""
         engine = self.ctx.engine_factory()
         started = time.perf_counter()
         version = await engine.version()
         latency = (time.perf_counter() - started) * 1000
         where = engine.location
-        server = f"Ollama {version}" if engine.kind == "ollama" else version
         self.result.setWordWrap(False)
-        self.show_info(
-            self.result,
-            self.labels(
-                f"연결됨: {where} · {server} · 응답 {latency:.0f} ms",
-                f"Connected: {where} · {server} · {latency:.0f} ms",
-            ),
-        )
+        if engine.kind == "ollama":
+            text = self.labels(
+                f"연결됨: {where} · Ollama {version} · 응답 {latency:.0f} ms",
+                f"Connected: {where} · Ollama {version} · {latency:.0f} ms",
+            )
+        else:
+            text = self.labels(
+                f"내장 엔진 사용 중 (Ollama 필요 없음) · 모델 폴더: {where} · {version}",
+                f"Embedded engine in use (no Ollama needed) · models folder: {where} · {version}",
+            )
+        self.show_info(self.result, text)

@@ -311,9 +311,9 @@ class CreatePage(SettingsPage):
                 self.progress.setValue(meter.percent)
                 self.progress_text.setText(meter.describe())
                 if progress.status != "uploading":
-                    self.log.appendPlainText(progress.status)
+                    self.log.appendPlainText(self.labels.progress(progress.status))
             else:
-                self.log.appendPlainText(progress.status)
+                self.log.appendPlainText(self.labels.progress(progress.status))
         self.log.appendPlainText(
             self.labels(f"'{spec.name}' 모델을 만들었습니다.", f"Created the model '{spec.name}'.")
         )

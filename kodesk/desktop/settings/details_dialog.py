@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kodesk.core.errors import KodeskError
+from kodesk.core.errors import KodeskError, Text
 from kodesk.core.modelfile import (
     Command,
     Modelfile,
@@ -28,6 +28,16 @@ from kodesk.desktop.plain_text import plain_label
 from kodesk.desktop.settings.findings import show_findings
 from kodesk.desktop.settings.jobs import Jobs
 from kodesk.desktop.settings.page import PageContext, message_label
+
+#: What the capabilities `/api/show` lists mean (one not listed here is shown as sent).
+CAPABILITIES = {
+    "completion": Text("글 생성", "completion"),
+    "tools": Text("도구 호출", "tools"),
+    "insert": Text("중간 채우기", "insert"),
+    "vision": Text("이미지 이해", "vision"),
+    "embedding": Text("임베딩", "embedding"),
+    "thinking": Text("생각 모드", "thinking"),
+}
 
 
 def _text_view(text: str) -> QPlainTextEdit:
@@ -94,7 +104,13 @@ class ModelDetailsDialog(QDialog):
                 t("학습된 컨텍스트 길이", "Trained context length"),
                 f"{context:,}" if context else t("알 수 없음", "unknown"),
             ),
-            (t("기능", "Capabilities"), ", ".join(details.capabilities)),
+            (
+                t("기능", "Capabilities"),
+                ", ".join(
+                    t.text(CAPABILITIES[c]) if c in CAPABILITIES else c
+                    for c in details.capabilities
+                ),
+            ),
         ]
         for label, value in rows:
             self.facts.addRow(label, plain_label(value))

@@ -229,7 +229,7 @@ class HFImportDialog(QDialog):
                 if group.split
                 else Path(group.first.path).name,
                 t.text(FIT_TEXT[fit.fit]),
-                f"{t.text(SPEED_TEXT[fit.speed])} ({_rate(fit.tokens_per_second)})",
+                f"{t.text(SPEED_TEXT[fit.speed])} ({_rate(fit.tokens_per_second, t)})",
                 t.text(explanation) if explanation else "",
             ]
             for column, text in enumerate(cells):
@@ -295,7 +295,8 @@ class HFImportDialog(QDialog):
             if meter.total:
                 self.progress.setRange(0, 100)
                 self.progress.setValue(meter.percent)
-            self.status.setText(f"{what}: {progress.status}  {meter.describe()}".strip())
+            status = self.labels.progress(progress.status)
+            self.status.setText(f"{what}: {status}  {meter.describe()}".strip())
 
     def _finished(self, name: str, path: Path | None = None) -> None:
         t = self.labels
@@ -309,5 +310,6 @@ class HFImportDialog(QDialog):
         self.imported.emit(name)
 
 
-def _rate(tokens_per_second: float) -> str:
-    return f"~{tokens_per_second:.0f} tok/s" if tokens_per_second < 1000 else "> 1000 tok/s"
+def _rate(tokens_per_second: float, labels: Labels) -> str:
+    unit = labels("토큰/초", "tok/s")
+    return f"~{tokens_per_second:.0f} {unit}" if tokens_per_second < 1000 else f"> 1000 {unit}"

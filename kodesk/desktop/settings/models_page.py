@@ -114,6 +114,7 @@ class ModelsPage(SettingsPage):
         self.cancel_button = QPushButton(t.mnemonic("취소", "&Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_pull)
+        self.pull_box = QGroupBox()
         self.pull_bar = QProgressBar()
         self.pull_bar.setTextVisible(True)
         self.pull_bar.hide()
@@ -133,18 +134,18 @@ class ModelsPage(SettingsPage):
         self._hf_dialogs: list[HFImportDialog] = []
         self.jobs.start(self._probe_machine(), on_error=self._error)
         self._build_layout()
+        self._show_engine()
         self._selection_changed()
         ctx.catalog.changed.connect(self._show_installed)
         self._show_installed()
 
     def _build_layout(self) -> None:
-        t = self.labels
         buttons = QHBoxLayout()
         for button in (self.refresh_button, self.details_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.unload_button)
-        pull_box = QGroupBox(t("모델 받기 (Ollama 라이브러리)", "Pull a model (Ollama library)"))
+        pull_box = self.pull_box
         pull_row = QHBoxLayout()
         pull_row.addWidget(self.pull_name, 1)
         pull_row.addWidget(self.pull_button)
@@ -164,11 +165,22 @@ class ModelsPage(SettingsPage):
 
     # -- listing --------------------------------------------------------------------
     def reload(self) -> None:
-        # No Ollama pull while the embedded engine is in use (the GGUF import stays).
+        self._show_engine()
+        self.jobs.start(self._reload(), busy=[self.refresh_button], on_error=self._error)
+
+    def _show_engine(self) -> None:
+        """No Ollama pull while the embedded engine is in use (the GGUF import stays)."""
+        t = self.labels
         ollama = self.ctx.settings.get("engine.kind") != "embedded"
         self.pull_name.setVisible(ollama)
         self.pull_button.setVisible(ollama)
-        self.jobs.start(self._reload(), busy=[self.refresh_button], on_error=self._error)
+        self.cancel_button.setVisible(ollama or self._pull_task is not None)
+        self.pull_box.setTitle(
+            t("모델 받기 (Ollama 라이브러리)", "Pull a model (Ollama library)")
+            if ollama
+            else t("GGUF 가져오기 (내장 엔진)", "Import a GGUF (embedded engine)")
+        )
+        self.recommended.set_ollama_active(ollama)
 
     async def _reload(self) -> None:
         await self.ctx.catalog.refresh()
@@ -310,7 +322,7 @@ class ModelsPage(SettingsPage):
                 self.pull_bar.setRange(0, 100)
                 self.pull_bar.setValue(meter.percent)
             detail = meter.describe()
-            self.pull_status.setText(f"{progress.status}  {detail}".strip())
+            self.pull_status.setText(f"{self.labels.progress(progress.status)}  {detail}".strip())
         self.pull_bar.setValue(100)
         self.pull_status.setText(self.labels(f"{model} 받기 완료", f"Pulled {model}"))
         await self._reload()

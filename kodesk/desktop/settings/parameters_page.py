@@ -421,7 +421,7 @@ class ParametersPage(SettingsPage):
     async def _create(self, spec: Any) -> None:
         engine = self.ctx.engine_factory()
         async for progress in engine.create(spec):
-            self.message.setText(progress.status)
+            self.message.setText(self.labels.progress(progress.status))
         self.show_info(
             self.message,
             self.labels(f"'{spec.name}' 모델을 만들었습니다.", f"Created the model '{spec.name}'."),

@@ -49,6 +49,7 @@ class RecommendedBox(QGroupBox):
             parent,
         )
         self.catalog = catalog
+        self.ollama_active = True
         self.table = QTableWidget(0, 7)
         self.table.setObjectName("recommended-models")
         self.table.setHorizontalHeaderLabels(
@@ -127,12 +128,29 @@ class RecommendedBox(QGroupBox):
                 return
         raise KeyError(name)
 
+    def set_ollama_active(self, active: bool) -> None:
+        """Whether Ollama is the engine: its library models can be pulled only then."""
+        self.ollama_active = active
+        self._selection_changed()
+
     def _selection_changed(self) -> None:
-        self.get_button.setEnabled(self.selected() is not None)
+        entry = self.selected()
+        pullable = entry is not None and (entry.kind != "ollama" or self.ollama_active)
+        self.get_button.setEnabled(pullable)
+        self.get_button.setToolTip(
+            ""
+            if pullable or entry is None
+            else self.labels(
+                "Ollama 라이브러리 모델은 엔진이 Ollama일 때 받을 수 있습니다 "
+                "(설정 → 일반 → 엔진). 내장 엔진에는 GGUF 모델을 고르세요.",
+                "Ollama library models can be pulled when the engine is Ollama "
+                "(Settings → General → Engine). For the embedded engine, pick a GGUF model.",
+            )
+        )
 
     def get_selected(self) -> None:
         entry = self.selected()
-        if entry is None:
+        if entry is None or not self.get_button.isEnabled():
             return
         if entry.kind == "ollama":
             self.pullRequested.emit(entry.name)

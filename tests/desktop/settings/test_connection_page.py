@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
+from types import ModuleType
 
 from PySide6.QtWidgets import QDoubleSpinBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from kodesk.core.errors import EngineUnreachable
+from kodesk.engines.embedded import EmbeddedEngine
+from kodesk.engines.gguf_catalog import GGUFCatalog
 from tests.desktop.settings.conftest import DialogHarness
 
 
@@ -25,7 +29,8 @@ def test_invalid_endpoint_is_refused_inline(harness: DialogHarness) -> None:
     line.editingFinished.emit()
     field = page.form.fields["ollama.endpoint"]
     assert field.has_error
-    assert "주소를 쓸 수 없습니다" in field.error.text() and "99999" in field.error.text()
+    assert "Ollama 주소 'http://127.0.0.1:99999'를 쓸 수 없습니다" in field.error.text()
+    assert "포트 99999는" in field.error.text()  # what is wrong, in Korean too
     assert "c62828" in line.styleSheet()
     assert harness.settings.get("ollama.endpoint") == before
     assert not harness.store.path.exists()
@@ -72,6 +77,28 @@ def test_connection_test_explains_an_unreachable_server(harness: DialogHarness) 
     assert "Ollama에 연결할 수 없습니다" in page.result.text()
     hint = EngineUnreachable(f"http://127.0.0.1:{port}").hint_text("ko")
     assert hint and hint in page.result.text()  # the hint comes along
+
+
+def test_connection_test_of_the_embedded_engine_names_its_models_folder(
+    harness: DialogHarness, tmp_path: Path, llama_cpp: ModuleType
+) -> None:
+    """With the embedded engine there is no server: the test says so and names the folder
+    the engine really reads, with llama.cpp's version."""
+    models = tmp_path / "my-models"
+    models.mkdir()
+    engine = EmbeddedEngine(GGUFCatalog(models))
+    harness.settings.set("engine.kind", "embedded")
+    page = harness.dialog.connection_page
+    page.ctx.engine_factory = lambda: engine
+    try:
+        page.test_button.click()
+        harness.aloop.until(lambda: page.test_button.isEnabled())
+    finally:
+        harness.aloop.run(engine.aclose())
+    text = page.result.text()
+    assert text.startswith("내장 엔진 사용 중 (Ollama 필요 없음)")
+    assert f"모델 폴더: {models}" in text and llama_cpp.__version__ in text
+    assert "연결됨" not in text and harness.fake.url not in text
 
 
 def test_keep_alive_is_checked_and_timeouts_follow_the_schema(harness: DialogHarness) -> None:

@@ -181,8 +181,28 @@ def test_no_ollama_pull_while_the_embedded_engine_is_in_use(harness: DialogHarne
     harness.settings.set("engine.kind", "embedded")
     page.reload()
     assert page.pull_name.isHidden() and page.pull_button.isHidden()
+    assert page.cancel_button.isHidden()
     assert not page.hf_button.isHidden()  # a GGUF can still be imported
+    assert page.pull_box.title() == "GGUF 가져오기 (내장 엔진)"
+    box = page.recommended
+    box.select("exaone3.5:2.4b")  # an Ollama library model: not pulled by the embedded engine
+    assert not box.get_button.isEnabled() and "설정 → 일반 → 엔진" in box.get_button.toolTip()
+    box.get_selected()
+    assert page._pull_task is None and harness.fake.received("/api/pull") == []
+    gguf = next(e for e in box.catalog.entries if e.kind == "gguf")
+    box.select(gguf.name)
+    assert box.get_button.isEnabled() and box.get_button.toolTip() == ""
+    dialog = page.open_hf_dialog()
+    assert dialog.pull_button.isHidden() and dialog.to_ollama.isHidden()
+    assert not dialog.download_button.isHidden()
+    dialog.close()
     harness.settings.set("engine.kind", "ollama")
     page.reload()
     harness.settle()
     assert not page.pull_name.isHidden() and not page.pull_button.isHidden()
+    assert page.pull_box.title() == "모델 받기 (Ollama 라이브러리)"
+    box.select("exaone3.5:2.4b")
+    assert box.get_button.isEnabled()
+    dialog = page.open_hf_dialog()
+    assert not dialog.pull_button.isHidden() and not dialog.to_ollama.isHidden()
+    dialog.close()
