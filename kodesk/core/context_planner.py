@@ -43,6 +43,13 @@ from kodesk.core.tokenizer import EstimateTokenizer
 from kodesk.core.types import ChatMessage
 
 Decision = Literal["fits", "raise_ctx", "map_reduce", "refuse"]
+#: A decision in a few words, for the answer window's details.
+DECISION_TEXT: dict[Decision, Text] = {
+    "fits": Text("한 번에 보냄", "sent at once"),
+    "raise_ctx": Text("컨텍스트를 늘려 보냄", "sent with a larger context"),
+    "map_reduce": Text("나눠 처리", "processed in chunks"),
+    "refuse": Text("보내지 않음", "not sent"),
+}
 
 #: Tokens kept free in every chunk for tokenization differences at chunk joins.
 CHUNK_MARGIN = 8

@@ -7,7 +7,8 @@ in one of three ways, each caught by `DegenerationDetector.feed`:
 - a loop without sentence ends: the last `loop_window` characters repeat with a period
   of at most half that window (so at least three copies of the repeating piece);
 - the prompt echoed back: the answer starts by reproducing kodesk's own instruction
-  text, or by copying the input text verbatim.
+  text or its markup (the `<글>` tag around the input), or by copying the input text
+  verbatim.
 
 Work per delta is proportional to the delta (the loop check runs once every
 `loop_every` characters over a bounded tail), and memory is bounded: a tail of the
@@ -35,6 +36,9 @@ _SENTENCE_END = re.compile(r"[.?!。？！…\n]+")
 _SPACE = re.compile(r"\s+")
 #: A task template's placeholder (`{text}`, `{model}`, …).
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+#: A markup tag in kodesk's prompt (`<글>`, `</text>`): an answer opening with one is the
+#: prompt being continued, not answered.
+_TAG = re.compile(r"</?[^\s<>/]{1,24}>")
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class DegenerationDetector:
             if size >= limits.instruction_min:
                 self._sizes.add(size)
                 self._shingles.update(norm[i : i + size] for i in range(len(norm) - size + 1))
+        self._tags = {_normalize(tag) for text in instructions for tag in _TAG.findall(text)}
         self._source = _normalize(source)
         self._pieces_checked = self._pieces_copied = 0
         self._tail = ""
@@ -139,7 +144,7 @@ class DegenerationDetector:
         self._echo_span = max(
             limits.instruction_echo + limits.echo_offset, limits.source_piece * limits.source_pieces
         )
-        self._echo_done = not self._shingles and not self._source
+        self._echo_done = not self._shingles and not self._tags and not self._source
 
     def feed(self, delta: str) -> Degeneration | None:
         """Take the next piece of the answer; a `Degeneration` when it just became degenerate."""
@@ -157,6 +162,18 @@ class DegenerationDetector:
         self._echo_prefix = (self._echo_prefix + _normalize(delta))[: self._echo_span]
         prefix = self._echo_prefix
         self._echo_done = len(prefix) >= self._echo_span
+        tag = next((t for t in self._tags if t in prefix[: limits.echo_offset + len(t)]), None)
+        if tag is not None:
+            return self._degenerate(
+                "echo",
+                tag,
+                Text(
+                    ko=f"모델이 답하지 않고 kodesk 프롬프트의 {tag} 표시부터 글을 이어 써서 "
+                    "멈췄습니다.",
+                    en=f"The model continued kodesk's prompt (from its {tag} tag) instead of "
+                    "answering; stopped.",
+                ),
+            )
         copied = next(
             (
                 prefix[start : start + size]

@@ -124,12 +124,7 @@ class AnswerWindow(QWidget):
         layout.addWidget(self.note)
         self.extra = QVBoxLayout()
         layout.addLayout(self.extra)
-        self.body = QTextBrowser(frame)
-        self.body.setOpenExternalLinks(True)
-        self.body.setFrameShape(QFrame.Shape.NoFrame)
-        self.body.setMinimumHeight(80)
-        self._markdown = StreamedMarkdown(self.body.document())
-        layout.addWidget(self.body, 1)
+        # Said before the answer, above it: what is wrong with the model, and the fix.
         self.warning = QLabel(frame)
         self.warning.setObjectName("warning")
         self.warning.setWordWrap(True)
@@ -140,6 +135,12 @@ class AnswerWindow(QWidget):
         self.fix_button.hide()
         self.fix_button.clicked.connect(lambda: self.fixRequested.emit(self._fix))
         layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.body = QTextBrowser(frame)
+        self.body.setOpenExternalLinks(True)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setMinimumHeight(80)
+        self._markdown = StreamedMarkdown(self.body.document())
+        layout.addWidget(self.body, 1)
         self.error = QLabel(frame)
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -242,6 +243,7 @@ class AnswerWindow(QWidget):
         current = self.warning.text()
         self.warning.setText(f"{current}\n⚠ {text}" if current else f"⚠ {text}")
         self.warning.show()
+        self._fit_height()
 
     def offer_fix(self, fix: str) -> None:
         """Show the one-click fix for the problem just shown (`Fix`: "instruction_model"
@@ -249,6 +251,19 @@ class AnswerWindow(QWidget):
         self._fix = fix
         self.fix_button.show()
         self.fix_button.setFocus()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow (never shrink) so that the warnings and the answer's minimum all fit at
+        this width: a long warning must not be squeezed under the buttons."""
+        layout = self.layout()
+        if layout is None:
+            return
+        needed = layout.totalMinimumHeightForWidth(self.width())
+        if needed > self.height():
+            screen = self.screen().availableGeometry() if self.screen() else None
+            limit = screen.height() if screen is not None else needed
+            self.resize(self.width(), min(needed, limit))
 
     def show_error(self, message: str, hint: str = "") -> None:
         self._flush()

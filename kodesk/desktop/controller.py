@@ -206,9 +206,12 @@ class JobController(QObject):
         lines = []
         plan = self._last_plan
         if plan is not None:
+            from kodesk.core.context_planner import DECISION_TEXT  # loaded by the job
+
             parts = [
-                f"{L.plan}: {plan.decision}",
-                f"{plan.prompt_tokens:,} tok" + (f" ({L.estimated})" if plan.estimate else ""),
+                f"{L.plan}: {DECISION_TEXT[plan.decision].get(self._lang)}",
+                f"{plan.prompt_tokens:,} {L.token_unit}"
+                + (f" ({L.estimated})" if plan.estimate else ""),
                 f"num_ctx {plan.num_ctx:,}",
             ]
             if plan.chunks:

@@ -66,6 +66,7 @@ class Labels:
     plan: str
     prompt_format: str
     estimated: str
+    token_unit: str
     chunks: str
     #: The token explainer's header; `{n}`/`{x}` are the numbers.
     characters_count: str
@@ -140,6 +141,7 @@ KO = Labels(
     plan="계획",
     prompt_format="프롬프트 형식",
     estimated="추정",
+    token_unit="토큰",
     chunks="조각",
     characters_count="문자 {n:,}",
     tokens_count="토큰 {n:,}",
@@ -182,6 +184,7 @@ EN = Labels(
     plan="Plan",
     prompt_format="Prompt format",
     estimated="estimated",
+    token_unit="tokens",
     chunks="chunks",
     characters_count="{n:,} characters",
     tokens_count="{n:,} tokens",

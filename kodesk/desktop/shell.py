@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kodesk.core.engine import Engine
 from kodesk.core.engine_owner import BackgroundTasks, EngineOwner
-from kodesk.core.errors import EngineUnreachable, KodeskError
+from kodesk.core.errors import EngineUnreachable, KodeskError, Text
 from kodesk.core.history import HistoryStore
 from kodesk.core.hotkey_rules import MAIN, hotkey_owners
 from kodesk.core.hotkey_spec import Hotkey, HotkeyError, parse_hotkey
@@ -401,7 +401,14 @@ class Shell:
         except SettingsUnwritable as exc:
             self.tray.notify("kodesk", exc.explain(self.labels.lang))
         except OSError as exc:
-            self.tray.notify("kodesk", f"{exc.strerror or exc}: {exc.filename or ''}")
+            where = exc.filename or self.paths.settings
+            self.tray.notify(
+                "kodesk",
+                Text(
+                    ko=f"설정을 저장하지 못했습니다: {where} (오류 번호 {exc.errno})",
+                    en=f"Could not save the settings: {where} ({exc.strerror or exc})",
+                ).get(self.labels.lang),
+            )
 
     async def _check_engine(self) -> None:
         """At start: is Ollama there? If not, offer the first-run choices; if it is off

@@ -94,10 +94,40 @@ def test_echoed_system_prompt_is_caught() -> None:
 def test_copied_input_is_caught_for_builtin_tasks() -> None:
     source = article("yonhap")
     detector = detector_for(SUMMARY, source, SUMMARY.messages(source))
-    found, fed = stream(detector, "<글>\n" + source)
+    found, fed = stream(detector, source)
     assert found.kind == "echo"
     assert "베껴" in found.message.ko
     assert fed < 260
+
+
+#: What the built-in Gemma 3 270M wrote for the yonhap page's one-line summary: kodesk's
+#: `<글>` tag, then a made-up article (not a copy: it invents dates and visits).
+GEMMA_CONTINUATION = (
+    "<글> 한국과 일본은 20일(현지시간) 양국 정상이 수시로 오가는 '셔틀외교'를 이어가기로 "
+    "했다. 한국은 1958년 일본이 이스라엘에 침공한 이후 40년 동안 일본이 이웃 나라를 방문해 "
+    "경제·안보 협력을 추진했다."
+)
+
+
+@pytest.mark.parametrize("lead", ["", "\n", "요약: "])
+def test_an_answer_opening_with_the_prompts_tag_is_a_continuation(lead: str) -> None:
+    source = article("yonhap")
+    detector = detector_for(SUMMARY, source, SUMMARY.messages(source))
+    found, fed = stream(detector, lead + GEMMA_CONTINUATION)
+    assert found.kind == "echo" and found.sample == "<글>"
+    assert "<글>" in found.message.ko and "continued kodesk's prompt" in found.message.en
+    assert fed < 30
+
+
+def test_a_tag_later_in_the_answer_or_not_in_the_prompt_is_fine() -> None:
+    source = article("yonhap")
+    detector = detector_for(SUMMARY, source, SUMMARY.messages(source))
+    never_flagged(detector, "한일 정상이 셔틀외교를 이어가기로 했다. 원문은 <글> 표시 안에 있었다.")
+    custom = task_from_table({"name": "tags", "template": "<text>{text}</text>를 요약하세요."})
+    detector = detector_for(custom, source, custom.messages(source))
+    never_flagged(detector, "<글> 한일 정상이 셔틀외교를 이어가기로 했다.")
+    found, _ = stream(detector_for(custom, source, custom.messages(source)), "<TEXT> 한일")
+    assert found.sample == "<text>"
 
 
 def test_a_copy_that_skips_a_sentence_is_caught() -> None:

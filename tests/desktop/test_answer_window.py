@@ -200,3 +200,27 @@ def test_tooltips_show_server_text_literally() -> None:
     document = QTextDocument()
     document.setHtml(tooltip("<b>모델</b> & <img src='x'>"))
     assert document.toPlainText() == "<b>모델</b> & <img src='x'>"
+
+
+def test_a_long_warning_and_its_fix_sit_above_the_answer_unsqueezed(qtbot: QtBot) -> None:
+    window = make(qtbot)
+    window.resize(480, 240)
+    warning = (
+        "'gemma-3-270m'은(는) 지시를 따르지 못하는 기본 모델(base model)입니다: GGUF에 채팅 "
+        "템플릿이 없어 요약·번역 지시 대신 글을 이어 쓰거나 되풀이합니다.\n한국어 지시 모델을 "
+        "받으세요: 설정 → 모델 → 추천 한국어 모델, 또는 터미널에서 `kodesk models --recommended`."
+    )
+    window.add_warning(warning)
+    window.offer_fix("instruction_model")
+    window.append("한국과 일본은 20일 양국 정상이 수시로 오가는 셔틀외교를 이어가기로 했다.")
+    qtbot.waitUntil(lambda: window.body.toPlainText() != "")
+    label, button, body = window.warning, window.fix_button, window.body
+    assert window.height() > 240  # it grew to fit
+    assert label.height() >= label.heightForWidth(label.width())  # every line shows
+    assert label.geometry().bottom() < button.geometry().top()
+    assert button.geometry().bottom() < body.geometry().top()  # before the answer
+    assert window.focusWidget() is button  # Enter or Space takes the fix
+    fixes: list[str] = []
+    window.fixRequested.connect(fixes.append)
+    button.click()
+    assert fixes == ["instruction_model"]

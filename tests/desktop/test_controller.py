@@ -106,7 +106,8 @@ def test_hotkey_streams_the_answer(
     aloop.until(lambda: window.body.toPlainText() == "정부가 680조 원 규모 예산안을 발표했다.")
     assert window.header.text() == "한 줄 요약 · exaone3.5:2.4b"
     assert "입력" in window.footer.text()
-    assert window.details.text().startswith("계획: fits · ")
+    assert window.details.text().startswith("계획: 한 번에 보냄 · ")
+    assert " 토큰 (추정) · num_ctx " in window.details.text()
     body = fake_ollama.chat_requests()[-1].body
     assert ARTICLE.strip() in body["messages"][-1]["content"]
     assert body["keep_alive"] == "5m" and body["think"] is False

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
 
 from kodesk.core.engine import Engine
-from kodesk.core.settings import LoadResult, Settings, SettingsStore
-from kodesk.desktop.i18n import KO
+from kodesk.core.settings import Settings, SettingsStore
 from kodesk.desktop.shell import Shell
-from kodesk.desktop.single_instance import SingleInstance
-from kodesk.desktop.tray import Tray
-from kodesk.paths import AppPaths
 from tests.desktop.conftest import AsyncLoop
+from tests.desktop.shell_harness import make_shell
 from tests.fake_ollama import FakeOllama
 
 
@@ -26,37 +20,8 @@ from tests.fake_ollama import FakeOllama
 def shell(
     aloop: AsyncLoop, fake_ollama: FakeOllama, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Shell]:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("DISPLAY", raising=False)
-    paths = AppPaths(
-        settings=tmp_path / "config" / "kodesk" / "settings.toml",
-        cache=tmp_path / "cache",
-        data=tmp_path / "data",
-    )
     settings = Settings({"model.default": "exaone3.5:2.4b"})
-    tray = Tray(
-        labels=KO,
-        icon=QIcon(),
-        paused_icon=QIcon(),
-        list_models=lambda: shell_ref[0].engine().list_models(),
-    )
-    args = argparse.Namespace(host=fake_ollama.url, settings=None)
-    app = Shell(
-        app=QApplication.instance(),
-        args=args,
-        paths=paths,  # type: ignore[arg-type]
-        loaded=LoadResult(settings),
-        labels=KO,
-        tray=tray,
-        single=SingleInstance("kodesk-test-shell"),
-        quit_event=asyncio.Event(),
-    )
-    shell_ref = [app]
-    app.finish_startup()
-    # The start-up check of the server runs inside the loop, as in the app (qasync runs
-    # callbacks from Qt events too, but with no running asyncio loop outside `run`).
-    aloop.until(lambda: len(app.background) == 0)
+    app = make_shell(aloop, tmp_path, monkeypatch, host=fake_ollama.url, settings=settings)
     yield app
     aloop.run(app.shutdown())
 
@@ -246,3 +211,23 @@ def test_the_first_run_download_opens_the_import_on_a_recommended_gguf(
     assert shell.settings.get("engine.kind") == "embedded"
     assert shell.settings.get("embedded.default_model") == "EXAONE-3.5-2.4B-Instruct-Q4_K_M"
     dialog.close()
+
+
+def test_the_answer_windows_fix_opens_the_recommended_models(
+    shell: Shell, aloop: AsyncLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from kodesk.desktop.settings.hf_dialog import HFImportDialog
+
+    shell.offer_fix("instruction_model")  # on Ollama: Settings → Models, recommended list
+    dialog = shell._settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.stack.currentWidget() is dialog.models_page
+    dialog.close()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())  # the extra is here
+    monkeypatch.setattr(HFImportDialog, "open_repo", lambda self, repo, quant="": None)
+    shell.settings.set("engine.kind", "embedded")
+    shell.offer_fix("instruction_model")  # on the embedded engine: the GGUF import
+    assert isinstance(shell._import_dialog, HFImportDialog) and shell._import_dialog.isVisible()
+    shell._import_dialog.close()

