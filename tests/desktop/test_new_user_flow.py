@@ -13,7 +13,6 @@ Screenshots of each step go to test-artifacts/new-user-*.png for a person to loo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +30,11 @@ from tests.desktop.conftest import AsyncLoop
 from tests.desktop.shell_harness import make_shell
 from tests.desktop.test_shell import closed_port
 from tests.fake_hf import FakeHub
-from tests.instruction_ggufs import QWEN_CODER_FILE, QWEN_CODER_REPO, qwen_coder_gguf
+from tests.instruction_ggufs import (
+    QWEN_CODER_FILE,
+    QWEN_CODER_REPO,
+    assert_one_line_korean_summary,
+)
 
 pytestmark = [pytest.mark.inference, pytest.mark.slow]
 
@@ -41,13 +44,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 PAGE = ROOT / "tests" / "core" / "data" / "webpages" / "yonhap.txt"
 #: Generous: two shared cores load the model and read the page (about 10 s when idle).
 ANSWER_TIMEOUT = 300.0
-HANGUL = re.compile(r"[가-힣]")
-WORD = re.compile(r"[가-힣A-Za-z0-9]{2,}")
-
-
-@pytest.fixture(scope="module")
-def qwen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return qwen_coder_gguf(tmp_path_factory.mktemp("qwen"))
 
 
 def qwen_catalog(gguf: Path) -> ModelCatalog:
@@ -79,21 +75,28 @@ def screenshot(widget: QWidget, name: str) -> None:
 
 @pytest.fixture
 def no_ollama(
-    aloop: AsyncLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qwen: Path
+    aloop: AsyncLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qwen_coder: Path
 ) -> Iterator[tuple[Shell, FakeHub]]:
     """The tray app on a machine where nothing answers on Ollama's port, with a fake
     Hugging Face hub serving the Qwen GGUF."""
     with FakeHub() as hub:
-        hub.repo(QWEN_CODER_REPO).add(QWEN_CODER_FILE, qwen)
+        hub.repo(QWEN_CODER_REPO).add(QWEN_CODER_FILE, qwen_coder)
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
-        settings = Settings({"embedded.models_dir": str(tmp_path / "models")})
+        stem = QWEN_CODER_FILE.removesuffix(".gguf")
+        settings = Settings(
+            {
+                "embedded.models_dir": str(tmp_path / "models"),
+                # Greedy, so the answer does not vary between runs (see test_new_user_cli).
+                "models.overrides": {stem: {"temperature": 0}},
+            }
+        )
         shell = make_shell(
             aloop,
             tmp_path,
             monkeypatch,
             host=closed_port(),
             settings=settings,
-            catalog=qwen_catalog(qwen),
+            catalog=qwen_catalog(qwen_coder),
         )
         try:
             yield shell, hub
@@ -110,20 +113,6 @@ def run_hotkey(shell: Shell, aloop: AsyncLoop, text: str) -> None:
     job = shell.controller.job
     assert job is not None, "the hotkey started no job"
     aloop.until(job.done, timeout=ANSWER_TIMEOUT)
-
-
-def assert_one_line_korean_summary(answer: str, article: str) -> None:
-    """A one-line Korean summary of `article`: not an echo of kodesk's instruction, not a
-    continuation or copy of the article, not a loop."""
-    assert answer, "no answer"
-    assert "\n" not in answer, f"more than one line: {answer!r}"
-    assert 10 <= len(answer) <= 160 and len(answer) < len(article) / 4, answer
-    letters = [ch for ch in answer if ch.isalpha()]
-    assert sum(bool(HANGUL.match(ch)) for ch in letters) / len(letters) > 0.6, answer
-    for instruction in ("요약하세요", "한 문장", "<글>", "편집자"):
-        assert instruction not in answer, f"kodesk's prompt echoed: {answer!r}"
-    shared = set(WORD.findall(answer)) & set(WORD.findall(article))
-    assert len(shared) >= 2, f"not about the article: {answer!r}"
 
 
 def test_without_ollama_a_new_user_is_led_to_a_model_that_summarizes(
@@ -191,5 +180,7 @@ def test_the_built_in_test_model_is_never_used_silently(
     shell.controller.fixRequested.connect(asked.append)
     window.fix_button.click()
     assert asked == ["instruction_model"]
-    assert isinstance(shell._import_dialog, HFImportDialog)  # the recommended GGUF's import
-    aloop.until(lambda: not shell._import_dialog.jobs.running)
+    importer = shell._import_dialog
+    assert isinstance(importer, HFImportDialog)  # the recommended GGUF's import
+    aloop.until(lambda: importer.selected() is not None and not importer.jobs.running)
+    assert importer.repo.text() == QWEN_CODER_REPO

@@ -18,7 +18,7 @@ from kodesk.engines.gguf_catalog import GGUFCatalog
 from kodesk.engines.hf_import import check_instruction_model, download_group, local_name
 from kodesk.engines.hf_repo import find_group, list_gguf
 from tests.fake_hf import FakeHub
-from tests.instruction_ggufs import QWEN_CODER_REPO, qwen_coder_gguf, smollm2_gguf
+from tests.instruction_ggufs import QWEN_CODER_REPO, smollm2_gguf
 
 pytestmark = pytest.mark.inference
 
@@ -34,11 +34,6 @@ INSTRUCTION = (
     "(under 30 words). Do not copy sentences.\n\n"
 )
 HANGUL = re.compile(r"[가-힣]")
-
-
-@pytest.fixture(scope="module")
-def qwen_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return qwen_coder_gguf(tmp_path_factory.mktemp("qwen"))
 
 
 async def import_and_ask(
@@ -76,10 +71,10 @@ def test_smollm2_imported_from_the_hub_follows_an_instruction(tmp_path: Path) ->
     assert question not in answer
 
 
-def test_qwen_imported_from_the_hub_summarizes_korean(qwen_gguf: Path, tmp_path: Path) -> None:
+def test_qwen_imported_from_the_hub_summarizes_korean(qwen_coder: Path, tmp_path: Path) -> None:
     repo = QWEN_CODER_REPO
     with FakeHub() as hub:
-        hub.repo(repo).add(qwen_gguf.name, qwen_gguf)
+        hub.repo(repo).add(qwen_coder.name, qwen_coder)
         messages = (ChatMessage("user", INSTRUCTION + ARTICLE),)
         _, answer = asyncio.run(import_and_ask(hub, repo, tmp_path / "models", messages))
     assert answer, "no answer"
