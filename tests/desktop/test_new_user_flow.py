@@ -24,6 +24,7 @@ from kodesk.core.errors import Text
 from kodesk.core.model_catalog import CatalogEntry, ModelCatalog
 from kodesk.core.settings import Settings
 from kodesk.core.web_cleanup import clean_web_text
+from kodesk.desktop.answer_window import AnswerWindow
 from kodesk.desktop.settings.hf_dialog import HFImportDialog
 from kodesk.desktop.shell import Shell
 from tests.desktop.conftest import AsyncLoop
@@ -107,12 +108,16 @@ def no_ollama(
                     widget.close()
 
 
-def run_hotkey(shell: Shell, aloop: AsyncLoop, text: str) -> None:
+def answer_to_hotkey(shell: Shell, aloop: AsyncLoop, text: str) -> AnswerWindow:
+    """Copy `text`, press the hotkey, wait for the job's end: the answer window."""
     QGuiApplication.clipboard().setText(text)
     shell._on_hotkey("main")
     job = shell.controller.job
     assert job is not None, "the hotkey started no job"
     aloop.until(job.done, timeout=ANSWER_TIMEOUT)
+    window = shell.controller.window
+    assert window is not None and window.isVisible()
+    return window
 
 
 def test_without_ollama_a_new_user_is_led_to_a_model_that_summarizes(
@@ -149,9 +154,7 @@ def test_without_ollama_a_new_user_is_led_to_a_model_that_summarizes(
     importer.close()
 
     page = PAGE.read_text(encoding="utf-8")
-    run_hotkey(shell, aloop, page)
-    window = shell.controller.window
-    assert window is not None and window.isVisible()
+    window = answer_to_hotkey(shell, aloop, page)
     screenshot(window, "4-answer")
     assert not window.error.isVisible(), window.error.text()
     assert not window.warning.isVisible(), window.warning.text()  # an instruction model
@@ -170,9 +173,7 @@ def test_the_built_in_test_model_is_never_used_silently(
     first_run.builtin_button.click()
     assert shell.settings.get("engine.kind") == "embedded"
 
-    run_hotkey(shell, aloop, PAGE.read_text(encoding="utf-8"))
-    window = shell.controller.window
-    assert window is not None and window.isVisible()
+    window = answer_to_hotkey(shell, aloop, PAGE.read_text(encoding="utf-8"))
     screenshot(window, "5-test-model")
     assert "지시를 따르지 못" in window.warning.text()  # said before the answer…
     assert window.fix_button.isVisible()  # …with the fix one click away
