@@ -11,8 +11,8 @@ but not running) and offers:
 (c) the built-in tiny model, labelled as a TEST model that cannot follow instructions.
 
 Closing the dialog is not a dead end: `FirstRunOffer` stays pending until a choice is
-made or Ollama answers, so the next hotkey press can offer the same choices
-(`FirstRunOffer.should_offer()`).
+made (for the download: until the model is in place) or Ollama answers, so the next
+hotkey press can offer the same choices (`FirstRunOffer.should_offer()`).
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ Choice = Literal["ollama", "download", "builtin"]
 class FirstRunOffer:
     """Whether the first-run choices are still owed to the user (plain state, no Qt).
 
-    `start()` when Ollama is found missing at start; `settle()` once a choice is made or
-    Ollama answers. `should_offer()` tells a hotkey press to show the choices instead of
-    starting a job that can only fail.
+    `start()` when Ollama is found missing at start; `settle()` once a choice is made (a
+    download: once it is done) or Ollama answers. `should_offer()` tells a hotkey press to
+    show the choices instead of starting a job that can only fail.
     """
 
     def __init__(self) -> None:
@@ -340,13 +340,16 @@ class FirstRunDialog(QDialog):
         if self._download is None:
             return
         self._download.start()
-        self._choose("download", None)
+        # The offer stands until the download is done (whoever imports the model settles
+        # it): a cancelled or failed download is not a dead end either.
+        self._choose("download", None, settle=False)
 
     def choose_builtin(self) -> None:
         self._choose("builtin", "embedded")
 
-    def _choose(self, choice: Choice, engine_kind: str | None) -> None:
-        self._offer.settle()
+    def _choose(self, choice: Choice, engine_kind: str | None, *, settle: bool = True) -> None:
+        if settle:
+            self._offer.settle()
         if engine_kind is not None and self._settings.get("engine.kind") != engine_kind:
             self._settings.set("engine.kind", engine_kind)
         self.choiceMade.emit(choice)

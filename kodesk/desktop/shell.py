@@ -275,6 +275,8 @@ class Shell:
         self._import_dialog = dialog
 
     def _use_downloaded_model(self, name: str) -> None:
+        if self.first_run is not None:
+            self.first_run.settle()  # the first-run choice is done
         self.settings.set("embedded.default_model", name)
         self.settings.set("engine.kind", "embedded")
 

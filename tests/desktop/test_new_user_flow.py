@@ -147,6 +147,7 @@ def test_without_ollama_a_new_user_is_led_to_a_model_that_summarizes(
         timeout=120,
     )
     assert shell.settings.get("engine.kind") == "embedded"
+    assert shell.first_run is not None and not shell.first_run.should_offer()
     downloaded = Path(shell.settings.get("embedded.models_dir")) / QWEN_CODER_FILE
     assert downloaded.stat().st_size == selected.size
     assert hub.bytes_served(QWEN_CODER_FILE)  # it came from the hub, checksum-verified

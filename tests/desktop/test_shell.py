@@ -231,3 +231,25 @@ def test_the_answer_windows_fix_opens_the_recommended_models(
     shell.offer_fix("instruction_model")  # on the embedded engine: the GGUF import
     assert isinstance(shell._import_dialog, HFImportDialog) and shell._import_dialog.isVisible()
     shell._import_dialog.close()
+
+
+def test_a_first_run_download_cancelled_is_not_a_dead_end(
+    shell: Shell, aloop: AsyncLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from kodesk.desktop.settings.hf_dialog import HFImportDialog
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())  # the extra is here
+    monkeypatch.setattr(HFImportDialog, "open_repo", lambda self, repo, quant="": None)
+    shell.args.host = closed_port()
+    shell.background.spawn(shell._check_engine(), "check the engine")
+    aloop.until(lambda: len(shell.background) == 0)
+    first_run = shell._first_run_dialog
+    assert first_run is not None and first_run.download_button.isEnabled()
+    first_run.download_button.click()
+    importer = shell._import_dialog
+    assert isinstance(importer, HFImportDialog) and not first_run.isVisible()
+    importer.close()  # changed their mind: nothing was downloaded
+    shell._on_hotkey("main")
+    assert first_run.isVisible() and shell.controller.job is None  # the choices again
