@@ -76,6 +76,20 @@ class ModelDownload:
     label: str
     size_bytes: int
     start: Callable[[], None]
+    licence: str = ""
+    #: False for a licence that forbids commercial use (EXAONE's): said before the download.
+    commercial: bool = True
+
+    def facts(self, lang: Language) -> str:
+        """'약 1.6 GB, 라이선스 "EXAONE AI Model License 1.1 - NC": 비상업용' (the licence's
+        own name, quoted, in either language)."""
+        parts = [size_text(self.size_bytes, lang)]
+        if self.licence:
+            ko = lang == "ko"
+            name = f'라이선스 "{self.licence}"' if ko else f'licence "{self.licence}"'
+            limit = "" if self.commercial else (": 비상업용" if ko else ": non-commercial")
+            parts.append(name + limit)
+        return ", ".join(parts)
 
 
 def size_text(size_bytes: int, lang: Language) -> str:
@@ -222,11 +236,11 @@ class FirstRunDialog(QDialog):
             )
         )
         if download is not None:
-            size = size_text(download.size_bytes, lang)
+            facts = download.facts(lang)
             about = self._t(
-                f"{download.label} ({size}). 요약·번역 지시를 따르는 모델입니다. 받은 뒤 "
+                f"{download.label} ({facts}). 요약·번역 지시를 따르는 모델입니다. 받은 뒤 "
                 "내장 엔진으로 답합니다.",
-                f"{download.label} ({size}). It follows instructions such as summaries and "
+                f"{download.label} ({facts}). It follows instructions such as summaries and "
                 "translations; kodesk then answers with the embedded engine.",
             )
         else:

@@ -245,7 +245,13 @@ class Shell:
         entry = embedded_recommendation(self._catalog, self._machine())
         if entry is None:
             return None
-        return ModelDownload(entry.name, entry.size, lambda: self._import_gguf(entry))
+        return ModelDownload(
+            Path(entry.file).stem if entry.file else entry.name,
+            entry.size,
+            lambda: self._import_gguf(entry),
+            licence=entry.licence,
+            commercial=entry.commercial,
+        )
 
     @staticmethod
     def _machine() -> Machine:

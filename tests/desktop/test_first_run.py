@@ -98,7 +98,11 @@ def make(qtbot: QtBot, aloop: AsyncLoop, tray_app: QApplication) -> Make:
         settings = Settings()
         started = downloads if downloads is not None else []
         download = ModelDownload(
-            "EXAONE 3.5 2.4B Instruct Q4_K_M", EXAONE, lambda: started.append("exaone")
+            "EXAONE 3.5 2.4B Instruct Q4_K_M",
+            EXAONE,
+            lambda: started.append("exaone"),
+            licence="EXAONE AI Model License 1.1 - NC",
+            commercial=False,
         )
         dialog = FirstRunDialog(
             offer=offer,
@@ -184,6 +188,7 @@ def test_the_recommended_download_shows_its_size(make: Make) -> None:
     downloads: list[str] = []
     dialog, offer, settings, _ = make(downloads=downloads, lang="ko")
     assert "약 1.6 GB" in dialog.download_text.text()
+    assert '라이선스 "EXAONE AI Model License 1.1 - NC": 비상업용' in dialog.download_text.text()
     assert "EXAONE 3.5 2.4B Instruct Q4_K_M" in dialog.download_text.text()
     dialog.download_button.click()
     assert downloads == ["exaone"]

@@ -129,7 +129,8 @@ _UNCHECKED = re.compile(
     r"|https?://\S+"  # a URL
     r"|(?:^|(?<=[\s('\"]))/[^\s'\")]+"  # an absolute path
     r"|\{\w+\}"  # a template's placeholder: {text}
-    r"|(?<=[가-힣])\([A-Za-z][A-Za-z -]*\)",  # a gloss right after a Korean word: 기본(base)
+    r"|(?<=[가-힣])\([A-Za-z][A-Za-z -]*\)"  # a gloss right after a Korean word: 기본(base)
+    r'|(?<=라이선스 )"[^"]*"',  # a licence's own name: 라이선스 "EXAONE AI Model License 1.1 - NC"
     re.MULTILINE,
 )
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.:+/-]*[A-Za-z0-9_]|[A-Za-z]")

@@ -127,8 +127,9 @@ def test_without_ollama_a_new_user_is_led_to_a_model_that_summarizes(
     first_run = shell._first_run_dialog
     assert first_run is not None and first_run.isVisible()
     assert "Ollama" in first_run.heading.text() and "wsl" not in first_run.heading.text().lower()
-    assert QWEN_CODER_FILE in first_run.download_text.text()  # what will be downloaded…
-    assert "MB" in first_run.download_text.text()  # …and how big it is
+    offered = first_run.download_text.text()
+    assert QWEN_CODER_FILE.removesuffix(".gguf") in offered  # what will be downloaded…
+    assert '약 491 MB, 라이선스 "Apache-2.0"' in offered  # …how big it is, under which licence
     screenshot(first_run, "1-first-run")
 
     first_run.download_button.click()

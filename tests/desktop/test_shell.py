@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -213,21 +214,22 @@ def test_the_first_run_download_opens_the_import_on_a_recommended_gguf(
     dialog.close()
 
 
-def test_the_answer_windows_fix_opens_the_recommended_models(
-    shell: Shell, aloop: AsyncLoop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-
-    from kodesk.desktop.settings.hf_dialog import HFImportDialog
-
-    shell.offer_fix("instruction_model")  # on Ollama: Settings → Models, recommended list
+def test_the_answer_windows_fix_on_ollama_opens_the_recommended_models(shell: Shell) -> None:
+    shell.offer_fix("instruction_model")
     dialog = shell._settings_dialog
     assert dialog is not None and dialog.isVisible()
-    assert dialog.stack.currentWidget() is dialog.models_page
+    assert dialog.stack.currentWidget() is dialog.models_page  # with the recommended list
     dialog.close()
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())  # the extra is here
+
+
+def test_the_answer_windows_fix_on_the_embedded_engine_opens_the_gguf_import(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch, llama_cpp: ModuleType
+) -> None:
+    from kodesk.desktop.settings.hf_dialog import HFImportDialog
+
     monkeypatch.setattr(HFImportDialog, "open_repo", lambda self, repo, quant="": None)
     shell.settings.set("engine.kind", "embedded")
+    assert shell.engine().kind == "embedded"
     shell.offer_fix("instruction_model")  # on the embedded engine: the GGUF import
     assert isinstance(shell._import_dialog, HFImportDialog) and shell._import_dialog.isVisible()
     shell._import_dialog.close()
