@@ -79,7 +79,7 @@ async def _follow(stream: AsyncIterator[Progress], line: ProgressLine) -> None:
 
 
 def _describe(groups: list[dict[str, Any]], header: dict[str, Any] | None, repo: str) -> str:
-    from kodesk.commands.models_cmd import human_size
+    from kodesk.core.human_format import human_size
 
     lines = [f"{repo}: {len(groups)} GGUF"]
     if header is not None and "error" in header:

@@ -15,6 +15,7 @@ from kodesk.commands.common import (
     run_command,
     server_options,
 )
+from kodesk.core.human_format import human_size
 from kodesk.core.terminal_text import printable_for_terminal
 
 
@@ -27,15 +28,6 @@ def register(sub: Any) -> None:
         "--recommended", action="store_true", help="recommended Korean models for this machine"
     )
     parser.set_defaults(func=run)
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from kodesk.commands.models_cmd import human_size
+from kodesk.core.human_format import human_size
 
 
 def print_recommended(as_json: bool) -> int:

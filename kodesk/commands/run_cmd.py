@@ -16,8 +16,9 @@ from kodesk.commands.common import (
     server_options,
     warn,
 )
+from kodesk.commands.no_ollama import hint_for_this_machine, ollama_missing_here
 from kodesk.commands.tokens_cmd import summary
-from kodesk.core.errors import KodeskError
+from kodesk.core.errors import EngineUnreachable, KodeskError
 from kodesk.core.history import HistoryStore
 from kodesk.core.job import run_job
 from kodesk.core.job_events import (
@@ -77,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
                 runner, settings, task, read.text, model=args.model, history=history
             ):
                 output.emit(event)
+        except EngineUnreachable as exc:
+            output.end_line()
+            if engine.kind == "ollama" and ollama_missing_here(exc.host):
+                exc.hint = hint_for_this_machine(task.name)  # the first-run choices
+            raise
         except KodeskError:
             output.end_line()  # what arrived stays on stdout; the error goes under it
             raise

@@ -18,7 +18,6 @@ hotkey press can offer the same choices (`FirstRunOffer.should_offer()`).
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -99,11 +98,6 @@ def size_text(size_bytes: int, lang: Language) -> str:
     else:
         amount = f"{max(1, round(size_bytes / 1e6))} MB"
     return f"약 {amount}" if lang == "ko" else f"about {amount}"
-
-
-def ollama_installed() -> bool:
-    """True when an `ollama` program is on PATH (installed, perhaps not running)."""
-    return shutil.which("ollama") is not None
 
 
 def ollama_probe(settings: Settings, host: str | None) -> Recheck:

@@ -186,9 +186,9 @@ class Shell:
         from kodesk.desktop.first_run import (
             FirstRunDialog,
             FirstRunOffer,
-            ollama_installed,
             ollama_probe,
         )
+        from kodesk.engines.connection_doctor import ollama_installed
 
         if self.first_run is None:
             self.first_run = FirstRunOffer()

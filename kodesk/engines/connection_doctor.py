@@ -11,6 +11,7 @@ it (`render_text`, `to_json`) and the Qt dialog shows it.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,6 +93,11 @@ class InstallSteps:
     command: str | None
     url: str
     text: Text
+
+
+def ollama_installed() -> bool:
+    """True when an `ollama` program is on PATH (installed, perhaps not running)."""
+    return shutil.which("ollama") is not None
 
 
 def install_ollama(platform: str | None = None) -> InstallSteps:

@@ -101,8 +101,11 @@ def test_run_empty_stdin(
 
 
 def test_run_unreachable_is_one_clear_line(
-    cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Ollama installed but not running (without it, the hint lists the first-run
+    # choices: tests/commands/test_no_ollama_cli.py).
+    monkeypatch.setattr("kodesk.commands.no_ollama.ollama_installed", lambda: True)
     article = tmp_path / "a.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     code = main(
