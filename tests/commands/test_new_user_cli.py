@@ -19,6 +19,7 @@ from tests.instruction_ggufs import QWEN_CODER_FILE, QWEN_CODER_REPO, assert_one
 pytestmark = [pytest.mark.inference, pytest.mark.slow]
 
 PAGE = Path(__file__).parents[1] / "core" / "data" / "webpages" / "yonhap.txt"
+NEWS_SITES = ("kbs", "chosun", "hani", "donga", "mbc", "khan")
 #: The summary task samples at temperature 0.2 without a seed, so the small model's
 #: answer varies between runs (now the headline, now a copy the loop guard stops). The
 #: tests make it deterministic as a user would: a per-model override (Settings →
@@ -47,14 +48,20 @@ def settings_file(
         yield path
 
 
-def test_download_with_kodesk_hf_then_summarize_with_kodesk_run(
-    settings_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def download(settings_file: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """`kodesk hf REPO --download Q4_K_M`: the model's name in the embedded engine."""
     code = main(["hf", QWEN_CODER_REPO, "--download", "Q4_K_M", "--settings", str(settings_file)])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert (tmp_path / "models" / QWEN_CODER_FILE).is_file()
-    model = QWEN_CODER_FILE.removesuffix(".gguf")
+    target = settings_file.parent / "models" / QWEN_CODER_FILE
+    assert target.is_file() and str(target) in out
+    return target.stem
+
+
+def test_download_with_kodesk_hf_then_summarize_with_kodesk_run(
+    settings_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = download(settings_file, capsys)
     args = ["run", "summary", "--engine", "embedded", "--model", model, "-f", str(PAGE)]
     code = main([*args, "--settings", str(settings_file)])
     out, err = capsys.readouterr()
@@ -62,6 +69,27 @@ def test_download_with_kodesk_hf_then_summarize_with_kodesk_run(
     assert "지시를 따르지" not in err and "follow instructions" not in err, err
     page = PAGE.read_text(encoding="utf-8")
     assert_one_line_korean_summary(out.strip(), clean_web_text(page).text)
+
+
+def test_never_a_silent_wrong_answer_across_news_pages(
+    settings_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Six sites' pages: each ends in a one-line summary, or in the loop guard's message
+    (the 0.5B model sometimes continues the prompt) — never in a wrong answer said as
+    right. Most must be summaries."""
+    model = download(settings_file, capsys)
+    summaries = []
+    for site in NEWS_SITES:
+        page = PAGE.with_name(f"{site}.txt")
+        args = ["run", "summary", "--engine", "embedded", "-m", model, "-f", str(page), "-q"]
+        code = main([*args, "--settings", str(settings_file)])
+        out, err = capsys.readouterr()
+        if code == 0:
+            assert_one_line_korean_summary(out.strip(), clean_web_text(page.read_text()).text)
+            summaries.append(site)
+        else:
+            assert "stopped" in err and "kodesk models --recommended" in err, (site, err)
+    assert len(summaries) >= 4, summaries
 
 
 def test_the_built_in_model_is_named_before_its_answer(
